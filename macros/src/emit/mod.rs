@@ -1,0 +1,38 @@
+//! `emit!(Event, fields.., bus = expr)`: one hand-written emission site.
+//!
+//! Outside `#[emits]` it publishes to `bus = ..`, else to the default bus.
+//! Inside an `#[emits]` body the attribute rewrites it (see
+//! `emits::body`) so that it publishes through the function's bus.
+
+mod expand;
+mod parse;
+
+pub(crate) use expand::{expand, site_record, Emitter};
+pub(crate) use parse::EmitInput;
+
+use proc_macro2::{Ident, Span, TokenStream};
+
+pub(crate) fn standalone(input: TokenStream) -> TokenStream {
+    if is_use_marker(&input) {
+        return TokenStream::new();
+    }
+    match syn::parse2::<EmitInput>(input) {
+        Ok(parsed) => {
+            let default_enum = Ident::new("EventType", Span::call_site());
+            expand(&parsed, &syn::Path::from(default_enum), &Emitter::Free)
+        }
+        Err(error) => error.to_compile_error(),
+    }
+}
+
+/// `#[emits]` replaces each `emit!` of its body; it leaves behind
+/// `emit!(@used)` through the user's own path, which expands to nothing, so
+/// that the user's `use eventwire::emit;` still counts as used.
+pub(crate) fn use_marker(path: &TokenStream) -> TokenStream {
+    quote::quote!(#path!(@used);)
+}
+
+fn is_use_marker(input: &TokenStream) -> bool {
+    let text: Vec<String> = input.clone().into_iter().map(|t| t.to_string()).collect();
+    text == ["@", "used"]
+}

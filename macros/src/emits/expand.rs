@@ -1,0 +1,282 @@
+//! The expansion of `#[emits]`.
+//!
+//! A synchronous function becomes, in outline:
+//!
+//! ```text
+//! fn f(args) -> R {
+//!     <site records, registered with inventory; const checks of phases>
+//!     let mut call = Call::new(<bus: explicit, receiver's, or none>);
+//!     call.enter(&SITES, |fields| <fields(..)>);        // entry events
+//!     let ret = (move || -> R { consume(once); <body> })();
+//!     call.finish(&SITES, <outcome of ret, by type>);   // ok / err / exit
+//!     ret
+//! }
+//! ```
+//!
+//! The closure keeps `return` and `?` meaning what they meant; consuming a
+//! value makes it `FnOnce`, so it may return borrows of what it captured
+//! (a `&mut self` field, say). An `async fn` awaits an `async move` block
+//! instead, and a guard fires the `cancel` events if the future is dropped
+//! before the block completes.
+
+use super::body::BodyRewrite;
+use super::validate::Checked;
+use crate::phase::Phase;
+use crate::runtime_path::private;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{AttrStyle, FnArg, ReturnType, Type};
+
+/// Whether a type mentions `impl Trait`, which a closure's return type
+/// annotation cannot name.
+fn mentions_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// How generated code reaches the receiver as `&Self`.
+fn receiver_ref(function: &syn::ItemFn) -> Option<TokenStream> {
+    let receiver = match function.sig.inputs.first()? {
+        FnArg::Receiver(receiver) => receiver,
+        FnArg::Typed(_) => return None,
+    };
+    let token = &receiver.self_token;
+    let by_value = receiver.reference.is_none()
+        && (receiver.colon_token.is_none()
+            || matches!(&*receiver.ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")));
+    Some(if by_value {
+        quote_spanned!(token.span=> &#token)
+    } else {
+        quote_spanned!(token.span=> &*#token)
+    })
+}
+
+pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
+    let Checked {
+        args,
+        mut function,
+        is_async,
+    } = checked;
+    let p = private();
+    let enum_path: syn::Path = args
+        .event_enum
+        .clone()
+        .unwrap_or_else(|| Ident::new("EventType", Span::call_site()).into());
+
+    let call = Ident::new("eventwire_call", Span::mixed_site());
+    let call_ref = Ident::new("eventwire_ref", Span::mixed_site());
+    let listed: Vec<Ident> = args.events.iter().map(|e| e.ident.clone()).collect();
+
+    // Rewrite the body's emit!s first: they decide which events are `body` here.
+    let mut rewrite = BodyRewrite {
+        enum_path: &enum_path,
+        listed: &listed,
+        call: call_ref.clone(),
+        emitted: Vec::new(),
+        errors: None,
+    };
+    rewrite.visit_block_mut(&mut function.block);
+    let emitted = std::mem::take(&mut rewrite.emitted);
+    if let Some(errors) = rewrite.errors {
+        return Err(errors);
+    }
+
+    let ret = Ident::new("eventwire_ret", Span::mixed_site());
+    let never_returns = matches!(&function.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let mut items = TokenStream::new();
+    let mut site_entries = Vec::new();
+    let mut err_checks = Vec::new();
+    for (i, event) in args.events.iter().enumerate() {
+        let ident = &event.ident;
+        let by_hand = emitted.iter().any(|e| e == ident);
+        if by_hand {
+            if let Some(on) = &event.on {
+                if !on.contains(Phase::Body) || on.0.len() > 1 {
+                    return Err(syn::Error::new(
+                        ident.span(),
+                        format!("`{ident}` is emitted with emit! in the body, so its phase here is `body`; remove `(on = ..)`, or remove the emit!s to fire it on a phase"),
+                    ));
+                }
+            }
+            // Its emit!s are its sites.
+            continue;
+        }
+        if let Some(span) = event.on.as_ref().and_then(|on| on.span_of(Phase::Body)) {
+            return Err(syn::Error::new(
+                span,
+                format!("`{ident}` fires on `body` here, so the body must emit it: add `emit!({ident})` where it happens"),
+            ));
+        }
+        let kind = format_ident!("__EVENTWIRE_KIND_{}", i);
+        let phases_const = format_ident!("__EVENTWIRE_PHASES_{}", i);
+        let record = format_ident!("__EVENTWIRE_SITE_{}", i);
+        let declared = match &event.on {
+            Some(on) => on.to_const(&p),
+            None => quote_spanned!(ident.span()=> #kind.__eventwire_default_phases()),
+        };
+        let effective = if is_async {
+            declared
+        } else {
+            quote!(#declared.without(#p::PhaseEnum::Cancel))
+        };
+        let body_message = format!(
+            "#[emits]: `{ident}` fires on `body`, so this function must emit it with `emit!({ident}, ..)` where it happens; or give this site a phase: `{ident}(on = ok)`"
+        );
+        let empty_message = format!(
+            "#[emits]: `{ident}` fires only on `cancel`, which a synchronous function never reaches; make the function `async`, or give this site a phase: `{ident}(on = err)`"
+        );
+        let never_message = format!(
+            "#[emits]: `{ident}` fires after the function returns, but it returns `!`; give this site the phase `entry`: `{ident}(on = entry)`"
+        );
+        let mut checks = quote_spanned! {ident.span()=>
+            const _: () = ::core::assert!(
+                !#phases_const.contains(#p::PhaseEnum::Body),
+                #body_message
+            );
+        };
+        if !is_async {
+            checks.extend(quote_spanned! {ident.span()=>
+                const _: () = ::core::assert!(!#phases_const.is_empty(), #empty_message);
+            });
+        }
+        if never_returns {
+            checks.extend(quote_spanned! {ident.span()=>
+                const _: () = ::core::assert!(
+                    #phases_const.without(#p::PhaseEnum::Entry).is_empty(),
+                    #never_message
+                );
+            });
+        }
+        let site = crate::emit::site_record(
+            &record,
+            &enum_path,
+            ident,
+            &quote!(#phases_const),
+            "Attribute",
+            &Ident::new("__eventwire_here", Span::call_site()),
+        );
+        let kind_init = quote_spanned!(ident.span()=> #enum_path::#ident);
+        items.extend(quote! {
+            const #kind: #enum_path = #kind_init;
+            const #phases_const: #p::PhaseSet = #effective;
+            #checks
+            #site
+        });
+        site_entries.push(quote!((#kind, &#record)));
+        err_checks.push(quote_spanned! {ident.span()=>
+            #p::check_err_phase::<{ #phases_const.contains(#p::PhaseEnum::Err) }, _>(&#ret);
+        });
+    }
+    let site_count = site_entries.len();
+
+    let source = match (&args.bus, receiver_ref(&function)) {
+        (Some(bus), _) => quote_spanned! {bus.span()=>
+            #p::explicit_bus::<#enum_path, _>(&(#bus))
+        },
+        (None, Some(receiver)) => quote_spanned! {receiver.span()=>
+            #p::receiver_bus::<#enum_path, _>(#receiver)
+        },
+        (None, None) => quote!(#p::no_bus::<#enum_path>()),
+    };
+
+    let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
+    let pushes = crate::fields::expand(&args.fields, &fields_var);
+    let once = Ident::new("eventwire_once", Span::mixed_site());
+    let guard = Ident::new("eventwire_guard", Span::mixed_site());
+    let bind_ref = match (emitted.is_empty(), is_async) {
+        (true, _) => quote!(),
+        (false, false) => quote!(let #call_ref = &#call;),
+        (false, true) => quote!(let #call_ref = #guard.call();),
+    };
+    let output_type = match &function.sig.output {
+        ReturnType::Type(_, ty) if mentions_impl_trait(ty) => None,
+        ReturnType::Type(_, ty) => Some(quote!(#ty)),
+        ReturnType::Default => Some(quote!(())),
+    };
+
+    // Inner attributes (`#![allow(..)]`) stay at the top of the function.
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = function
+        .attrs
+        .iter()
+        .cloned()
+        .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+    let body = &function.block;
+    let sig = &function.sig;
+    let vis = &function.vis;
+
+    let prologue = quote! {
+        #(#inner_attrs)*
+        fn __eventwire_here() {}
+        #items
+        static __EVENTWIRE_SITES: [#p::SiteOf<#enum_path>; #site_count] = [#(#site_entries),*];
+    };
+
+    let run = if is_async {
+        // Naming the output lets `?` in the block infer its error type.
+        let future = match &output_type {
+            Some(ty) => quote!(#p::with_output::<#ty, _>(async move #body)),
+            None => quote!(async move #body),
+        };
+        quote! {
+            let mut #guard = #p::AsyncCall::new(#p::Call::<#enum_path>::new(#source), &__EVENTWIRE_SITES);
+            #guard.enter(|#fields_var: &mut #p::FieldSet| { #pushes });
+            let #ret = {
+                #bind_ref
+                #future.await
+            };
+            #(#err_checks)*
+            {
+                use #p::OutcomeProbe as _;
+                #guard.finish((&&&&#p::Probe(&#ret)).eventwire_outcome());
+            }
+            #ret
+        }
+    } else if never_returns {
+        quote! {
+            let mut #call = #p::Call::<#enum_path>::new(#source);
+            #call.enter(&__EVENTWIRE_SITES, |#fields_var: &mut #p::FieldSet| { #pushes });
+            #bind_ref
+            let #once = #p::Once;
+            (move || -> ! { #p::consume(#once); #body })()
+        }
+    } else {
+        let closure_ret = match &output_type {
+            Some(ty) => quote!(-> #ty),
+            None => quote!(),
+        };
+        quote! {
+            let mut #call = #p::Call::<#enum_path>::new(#source);
+            #call.enter(&__EVENTWIRE_SITES, |#fields_var: &mut #p::FieldSet| { #pushes });
+            let #ret = {
+                #bind_ref
+                let #once = #p::Once;
+                #[allow(clippy::redundant_closure_call)]
+                (move || #closure_ret { #p::consume(#once); #body })()
+            };
+            #(#err_checks)*
+            {
+                use #p::OutcomeProbe as _;
+                #call.finish(&__EVENTWIRE_SITES, (&&&&#p::Probe(&#ret)).eventwire_outcome());
+            }
+            #ret
+        }
+    };
+
+    Ok(quote! {
+        #(#outer_attrs)*
+        #vis #sig {
+            #prologue
+            #run
+        }
+    })
+}

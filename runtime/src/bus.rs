@@ -1,0 +1,189 @@
+//! The bus trait, and where an annotated method finds its bus.
+
+use crate::event::Event;
+use crate::kind::EventKind;
+use std::fmt;
+use std::sync::Arc;
+
+/// Receives the events that annotated methods emit.
+///
+/// # Contract
+///
+/// `publish` is called on the service's own thread, inside the annotated
+/// method, so it **must never block**: hand the event to a queue, a channel
+/// or an in-memory subscriber and return. A bus that needs I/O does it on
+/// its own worker. An `Err` or a panic from `publish` is caught, counted in
+/// [`stats`](crate::stats) and reported through the
+/// [failure hook](crate::set_failure_hook); it never reaches the service.
+///
+/// [`accepts`](Bus::accepts) lets a bus decline kinds it does not want;
+/// for a declined kind no payload is built and no field is evaluated.
+///
+/// ```
+/// use eventwire::{Bus, BusError, Event, EventType};
+/// use std::sync::Mutex;
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType { UserCreated, UserDeleted }
+///
+/// /// Keeps the names of audited events; ignores the rest.
+/// #[derive(Default)]
+/// struct AuditLog(Mutex<Vec<&'static str>>);
+///
+/// impl Bus<EventType> for AuditLog {
+///     fn publish(&self, event: Event<EventType>) -> Result<(), BusError> {
+///         self.0.lock().map_err(|_| BusError::new("audit log poisoned"))?.push(event.name());
+///         Ok(())
+///     }
+///     fn accepts(&self, kind: EventType) -> bool {
+///         kind == EventType::UserDeleted
+///     }
+/// }
+/// ```
+pub trait Bus<E: EventKind>: Send + Sync {
+    /// Takes one event. Must not block; see the trait's contract.
+    fn publish(&self, event: Event<E>) -> Result<(), BusError>;
+
+    /// Whether this bus wants events of `kind`. Must be cheap: it is asked
+    /// before any payload is built.
+    fn accepts(&self, kind: E) -> bool {
+        let _ = kind;
+        true
+    }
+}
+
+impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
+    fn publish(&self, event: Event<E>) -> Result<(), BusError> {
+        (**self).publish(event)
+    }
+    fn accepts(&self, kind: E) -> bool {
+        (**self).accepts(kind)
+    }
+}
+
+/// Why a bus could not take an event.
+#[derive(Debug)]
+pub struct BusError {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl BusError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        BusError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error caused by `source`.
+    pub fn from_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        BusError {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl fmt::Display for BusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BusError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A shared handle to a bus, as services hold it.
+pub type SharedBus<E> = Arc<dyn Bus<E>>;
+
+/// Something that may hold a bus for events of `E`: the service type an
+/// annotated method is called on, or the value given with
+/// `#[emits(.., bus = expr)]` and `emit!(.., bus = expr)`.
+///
+/// For a service struct, derive it: `#[derive(HasBus)]` uses the field
+/// marked `#[event_bus]`, or else the field named `bus` or `event_bus`.
+/// An empty `impl HasBus<EventType> for Service {}` says the service has
+/// no bus of its own: its methods use the scoped or the global default.
+///
+/// ```
+/// use eventwire::{emits, EventType, HasBus, SharedBus};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType { SessionCreated }
+///
+/// #[derive(Default, HasBus)]
+/// struct SessionService {
+///     bus: Option<SharedBus<EventType>>,
+///     open: usize,
+/// }
+///
+/// impl SessionService {
+///     #[emits(SessionCreated)]
+///     fn create(&mut self) -> usize {
+///         self.open += 1;
+///         self.open
+///     }
+/// }
+///
+/// let recorder = eventwire::Recorder::<EventType>::new();
+/// let mut service = SessionService { bus: Some(recorder.bus()), open: 0 };
+/// service.create();
+/// recorder.assert_emitted(EventType::SessionCreated);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not provide an event bus for events of `{E}`",
+    label = "`#[emits]` looks for the bus on this receiver",
+    note = "add `#[derive(eventwire::HasBus)]` to `{Self}` with a field `bus: Option<eventwire::SharedBus<{E}>>`",
+    note = "or write `impl eventwire::HasBus<{E}> for {Self} {{}}` to use the scoped or global default bus",
+    note = "or name the bus on the attribute: `#[emits(.., bus = expr)]`"
+)]
+pub trait HasBus<E: EventKind> {
+    /// The bus to publish to, if any. The default has none.
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        None
+    }
+}
+
+impl<E: EventKind> HasBus<E> for SharedBus<E> {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        Some(self)
+    }
+}
+
+impl<E: EventKind> HasBus<E> for Option<SharedBus<E>> {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        self.as_ref()
+    }
+}
+
+impl<E: EventKind, T: HasBus<E> + ?Sized> HasBus<E> for &T {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        (**self).event_bus()
+    }
+}
+
+impl<E: EventKind, T: HasBus<E> + ?Sized> HasBus<E> for &mut T {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        (**self).event_bus()
+    }
+}
+
+impl<E: EventKind, T: HasBus<E> + ?Sized> HasBus<E> for Box<T> {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        (**self).event_bus()
+    }
+}

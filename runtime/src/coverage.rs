@@ -1,0 +1,306 @@
+//! The static coverage check: does every event kind have an emission site?
+
+use crate::kind::EventKind;
+use crate::registry::{sites_of, SiteRecord};
+use std::fmt::{self, Write as _};
+
+/// Which sites each event of `E` has in this binary's registry.
+///
+/// ```
+/// use eventwire::{emits, EventType};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType {
+///     ReportBuilt,
+///     #[event(unwired = "emitted by the legacy exporter, outside Rust")]
+///     ReportExported,
+/// }
+///
+/// #[emits(ReportBuilt)]
+/// fn build_report() {}
+///
+/// let report = eventwire::coverage::<EventType>();
+/// assert!(report.is_complete());
+/// assert_eq!(report.sites(EventType::ReportBuilt).len(), 1);
+/// report.assert_complete();
+/// ```
+pub fn coverage<E: EventKind>() -> Coverage<E> {
+    let mut events: Vec<EventCoverage<E>> = E::ALL
+        .iter()
+        .map(|&kind| EventCoverage {
+            kind,
+            sites: Vec::new(),
+        })
+        .collect();
+    for (kind, site) in sites_of::<E>() {
+        if let Some(entry) = events.get_mut(kind.index()) {
+            entry.sites.push(site);
+        }
+    }
+    for entry in &mut events {
+        entry
+            .sites
+            .sort_by(|a, b| (a.file(), a.line(), a.column()).cmp(&(b.file(), b.line(), b.column())));
+    }
+    Coverage { events }
+}
+
+/// The result of [`coverage`].
+#[derive(Debug)]
+pub struct Coverage<E> {
+    events: Vec<EventCoverage<E>>,
+}
+
+/// One event kind and its sites.
+#[derive(Debug)]
+pub struct EventCoverage<E> {
+    /// The event.
+    pub kind: E,
+    /// Its registered sites, ordered by file and line.
+    pub sites: Vec<&'static SiteRecord>,
+}
+
+/// Where an event kind stands in the static check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// It has at least one site.
+    Wired,
+    /// It has no site and no exemption: the check fails.
+    Missing,
+    /// It has no site, and `#[event(unwired = "..")]` says why.
+    Exempt(&'static str),
+    /// It is exempt, yet it has a site: the exemption is stale and the check fails.
+    StaleExemption(&'static str),
+}
+
+impl<E: EventKind> EventCoverage<E> {
+    /// Where this event stands.
+    pub fn status(&self) -> Status {
+        match (self.kind.exemption(), self.sites.is_empty()) {
+            (None, false) => Status::Wired,
+            (None, true) => Status::Missing,
+            (Some(why), true) => Status::Exempt(why),
+            (Some(why), false) => Status::StaleExemption(why),
+        }
+    }
+}
+
+impl<E: EventKind> Coverage<E> {
+    /// Every event of `E`, in declaration order.
+    pub fn events(&self) -> &[EventCoverage<E>] {
+        &self.events
+    }
+
+    /// The sites of one event.
+    pub fn sites(&self, kind: E) -> &[&'static SiteRecord] {
+        self.events
+            .get(kind.index())
+            .map_or(&[], |e| e.sites.as_slice())
+    }
+
+    /// Events with no site and no exemption.
+    pub fn missing(&self) -> Vec<E> {
+        self.with_status(|s| s == Status::Missing)
+    }
+
+    /// Exempt events that have a site after all.
+    pub fn stale_exemptions(&self) -> Vec<E> {
+        self.with_status(|s| matches!(s, Status::StaleExemption(_)))
+    }
+
+    /// Events with at least one site.
+    pub fn wired(&self) -> Vec<E> {
+        self.with_status(|s| matches!(s, Status::Wired | Status::StaleExemption(_)))
+    }
+
+    fn with_status(&self, keep: impl Fn(Status) -> bool) -> Vec<E> {
+        self.events
+            .iter()
+            .filter(|e| keep(e.status()))
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    /// How many sites of `E` this binary holds in all.
+    pub fn site_count(&self) -> usize {
+        self.events.iter().map(|e| e.sites.len()).sum()
+    }
+
+    /// Whether the check passes: no event is missing and no exemption is stale.
+    pub fn is_complete(&self) -> bool {
+        self.site_count() > 0 && self.missing().is_empty() && self.stale_exemptions().is_empty()
+    }
+
+    /// `Ok` when the check passes, else the message that
+    /// [`assert_complete`](Coverage::assert_complete) panics with.
+    pub fn check(&self) -> Result<(), String> {
+        if self.site_count() == 0 {
+            let exempt_only = self.events.iter().all(|e| e.kind.exemption().is_some());
+            if !exempt_only {
+                return Err(self.nothing_linked_message());
+            }
+        }
+        if self.missing().is_empty() && self.stale_exemptions().is_empty() {
+            return Ok(());
+        }
+        Err(self.failure_message())
+    }
+
+    /// Panics, naming each missing event and each stale exemption, unless
+    /// the check passes.
+    #[track_caller]
+    pub fn assert_complete(&self) {
+        if let Err(message) = self.check() {
+            panic!("{message}");
+        }
+    }
+
+    fn failure_message(&self) -> String {
+        let total = self.events.len();
+        let wired = self.wired().len();
+        let exempt = self
+            .events
+            .iter()
+            .filter(|e| matches!(e.status(), Status::Exempt(_)))
+            .count();
+        let mut out = format!(
+            "eventwire: {wired} of {total} event types of {} have an emission site",
+            E::ENUM_NAME
+        );
+        if exempt > 0 {
+            let _ = write!(out, " ({exempt} exempt)");
+        }
+        let missing = self.missing();
+        let width = self.name_width();
+        if !missing.is_empty() {
+            let _ = write!(out, "\nmissing ({}):", missing.len());
+            for kind in &missing {
+                let _ = write!(
+                    out,
+                    "\n  {:width$}{}",
+                    kind.variant_name(),
+                    kind.dotted_name()
+                );
+            }
+            out.push_str(
+                "\nadd #[emits(..)] or emit!(..) for each, or exempt it with #[event(unwired = \"why\")]",
+            );
+        }
+        let stale = self.stale_exemptions();
+        if !stale.is_empty() {
+            let _ = write!(out, "\nexempt, yet emitted ({}):", stale.len());
+            for kind in &stale {
+                let _ = write!(
+                    out,
+                    "\n  {:width$}{}  unwired = {:?}, but emitted at {}",
+                    kind.variant_name(),
+                    kind.dotted_name(),
+                    kind.exemption().unwrap_or_default(),
+                    self.sites(*kind)
+                        .iter()
+                        .map(|s| format!("{} ({}:{})", s.function(), s.file(), s.line()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            out.push_str("\nremove #[event(unwired = ..)] from each: it is wired now");
+        }
+        out
+    }
+
+    fn nothing_linked_message(&self) -> String {
+        format!(
+            "eventwire: this binary has no emission site of {enum_name} at all, so its {total} \
+             event types cannot be checked.\n\
+             The sites are registered by the crate that holds the #[emits] methods, and only \
+             when that crate is linked into this binary. A test file that never names it does \
+             not link it.\n\
+             Fix: add `use your_service_crate as _;` to this test file (the crate with the \
+             #[emits] methods), or run this check from a test inside that crate.",
+            enum_name = E::ENUM_NAME,
+            total = self.events.len()
+        )
+    }
+
+    fn name_width(&self) -> usize {
+        self.events
+            .iter()
+            .map(|e| e.kind.variant_name().len())
+            .max()
+            .unwrap_or(0)
+            + 3
+    }
+}
+
+/// A table: one row per event with its status and sites.
+impl<E: EventKind> fmt::Display for Coverage<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}/{} event types of {} wired",
+            self.wired().len(),
+            self.events.len(),
+            E::ENUM_NAME
+        )?;
+        let width = self.name_width();
+        let dotted = self
+            .events
+            .iter()
+            .map(|e| e.kind.dotted_name().len())
+            .max()
+            .unwrap_or(0)
+            + 2;
+        for event in &self.events {
+            let status = match event.status() {
+                Status::Wired => "wired",
+                Status::Missing => "MISSING",
+                Status::Exempt(_) => "exempt",
+                Status::StaleExemption(_) => "STALE EXEMPTION",
+            };
+            write!(
+                f,
+                "  {:width$}{:dotted$}{status}",
+                event.kind.variant_name(),
+                event.kind.dotted_name()
+            )?;
+            if let Status::Exempt(why) = event.status() {
+                write!(f, ": {why}")?;
+            }
+            for site in &event.sites {
+                write!(
+                    f,
+                    "\n  {:width$}{:dotted$}  {} ({}:{}) on {}",
+                    "",
+                    "",
+                    site.function(),
+                    site.file(),
+                    site.line(),
+                    site.phases()
+                )?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the static coverage test for an event enum: one line in a test
+/// file or a `#[cfg(test)]` module of the crate that holds the sites.
+///
+/// ```ignore
+/// eventwire::coverage_test!(EventType);
+/// // or with a name of your choice:
+/// eventwire::coverage_test!(EventType, every_event_is_wired);
+/// ```
+#[macro_export]
+macro_rules! coverage_test {
+    ($event:ty) => {
+        $crate::coverage_test!($event, every_event_type_has_an_emission_site);
+    };
+    ($event:ty, $name:ident) => {
+        #[test]
+        fn $name() {
+            $crate::coverage::<$event>().assert_complete();
+        }
+    };
+}

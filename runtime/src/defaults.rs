@@ -1,0 +1,153 @@
+//! Default buses: one per thread (scoped, for tests) and one per process.
+//!
+//! A counter of installed defaults lets the hot path skip every lookup with
+//! one relaxed load while none is installed, which is the common case in
+//! production services that hold their bus in a field.
+
+use crate::bus::SharedBus;
+use crate::kind::EventKind;
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::RwLock;
+
+/// How many defaults (scoped on any thread, or global) are installed now.
+static INSTALLED: AtomicUsize = AtomicUsize::new(0);
+
+type Slot = (TypeId, Box<dyn Any + Send + Sync>);
+
+static GLOBAL: RwLock<Vec<Slot>> = RwLock::new(Vec::new());
+
+thread_local! {
+    static SCOPED: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+}
+
+fn find<E: EventKind>(slots: &[Slot]) -> Option<SharedBus<E>> {
+    slots
+        .iter()
+        .rev()
+        .find(|(id, _)| *id == TypeId::of::<E>())
+        .and_then(|(_, bus)| bus.downcast_ref::<SharedBus<E>>())
+        .cloned()
+}
+
+/// The default bus for events of `E` on this thread: the innermost scoped
+/// one, else the global one.
+#[inline]
+pub(crate) fn current<E: EventKind>() -> Option<SharedBus<E>> {
+    if INSTALLED.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    current_slow()
+}
+
+#[cold]
+#[inline(never)]
+fn current_slow<E: EventKind>() -> Option<SharedBus<E>> {
+    let scoped = SCOPED
+        .try_with(|slots| slots.try_borrow().ok().and_then(|s| find::<E>(&s)))
+        .ok()
+        .flatten();
+    scoped.or_else(|| {
+        // A poisoned lock still holds a valid Vec: nothing is half-written in it.
+        let slots = GLOBAL.read().unwrap_or_else(|e| e.into_inner());
+        find::<E>(&slots)
+    })
+}
+
+/// Makes `bus` the default for events of `E` on this thread until the
+/// returned guard is dropped; the previous default comes back then.
+///
+/// Methods whose receiver has no bus, and `emit!` without `bus = ..`,
+/// publish to it. Meant for tests: each test thread gets its own.
+///
+/// ```
+/// use eventwire::{emit, EventType, Recorder};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType { CacheCleared }
+///
+/// let recorder = Recorder::<EventType>::new();
+/// {
+///     let _guard = eventwire::set_scoped_default(recorder.bus());
+///     emit!(CacheCleared);
+/// }
+/// emit!(CacheCleared); // no default any more: a no-op
+/// recorder.assert_count(EventType::CacheCleared, 1);
+/// ```
+#[must_use = "the default is removed when the guard is dropped"]
+pub fn set_scoped_default<E: EventKind>(bus: SharedBus<E>) -> ScopedDefault<E> {
+    let depth = SCOPED.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        slots.push((TypeId::of::<E>(), Box::new(bus)));
+        slots.len()
+    });
+    INSTALLED.fetch_add(1, Ordering::Relaxed);
+    ScopedDefault {
+        depth,
+        _not_send: PhantomData,
+    }
+}
+
+/// Restores the previous scoped default when dropped. Not `Send`: it
+/// belongs to the thread that installed it.
+pub struct ScopedDefault<E> {
+    depth: usize,
+    _not_send: PhantomData<(*const (), E)>,
+}
+
+impl<E> fmt::Debug for ScopedDefault<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopedDefault")
+            .field("depth", &self.depth)
+            .finish()
+    }
+}
+
+impl<E> Drop for ScopedDefault<E> {
+    fn drop(&mut self) {
+        // Guards dropped out of order: everything installed after this one
+        // goes too, so that no stale bus outlives its guard.
+        let removed = SCOPED
+            .try_with(|slots| {
+                let mut slots = slots.borrow_mut();
+                let keep = self.depth.saturating_sub(1).min(slots.len());
+                let removed = slots.len() - keep;
+                slots.truncate(keep);
+                removed
+            })
+            .unwrap_or(0);
+        INSTALLED.fetch_sub(removed, Ordering::Relaxed);
+    }
+}
+
+/// Makes `bus` the process-wide default for events of `E`, replacing any
+/// previous one, which is returned. Used by every thread that has no scoped
+/// default and by methods whose receiver has no bus.
+pub fn set_global_default<E: EventKind>(bus: SharedBus<E>) -> Option<SharedBus<E>> {
+    let mut slots = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
+    let previous = take::<E>(&mut slots);
+    slots.push((TypeId::of::<E>(), Box::new(bus)));
+    if previous.is_none() {
+        INSTALLED.fetch_add(1, Ordering::Relaxed);
+    }
+    previous
+}
+
+/// Removes the process-wide default for events of `E`, returning it.
+pub fn clear_global_default<E: EventKind>() -> Option<SharedBus<E>> {
+    let mut slots = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
+    let previous = take::<E>(&mut slots);
+    if previous.is_some() {
+        INSTALLED.fetch_sub(1, Ordering::Relaxed);
+    }
+    previous
+}
+
+fn take<E: EventKind>(slots: &mut Vec<Slot>) -> Option<SharedBus<E>> {
+    let at = slots.iter().position(|(id, _)| *id == TypeId::of::<E>())?;
+    let (_, bus) = slots.remove(at);
+    bus.downcast::<SharedBus<E>>().ok().map(|b| *b)
+}

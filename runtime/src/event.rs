@@ -1,0 +1,254 @@
+//! The event envelope: what a bus receives, and its stable JSON shape.
+
+use crate::field::Fields;
+use crate::kind::EventKind;
+use crate::phase::Phase;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
+
+/// One emitted event.
+///
+/// Its JSON form (through serde) is stable; a field is only ever added:
+///
+/// ```json
+/// {
+///   "id": "5b0e3d1f9c2a4e77000000000000002a",
+///   "event": "tool.errored",
+///   "variant": "ToolErrored",
+///   "phase": "err",
+///   "timestamp": "2026-11-23T23:46:53.123456789Z",
+///   "site": {
+///     "function": "ToolRuntime::execute",
+///     "path": "agent_services::tools::ToolRuntime::execute",
+///     "file": "src/tools.rs",
+///     "line": 42,
+///     "column": 12
+///   },
+///   "fields": { "tool": "grep", "attempt": 3 },
+///   "error": "tool `grep` timed out",
+///   "elapsed_ns": 1250000
+/// }
+/// ```
+///
+/// `error` is `null` except for `err`-phase events; `elapsed_ns` is `null`
+/// for `entry` and `body` events.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Event<E> {
+    /// Unique across processes and machines.
+    pub id: EventId,
+    /// Which event this is.
+    pub kind: E,
+    /// The phase it fired in.
+    pub phase: Phase,
+    /// Where it was emitted.
+    pub site: Site,
+    /// When it was emitted.
+    pub timestamp: SystemTime,
+    /// The values captured with `fields(..)` and `emit!(.., name = value)`.
+    pub fields: Fields,
+    /// The error's Display text, for `err`-phase events.
+    pub error: Option<String>,
+    /// Time since the call began, for `ok`, `err`, `exit` and `cancel` events.
+    pub elapsed: Option<Duration>,
+}
+
+impl<E: EventKind> Event<E> {
+    /// A new event of `kind` emitted now, with a fresh id.
+    pub fn new(kind: E, phase: Phase, site: Site) -> Self {
+        Event {
+            id: EventId::next(),
+            kind,
+            phase,
+            site,
+            timestamp: SystemTime::now(),
+            fields: Fields::new(),
+            error: None,
+            elapsed: None,
+        }
+    }
+
+    /// The dotted name of the event's kind, e.g. `tool.invoked`.
+    pub fn name(&self) -> &'static str {
+        self.kind.dotted_name()
+    }
+}
+
+/// Where an event was emitted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Site {
+    /// `Type::method` for a method, `module::function` for a free function.
+    pub function: Cow<'static, str>,
+    /// The full path of the enclosing function, e.g. `my_crate::tools::ToolRuntime::execute`.
+    pub path: Cow<'static, str>,
+    /// The source file, as `file!()` gives it.
+    pub file: Cow<'static, str>,
+    /// The line of the event's name in `#[emits(..)]` or `emit!(..)`.
+    pub line: u32,
+    /// The column of the event's name.
+    pub column: u32,
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}:{}", self.function, self.file, self.line)
+    }
+}
+
+/// An event id: 64 random bits chosen once per process, then a 64-bit
+/// counter. Making one costs an atomic increment and no system call;
+/// two processes share an id with probability about n²/2⁶⁵ for n processes.
+/// Written as 32 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(u128);
+
+impl EventId {
+    /// The next id of this process.
+    pub fn next() -> EventId {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        static PROCESS: OnceLock<u64> = OnceLock::new();
+        let process = *PROCESS.get_or_init(process_seed);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        EventId((u128::from(process) << 64) | u128::from(n))
+    }
+
+    /// The id as a number.
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+/// Random bits from the standard library's per-process hash keys (seeded by
+/// the operating system), mixed with the process id and the start time.
+fn process_seed() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    if let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl fmt::Debug for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EventId({self})")
+    }
+}
+
+impl FromStr for EventId {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        u128::from_str_radix(s, 16).map(EventId)
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The JSON shape, kept apart from [`Event`] so that the Rust type can grow
+/// without changing the wire format by accident.
+#[derive(Serialize, Deserialize)]
+struct Wire<'a> {
+    id: EventId,
+    event: Cow<'a, str>,
+    variant: Cow<'a, str>,
+    phase: Phase,
+    #[serde(with = "timestamp")]
+    timestamp: SystemTime,
+    site: Site,
+    fields: Fields,
+    error: Option<Cow<'a, str>>,
+    elapsed_ns: Option<u64>,
+}
+
+impl<E: EventKind> Serialize for Event<E> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            id: self.id,
+            event: Cow::Borrowed(self.kind.dotted_name()),
+            variant: Cow::Borrowed(self.kind.variant_name()),
+            phase: self.phase,
+            timestamp: self.timestamp,
+            site: self.site.clone(),
+            fields: self.fields.clone(),
+            error: self.error.as_deref().map(Cow::Borrowed),
+            elapsed_ns: self
+                .elapsed
+                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de, E: EventKind> Deserialize<'de> for Event<E> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = Wire::deserialize(deserializer)?;
+        let kind = E::from_dotted_name(&wire.event).ok_or_else(|| {
+            serde::de::Error::custom(crate::kind::UnknownEvent::new::<E>(&wire.event))
+        })?;
+        Ok(Event {
+            id: wire.id,
+            kind,
+            phase: wire.phase,
+            site: wire.site,
+            timestamp: wire.timestamp,
+            fields: wire.fields,
+            error: wire.error.map(Cow::into_owned),
+            elapsed: wire.elapsed_ns.map(Duration::from_nanos),
+        })
+    }
+}
+
+/// RFC 3339 timestamps in UTC with nanoseconds, through `humantime`.
+mod timestamp {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::borrow::Cow;
+    use std::time::SystemTime;
+
+    pub(super) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&humantime::format_rfc3339_nanos(*t))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let text = Cow::<'de, str>::deserialize(d)?;
+        humantime::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_distinct_and_round_trip() {
+        let a = EventId::next();
+        let b = EventId::next();
+        assert_ne!(a, b);
+        assert_eq!(a.as_u128() >> 64, b.as_u128() >> 64, "one process prefix");
+        let text = a.to_string();
+        assert_eq!(text.len(), 32);
+        assert_eq!(text.parse::<EventId>().unwrap(), a);
+    }
+}

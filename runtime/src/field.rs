@@ -1,0 +1,255 @@
+//! Values captured from a call with `fields(..)` or `emit!(.., name = value)`.
+
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+/// One captured value. It serialises as the plain JSON scalar.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer too large for `i64`.
+    U64(u64),
+    /// A floating-point number.
+    F64(f64),
+    /// Text: a string, or a value captured with `%` (Display) or `?` (Debug).
+    Str(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(v) => v.fmt(f),
+            Value::I64(v) => v.fmt(f),
+            Value::U64(v) => v.fmt(f),
+            Value::F64(v) => v.fmt(f),
+            Value::Str(v) => v.fmt(f),
+        }
+    }
+}
+
+/// A type whose values can be captured as a field without `%` or `?`:
+/// numbers, `bool`, `char`, strings, and references or `Option`s of them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be captured as an event field as it is",
+    label = "not a number, bool or string",
+    note = "capture it with `%` to use its Display text (`name = %value`) or `?` for its Debug text (`name = ?value`)"
+)]
+pub trait FieldValue {
+    /// The value to record.
+    fn to_value(&self) -> Value;
+}
+
+macro_rules! field_value_via {
+    ($variant:ident as $target:ty: $($ty:ty),*) => {$(
+        impl FieldValue for $ty {
+            fn to_value(&self) -> Value {
+                Value::$variant(<$target>::from(*self))
+            }
+        }
+    )*};
+}
+
+field_value_via!(I64 as i64: i8, i16, i32, i64);
+field_value_via!(I64 as i64: u8, u16, u32);
+field_value_via!(F64 as f64: f32, f64);
+field_value_via!(Bool as bool: bool);
+
+impl FieldValue for isize {
+    fn to_value(&self) -> Value {
+        // isize is at most 64 bits on every supported target.
+        Value::I64(*self as i64)
+    }
+}
+
+/// Unsigned values that fit in `i64` are recorded as `I64`, so that a value
+/// reads back from JSON as the variant it was captured as.
+fn unsigned(v: u64) -> Value {
+    i64::try_from(v).map_or(Value::U64(v), Value::I64)
+}
+
+impl FieldValue for u64 {
+    fn to_value(&self) -> Value {
+        unsigned(*self)
+    }
+}
+
+impl FieldValue for usize {
+    fn to_value(&self) -> Value {
+        unsigned(*self as u64)
+    }
+}
+
+impl FieldValue for char {
+    fn to_value(&self) -> Value {
+        Value::Str(self.to_string())
+    }
+}
+
+impl FieldValue for str {
+    fn to_value(&self) -> Value {
+        Value::Str(self.to_owned())
+    }
+}
+
+impl FieldValue for String {
+    fn to_value(&self) -> Value {
+        Value::Str(self.clone())
+    }
+}
+
+impl FieldValue for Cow<'_, str> {
+    fn to_value(&self) -> Value {
+        Value::Str(self.as_ref().to_owned())
+    }
+}
+
+impl<T: FieldValue + ?Sized> FieldValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+impl<T: FieldValue + ?Sized> FieldValue for &mut T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+impl<T: FieldValue + ?Sized> FieldValue for Box<T> {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+impl<T: FieldValue + ?Sized> FieldValue for std::sync::Arc<T> {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+/// `None` is recorded as the text `none`, so that a field is never silently absent.
+impl<T: FieldValue> FieldValue for Option<T> {
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Str("none".to_owned()),
+        }
+    }
+}
+
+/// The named values an event carries, in the order they were captured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fields(Vec<(Cow<'static, str>, Value)>);
+
+impl Fields {
+    /// No fields.
+    pub const fn new() -> Self {
+        Fields(Vec::new())
+    }
+
+    /// Adds a field (the generated code calls this).
+    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: Value) {
+        self.0.push((name.into(), value));
+    }
+
+    /// Adds a field captured with its `Display` text (`name = %value`).
+    pub fn push_display(&mut self, name: &'static str, value: &(impl fmt::Display + ?Sized)) {
+        self.push(name, Value::Str(value.to_string()));
+    }
+
+    /// Adds a field captured with its `Debug` text (`name = ?value`).
+    pub fn push_debug(&mut self, name: &'static str, value: &(impl fmt::Debug + ?Sized)) {
+        self.push(name, Value::Str(format!("{value:?}")));
+    }
+
+    /// Adds a field captured as it is (`name = value`).
+    pub fn push_value(&mut self, name: &'static str, value: &(impl FieldValue + ?Sized)) {
+        self.push(name, value.to_value());
+    }
+
+    /// The value of the field named `name` (the last one, if captured twice).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The fields in capture order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(n, v)| (n.as_ref(), v))
+    }
+
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A JSON object, in capture order.
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(n, v)| (n.as_ref(), v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of event fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut fields = Fields::new();
+                while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                    fields.push(name, value);
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_each_convention() {
+        let mut fields = Fields::new();
+        fields.push_display("tool", "grep");
+        fields.push_debug("status", &Some(3));
+        fields.push_value("attempt", &2u32);
+        fields.push_value("ratio", &0.5f32);
+        fields.push_value("missing", &None::<u8>);
+        assert_eq!(fields.get("tool"), Some(&Value::Str("grep".into())));
+        assert_eq!(fields.get("status"), Some(&Value::Str("Some(3)".into())));
+        assert_eq!(fields.get("attempt"), Some(&Value::I64(2)));
+        assert_eq!(fields.get("ratio"), Some(&Value::F64(0.5)));
+        assert_eq!(fields.get("missing"), Some(&Value::Str("none".into())));
+        assert_eq!(fields.get("absent"), None);
+    }
+
+    #[test]
+    fn fields_round_trip_through_json_in_order() {
+        let mut fields = Fields::new();
+        fields.push_value("b", &-1i32);
+        fields.push_value("a", &true);
+        fields.push_display("c", "x");
+        fields.push_value("big", &u64::MAX);
+        let json = serde_json::to_string(&fields).unwrap();
+        assert_eq!(json, r#"{"b":-1,"a":true,"c":"x","big":18446744073709551615}"#);
+        let back: Fields = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, fields);
+    }
+}

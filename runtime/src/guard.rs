@@ -1,0 +1,172 @@
+//! The guard around every publish: failures are caught, counted and
+//! reported through a hook, and never reach the annotated method.
+
+use crate::bus::Bus;
+use crate::event::{Event, Site};
+use crate::kind::EventKind;
+use std::any::Any;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+static PUBLISHED: AtomicU64 = AtomicU64::new(0);
+static ERRORS: AtomicU64 = AtomicU64::new(0);
+static PANICS: AtomicU64 = AtomicU64::new(0);
+static HOOK_PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// Process-wide counts of what emission did, since the process started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Events a bus took without error.
+    pub published: u64,
+    /// Events whose `publish` returned an error.
+    pub errors: u64,
+    /// Events whose `publish` panicked (caught; needs `panic = "unwind"`).
+    pub panics: u64,
+    /// Failure reports whose hook itself panicked (caught).
+    pub hook_panics: u64,
+}
+
+impl Stats {
+    /// Events that were handed to a bus and not taken: `errors + panics`.
+    pub fn failed(&self) -> u64 {
+        self.errors + self.panics
+    }
+}
+
+/// The counts so far.
+///
+/// ```
+/// let before = eventwire::stats();
+/// assert!(eventwire::stats().published >= before.published);
+/// ```
+pub fn stats() -> Stats {
+    Stats {
+        published: PUBLISHED.load(Ordering::Relaxed),
+        errors: ERRORS.load(Ordering::Relaxed),
+        panics: PANICS.load(Ordering::Relaxed),
+        hook_panics: HOOK_PANICS.load(Ordering::Relaxed),
+    }
+}
+
+/// A failed publish, as the failure hook receives it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The event's variant name, e.g. `ToolInvoked`.
+    pub variant: &'static str,
+    /// The event's dotted name, e.g. `tool.invoked`.
+    pub event: &'static str,
+    /// Where it was emitted.
+    pub site: Site,
+    /// What went wrong.
+    pub cause: FailureCause,
+}
+
+/// What went wrong in a failed publish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureCause {
+    /// `publish` returned this error.
+    Error(String),
+    /// `publish` panicked with this message.
+    Panic(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, why) = match &self.cause {
+            FailureCause::Error(e) => ("failed", e),
+            FailureCause::Panic(p) => ("panicked", p),
+        };
+        write!(
+            f,
+            "eventwire: the bus {what} publishing {} ({}) from {} at {}:{}: {why}; \
+             the service was not affected; later failures are counted in eventwire::stats()",
+            self.variant, self.event, self.site.function, self.site.file, self.site.line
+        )
+    }
+}
+
+type Hook = Arc<dyn Fn(&Failure) + Send + Sync>;
+
+static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
+
+/// Replaces the hook that every failed publish is reported to, once per
+/// failure. The default writes the first failure of the process to
+/// standard error and counts the rest silently.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// static SEEN: AtomicUsize = AtomicUsize::new(0);
+/// eventwire::set_failure_hook(|failure| {
+///     SEEN.fetch_add(1, Ordering::Relaxed);
+///     eprintln!("{failure}");
+/// });
+/// # eventwire::reset_failure_hook();
+/// ```
+pub fn set_failure_hook(hook: impl Fn(&Failure) + Send + Sync + 'static) {
+    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
+}
+
+/// Puts the default failure hook back.
+pub fn reset_failure_hook() {
+    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+fn default_hook(failure: &Failure) {
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| eprintln!("{failure}"));
+}
+
+fn report(failure: &Failure) {
+    let hook = HOOK.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let outcome = catch_unwind(AssertUnwindSafe(|| match hook {
+        Some(hook) => hook(failure),
+        None => default_hook(failure),
+    }));
+    if outcome.is_err() {
+        HOOK_PANICS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}
+
+/// Hands `event` to `bus`; an error or a panic is counted and reported, and
+/// never propagates.
+pub(crate) fn deliver<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
+    let kind = event.kind;
+    // The site is cloned only so that a failure can be reported; it is a
+    // handful of borrowed strings.
+    let site = event.site.clone();
+    let cause = match catch_unwind(AssertUnwindSafe(|| bus.publish(event))) {
+        Ok(Ok(())) => {
+            PUBLISHED.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        Ok(Err(error)) => {
+            ERRORS.fetch_add(1, Ordering::Relaxed);
+            FailureCause::Error(error.to_string())
+        }
+        Err(payload) => {
+            PANICS.fetch_add(1, Ordering::Relaxed);
+            FailureCause::Panic(panic_message(payload.as_ref()))
+        }
+    };
+    report(&Failure {
+        variant: kind.variant_name(),
+        event: kind.dotted_name(),
+        site,
+        cause,
+    });
+}

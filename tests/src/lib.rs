@@ -1,0 +1,1 @@
+//! Small realistic services wired with eventwire, exercised by the tests in `tests/`.
