@@ -52,6 +52,13 @@ pub trait Bus<E: EventKind>: Send + Sync {
     }
 }
 
+/// So that services holding a bus can derive `Debug`.
+impl<E: EventKind> fmt::Debug for dyn Bus<E> + '_ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dyn Bus<{}>", E::ENUM_NAME)
+    }
+}
+
 impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
         (**self).publish(event)

@@ -304,3 +304,75 @@ macro_rules! coverage_test {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{emit, emits, EventType};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Partly {
+        Wired,
+        MissingOne,
+        AlsoMissing,
+        #[event(unwired = "sent by the billing system")]
+        Exempt,
+        #[event(unwired = "was never sent")]
+        StaleOne,
+    }
+
+    #[emits(Wired, event = Partly)]
+    fn wired() {}
+
+    #[allow(dead_code)]
+    fn never_called() {
+        emit!(Partly::StaleOne);
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Unlinked {
+        Alpha,
+        Beta,
+    }
+
+    #[test]
+    fn names_each_missing_event_and_each_stale_exemption() {
+        wired();
+        let report = crate::coverage::<Partly>();
+        assert!(!report.is_complete());
+        assert_eq!(report.missing(), [Partly::MissingOne, Partly::AlsoMissing]);
+        assert_eq!(report.stale_exemptions(), [Partly::StaleOne]);
+        let message = report.check().unwrap_err();
+        let expected_head = "eventwire: 2 of 5 event types of eventwire::coverage::tests::Partly have an emission site (1 exempt)\n\
+                             missing (2):\n  \
+                             MissingOne    missing.one\n  \
+                             AlsoMissing   also.missing\n\
+                             add #[emits(..)] or emit!(..) for each, or exempt it with #[event(unwired = \"why\")]\n\
+                             exempt, yet emitted (1):\n  \
+                             StaleOne      stale.one  unwired = \"was never sent\", but emitted at tests::never_called (runtime/src/coverage.rs:";
+        assert!(message.starts_with(expected_head), "{message}");
+        assert!(message.ends_with("remove #[event(unwired = ..)] from each: it is wired now"));
+    }
+
+    #[test]
+    #[should_panic(expected = "missing (2):")]
+    fn assert_complete_panics_with_the_message() {
+        crate::coverage::<Partly>().assert_complete();
+    }
+
+    #[test]
+    fn zero_sites_explain_linking_instead_of_listing_everything() {
+        let message = crate::coverage::<Unlinked>().check().unwrap_err();
+        assert!(message.contains("has no emission site of eventwire::coverage::tests::Unlinked at all"));
+        assert!(message.contains("use your_service_crate as _;"));
+        assert!(!message.contains("missing ("), "{message}");
+    }
+
+    #[test]
+    fn the_table_lists_sites_and_statuses() {
+        let table = crate::coverage::<Partly>().to_string();
+        assert!(table.starts_with("2/5 event types of eventwire::coverage::tests::Partly wired"));
+        assert!(table.contains("MISSING"));
+        assert!(table.contains("exempt: sent by the billing system"));
+        assert!(table.contains("tests::wired (runtime/src/coverage.rs:"), "{table}");
+    }
+}

@@ -151,3 +151,53 @@ fn take<E: EventKind>(slots: &mut Vec<Slot>) -> Option<SharedBus<E>> {
     let (_, bus) = slots.remove(at);
     bus.downcast::<SharedBus<E>>().ok().map(|b| *b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{emit, EventType, Recorder};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Ev {
+        Ping,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Global {
+        Pong,
+    }
+
+    #[test]
+    fn scoped_defaults_nest_and_restore() {
+        let outer = Recorder::<Ev>::new();
+        let inner = Recorder::<Ev>::new();
+        let _outer = outer.install_scoped();
+        emit!(Ev::Ping, bus = outer);
+        {
+            let _inner = inner.install_scoped();
+            emit!(Ev::Ping);
+        }
+        emit!(Ev::Ping);
+        assert_eq!(outer.count(Ev::Ping), 2);
+        assert_eq!(inner.count(Ev::Ping), 1);
+    }
+
+    #[test]
+    fn scoped_defaults_belong_to_their_thread() {
+        let recorder = Recorder::<Ev>::new();
+        let _guard = recorder.install_scoped();
+        std::thread::spawn(|| emit!(Ev::Ping)).join().unwrap();
+        assert_eq!(recorder.count(Ev::Ping), 0);
+    }
+
+    #[test]
+    fn the_global_default_reaches_every_thread_until_cleared() {
+        let recorder = Recorder::<Global>::new();
+        assert!(set_global_default(recorder.bus()).is_none());
+        std::thread::spawn(|| emit!(Global::Pong)).join().unwrap();
+        assert!(clear_global_default::<Global>().is_some());
+        emit!(Global::Pong);
+        assert_eq!(recorder.count(Global::Pong), 1);
+        assert!(clear_global_default::<Global>().is_none());
+    }
+}

@@ -252,3 +252,55 @@ mod tests {
         assert_eq!(text.parse::<EventId>().unwrap(), a);
     }
 }
+
+#[cfg(test)]
+mod shape_tests {
+    use crate::{emits, EventType, Event, Recorder, SharedBus};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Ev {
+        #[event(on = err)]
+        UploadFailed,
+    }
+
+    #[emits(UploadFailed, event = Ev, bus = bus, fields(file = %name, size))]
+    fn upload(bus: &SharedBus<Ev>, name: &str, size: u64) -> std::io::Result<()> {
+        Err(std::io::Error::other(format!("{name}: quota exceeded")))
+    }
+
+    #[test]
+    fn the_json_shape_is_stable_and_round_trips() {
+        let recorder = Recorder::<Ev>::new();
+        assert!(upload(&recorder.bus(), "a.txt", 12).is_err());
+        let event = recorder.events().remove(0);
+        let text = serde_json::to_string(&event).unwrap();
+        let order = ["id", "event", "variant", "phase", "timestamp", "site", "fields", "error", "elapsed_ns"];
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|key| text.find(&format!("\"{key}\":")).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["event"], "upload.failed");
+        assert_eq!(json["variant"], "UploadFailed");
+        assert_eq!(json["phase"], "err");
+        assert_eq!(json["error"], "a.txt: quota exceeded");
+        assert_eq!(json["fields"], serde_json::json!({"file": "a.txt", "size": 12}));
+        assert_eq!(json["site"]["function"], "shape_tests::upload");
+        assert_eq!(json["site"]["path"], "eventwire::event::shape_tests::upload");
+        assert_eq!(json["site"]["file"], "runtime/src/event.rs");
+        assert!(json["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert!(json["elapsed_ns"].is_u64());
+        assert_eq!(json["id"].as_str().unwrap().len(), 32);
+
+        let back: Event<Ev> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn an_unknown_event_name_is_a_clear_deserialisation_error() {
+        let error = serde_json::from_str::<Ev>("\"upload.done\"").unwrap_err();
+        assert!(error.to_string().contains("`upload.done` is not an event of"), "{error}");
+        assert_eq!(serde_json::from_str::<Ev>("\"upload.failed\"").unwrap(), Ev::UploadFailed);
+    }
+}

@@ -170,3 +170,100 @@ pub(crate) fn deliver<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
         cause,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::BusError;
+    use crate::event::Event;
+    use crate::registry::SiteRecord;
+    use crate::{emits, EventType, Phase, Phases};
+    use std::sync::Mutex;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Ev {
+        Failing,
+    }
+
+    struct Erroring;
+    impl Bus<Ev> for Erroring {
+        fn publish(&self, _: Event<Ev>) -> Result<(), BusError> {
+            Err(BusError::new("disk full"))
+        }
+    }
+
+    struct Panicking;
+    impl Bus<Ev> for Panicking {
+        fn publish(&self, _: Event<Ev>) -> Result<(), BusError> {
+            panic!("subscriber exploded")
+        }
+    }
+
+    static SITE: SiteRecord = SiteRecord::new(
+        &Ev::Failing,
+        Phases::only(Phase::Body),
+        crate::registry::SiteOrigin::Macro,
+        || "svc::Svc::run::here",
+        "src/svc.rs",
+        7,
+        3,
+    );
+
+    // The hook is process-wide: tests that replace it take this lock.
+    static HOOK_LOCK: Mutex<()> = Mutex::new(());
+
+    #[test]
+    fn errors_and_panics_are_counted_and_reported_once_each() {
+        let _lock = HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = Arc::clone(&seen);
+        set_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
+        let before = stats();
+
+        deliver(&Erroring, Event::new(Ev::Failing, Phase::Body, SITE.site()));
+        deliver(&Panicking, Event::new(Ev::Failing, Phase::Body, SITE.site()));
+
+        let after = stats();
+        reset_failure_hook();
+        assert!(after.errors > before.errors);
+        assert!(after.panics > before.panics);
+        let seen = seen.lock().unwrap();
+        let ours: Vec<_> = seen.iter().filter(|m| m.contains("svc.rs:7")).collect();
+        assert_eq!(ours.len(), 2, "{seen:?}");
+        assert!(ours[0].contains("Failing (failing) from Svc::run at src/svc.rs:7: disk full"));
+        assert!(ours[1].contains("panicked"));
+        assert!(ours[1].contains("subscriber exploded"));
+    }
+
+    #[test]
+    fn a_panicking_hook_is_contained() {
+        let _lock = HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        set_failure_hook(|_| panic!("hook exploded"));
+        let before = stats().hook_panics;
+        deliver(&Erroring, Event::new(Ev::Failing, Phase::Body, SITE.site()));
+        reset_failure_hook();
+        assert!(stats().hook_panics > before);
+    }
+
+    #[emits(Failing, event = Ev, bus = bus)]
+    fn fallible(bus: &crate::SharedBus<Ev>, fail: bool) -> Result<u8, String> {
+        if fail {
+            Err("no".into())
+        } else {
+            Ok(7)
+        }
+    }
+
+    #[test]
+    fn a_failing_bus_never_changes_the_result() {
+        let _lock = HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        set_failure_hook(|_| {});
+        let erroring: crate::SharedBus<Ev> = Arc::new(Erroring);
+        let panicking: crate::SharedBus<Ev> = Arc::new(Panicking);
+        for bus in [&erroring, &panicking] {
+            assert_eq!(fallible(bus, false), Ok(7));
+            assert_eq!(fallible(bus, true), Err("no".to_owned()));
+        }
+        reset_failure_hook();
+    }
+}

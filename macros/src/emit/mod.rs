@@ -10,7 +10,7 @@ mod parse;
 pub(crate) use expand::{expand, site_record, Emitter};
 pub(crate) use parse::EmitInput;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 
 pub(crate) fn standalone(input: TokenStream) -> TokenStream {
     if is_use_marker(&input) {
@@ -18,7 +18,8 @@ pub(crate) fn standalone(input: TokenStream) -> TokenStream {
     }
     match syn::parse2::<EmitInput>(input) {
         Ok(parsed) => {
-            let default_enum = Ident::new("EventType", Span::call_site());
+            // Spanned at the variant, so that a missing `EventType` is reported there.
+            let default_enum = Ident::new("EventType", parsed.variant.span());
             expand(&parsed, &syn::Path::from(default_enum), &Emitter::Free)
         }
         Err(error) => error.to_compile_error(),

@@ -46,7 +46,7 @@ impl BodyRewrite<'_> {
                 return None;
             }
         };
-        if !self.listed.iter().any(|l| *l == input.variant) {
+        if !self.listed.contains(&input.variant) {
             let variant = &input.variant;
             self.error(syn::Error::new(
                 variant.span(),

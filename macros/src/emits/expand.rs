@@ -71,7 +71,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let enum_path: syn::Path = args
         .event_enum
         .clone()
-        .unwrap_or_else(|| Ident::new("EventType", Span::call_site()).into());
+        .unwrap_or_else(|| {
+            // Spanned at the first event, so that a missing `EventType` is reported there.
+            let span = args.events.first().map_or_else(Span::call_site, |e| e.ident.span());
+            Ident::new("EventType", span).into()
+        });
 
     let call = Ident::new("eventwire_call", Span::mixed_site());
     let call_ref = Ident::new("eventwire_ref", Span::mixed_site());
