@@ -80,19 +80,31 @@ impl<E: EventKind> Call<E> {
     }
 
     /// Runs before the body: evaluates the fields if the bus accepts any of
-    /// the sites' events, then publishes the `entry` events.
+    /// the call's events (those of `sites`, and `by_hand`, the events of its
+    /// `emit!`s), then publishes the `entry` events.
     #[inline(always)]
-    pub fn enter<F: FnOnce(&mut Fields)>(&mut self, sites: &'static [SiteOf<E>], capture: F) {
+    pub fn enter<F: FnOnce(&mut Fields)>(
+        &mut self,
+        sites: &'static [SiteOf<E>],
+        by_hand: &'static [E],
+        capture: F,
+    ) {
         if self.bus.is_some() {
-            self.enter_cold(sites, capture);
+            self.enter_cold(sites, by_hand, capture);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn enter_cold<F: FnOnce(&mut Fields)>(&mut self, sites: &'static [SiteOf<E>], capture: F) {
+    fn enter_cold<F: FnOnce(&mut Fields)>(
+        &mut self,
+        sites: &'static [SiteOf<E>],
+        by_hand: &'static [E],
+        capture: F,
+    ) {
         let Some(bus) = &self.bus else { return };
-        if !sites.iter().any(|(kind, _)| bus.accepts(*kind)) {
+        let wanted = sites.iter().map(|(kind, _)| kind).chain(by_hand);
+        if !wanted.into_iter().any(|kind| bus.accepts(*kind)) {
             // Nothing of this call is wanted: the rest of it costs one branch.
             self.bus = None;
             return;
@@ -330,8 +342,8 @@ impl<E: EventKind> AsyncCall<E> {
 
     /// See [`Call::enter`].
     #[inline(always)]
-    pub fn enter<F: FnOnce(&mut Fields)>(&mut self, capture: F) {
-        self.call.enter(self.sites, capture);
+    pub fn enter<F: FnOnce(&mut Fields)>(&mut self, by_hand: &'static [E], capture: F) {
+        self.call.enter(self.sites, by_hand, capture);
     }
 
     /// The call, for `emit!` in the body.

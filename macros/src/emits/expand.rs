@@ -182,6 +182,14 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         });
     }
     let site_count = site_entries.len();
+    let mut by_hand: Vec<TokenStream> = Vec::new();
+    for ident in &emitted {
+        let kind = quote_spanned!(ident.span()=> #enum_path::#ident);
+        if !by_hand.iter().any(|k| k.to_string() == kind.to_string()) {
+            by_hand.push(kind);
+        }
+    }
+    let by_hand_count = by_hand.len();
 
     let source = match (&args.bus, receiver_ref(&function)) {
         (Some(bus), _) => quote_spanned! {bus.span()=>
@@ -223,6 +231,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         fn __eventwire_here() {}
         #items
         static __EVENTWIRE_SITES: [#p::SiteOf<#enum_path>; #site_count] = [#(#site_entries),*];
+        static __EVENTWIRE_BY_HAND: [#enum_path; #by_hand_count] = [#(#by_hand),*];
     };
 
     let run = if is_async {
@@ -233,7 +242,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         };
         quote! {
             let mut #guard = #p::AsyncCall::new(#p::Call::<#enum_path>::new(#source), &__EVENTWIRE_SITES);
-            #guard.enter(|#fields_var: &mut #p::FieldSet| { #pushes });
+            #guard.enter(&__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
             let #ret = {
                 #bind_ref
                 #future.await
@@ -248,7 +257,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     } else if never_returns {
         quote! {
             let mut #call = #p::Call::<#enum_path>::new(#source);
-            #call.enter(&__EVENTWIRE_SITES, |#fields_var: &mut #p::FieldSet| { #pushes });
+            #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
             #bind_ref
             let #once = #p::Once;
             (move || -> ! { #p::consume(#once); #body })()
@@ -260,7 +269,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         };
         quote! {
             let mut #call = #p::Call::<#enum_path>::new(#source);
-            #call.enter(&__EVENTWIRE_SITES, |#fields_var: &mut #p::FieldSet| { #pushes });
+            #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
             let #ret = {
                 #bind_ref
                 let #once = #p::Once;
