@@ -153,10 +153,9 @@ pub type SharedBus<E> = Arc<dyn Bus<E>>;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not provide an event bus for events of `{E}`",
-    label = "`#[emits]` looks for the bus on this receiver",
-    note = "add `#[derive(eventwire::HasBus)]` to `{Self}` with a field `bus: Option<eventwire::SharedBus<{E}>>`",
-    note = "or write `impl eventwire::HasBus<{E}> for {Self} {{}}` to use the scoped or global default bus",
-    note = "or name the bus on the attribute: `#[emits(.., bus = expr)]`"
+    label = "no bus for `{E}` here: `{Self}` does not implement `HasBus<{E}>`",
+    note = "a bus is an `Option<SharedBus<{E}>>`, a `SharedBus<{E}>`, a `Recorder<{E}>`, or a value of a type that implements `eventwire::HasBus<{E}>`",
+    note = "for a service type: add `#[derive(eventwire::HasBus)]` with a field `bus: Option<eventwire::SharedBus<{E}>>`, or write an empty `impl eventwire::HasBus<{E}> for ..` to use the default bus"
 )]
 pub trait HasBus<E: EventKind> {
     /// The bus to publish to, if any. The default has none.

@@ -1,0 +1,10 @@
+use eventwire::EventType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+enum EventType {
+    ToolInvoked,
+    #[event(name = "tool.invoked")]
+    ToolStarted,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use eventwire::EventType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+enum EventType {}
+
+fn main() {}

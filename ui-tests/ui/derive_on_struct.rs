@@ -1,0 +1,8 @@
+use eventwire::EventType;
+
+#[derive(EventType)]
+struct EventType {
+    name: String,
+}
+
+fn main() {}

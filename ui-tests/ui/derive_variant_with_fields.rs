@@ -1,0 +1,9 @@
+use eventwire::EventType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+enum EventType {
+    ToolInvoked,
+    ToolErrored { reason: &'static str },
+}
+
+fn main() {}

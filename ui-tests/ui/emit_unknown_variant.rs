@@ -1,0 +1,18 @@
+use eventwire::{emit, EventType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    ToolInvoked,
+    ToolCompleted,
+    #[event(on = err)]
+    ToolErrored,
+    #[event(on = body)]
+    ToolRetried,
+    #[event(on = cancel)]
+    ToolCancelled,
+}
+
+fn main() {
+    emit!(ToolRetired, attempt = 1);
+}

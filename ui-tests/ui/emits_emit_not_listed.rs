@@ -1,0 +1,25 @@
+use eventwire::{emit, emits, EventType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    ToolInvoked,
+    ToolCompleted,
+    #[event(on = err)]
+    ToolErrored,
+    #[event(on = body)]
+    ToolRetried,
+    #[event(on = cancel)]
+    ToolCancelled,
+}
+
+#[emits(ToolInvoked)]
+fn run() {
+    for attempt in 1..3u32 {
+        emit!(ToolRetried, attempt);
+    }
+}
+
+fn main() {
+    run();
+}

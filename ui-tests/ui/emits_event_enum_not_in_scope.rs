@@ -1,0 +1,25 @@
+use eventwire::EventType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    ToolInvoked,
+    ToolCompleted,
+    #[event(on = err)]
+    ToolErrored,
+    #[event(on = body)]
+    ToolRetried,
+    #[event(on = cancel)]
+    ToolCancelled,
+}
+
+mod inner {
+    use eventwire::emits;
+
+    #[emits(ToolInvoked)]
+    pub fn run() {}
+}
+
+fn main() {
+    inner::run();
+}

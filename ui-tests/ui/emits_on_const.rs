@@ -1,0 +1,19 @@
+use eventwire::{emits, EventType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    ToolInvoked,
+    ToolCompleted,
+    #[event(on = err)]
+    ToolErrored,
+    #[event(on = body)]
+    ToolRetried,
+    #[event(on = cancel)]
+    ToolCancelled,
+}
+
+#[emits(ToolInvoked)]
+const LIMIT: u32 = 3;
+
+fn main() {}

@@ -1,0 +1,23 @@
+use eventwire::{emits, EventType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    ToolInvoked,
+    ToolCompleted,
+    #[event(on = err)]
+    ToolErrored,
+    #[event(on = body)]
+    ToolRetried,
+    #[event(on = cancel)]
+    ToolCancelled,
+}
+
+struct Runner;
+
+#[emits(ToolInvoked)]
+impl Runner {
+    fn run(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use eventwire::HasBus;
+
+#[derive(HasBus)]
+enum Runner {
+    Idle,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use eventwire::HasBus;
+
+#[derive(HasBus)]
+struct Runner {
+    name: String,
+}
+
+fn main() {}
