@@ -59,7 +59,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 )
             })?,
     };
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("event_bus")) {
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("event_bus"))
+    {
         attr.meta.require_path_only()?;
     }
     let member = match &field.ident {

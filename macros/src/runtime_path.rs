@@ -7,7 +7,10 @@ use quote::quote;
 /// the workspace keeps equal to the runtime's.
 pub(crate) fn private() -> TokenStream {
     let module = syn::Ident::new(
-        &format!("__private_v{}", env!("CARGO_PKG_VERSION").replace(['.', '-'], "_")),
+        &format!(
+            "__private_v{}",
+            env!("CARGO_PKG_VERSION").replace(['.', '-'], "_")
+        ),
         Span::call_site(),
     );
     quote!(::eventwire::#module)

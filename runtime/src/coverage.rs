@@ -38,9 +38,9 @@ pub fn coverage<E: EventKind>() -> Coverage<E> {
         }
     }
     for entry in &mut events {
-        entry
-            .sites
-            .sort_by(|a, b| (a.file(), a.line(), a.column()).cmp(&(b.file(), b.line(), b.column())));
+        entry.sites.sort_by(|a, b| {
+            (a.file(), a.line(), a.column()).cmp(&(b.file(), b.line(), b.column()))
+        });
     }
     Coverage { events }
 }
@@ -232,7 +232,8 @@ impl<E: EventKind> Coverage<E> {
     }
 }
 
-/// A table: one row per event with its status and sites.
+/// A table: one row per site (an event without a site gets one row), with
+/// the event's status.
 impl<E: EventKind> fmt::Display for Coverage<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -242,43 +243,46 @@ impl<E: EventKind> fmt::Display for Coverage<E> {
             self.events.len(),
             E::ENUM_NAME
         )?;
-        let width = self.name_width();
-        let dotted = self
-            .events
-            .iter()
-            .map(|e| e.kind.dotted_name().len())
-            .max()
-            .unwrap_or(0)
-            + 2;
+        let width = |text: &dyn Fn(&EventCoverage<E>) -> usize| {
+            self.events.iter().map(text).max().unwrap_or(0) + 2
+        };
+        let variant_w = width(&|e| e.kind.variant_name().len());
+        let dotted_w = width(&|e| e.kind.dotted_name().len());
+        let function_w = width(&|e| {
+            e.sites
+                .iter()
+                .map(|s| s.function().len())
+                .max()
+                .unwrap_or(0)
+        });
         for event in &self.events {
             let status = match event.status() {
                 Status::Wired => "wired",
                 Status::Missing => "MISSING",
                 Status::Exempt(_) => "exempt",
-                Status::StaleExemption(_) => "STALE EXEMPTION",
+                Status::StaleExemption(_) => "STALE",
             };
-            write!(
-                f,
-                "  {:width$}{:dotted$}{status}",
+            let mut row = format!(
+                "  {:variant_w$}{:dotted_w$}{status:9}",
                 event.kind.variant_name(),
                 event.kind.dotted_name()
-            )?;
+            );
             if let Status::Exempt(why) = event.status() {
-                write!(f, ": {why}")?;
+                row.push_str(why);
             }
-            for site in &event.sites {
-                write!(
-                    f,
-                    "\n  {:width$}{:dotted$}  {} ({}:{}) on {}",
-                    "",
-                    "",
+            for (i, site) in event.sites.iter().enumerate() {
+                if i > 0 {
+                    row.push_str(&format!("\n  {:variant_w$}{:dotted_w$}{:9}", "", "", ""));
+                }
+                row.push_str(&format!(
+                    "{:function_w$}{}:{}  on {}",
                     site.function(),
                     site.file(),
                     site.line(),
                     site.phases()
-                )?;
+                ));
             }
-            writeln!(f)?;
+            writeln!(f, "{}", row.trim_end())?;
         }
         Ok(())
     }
@@ -287,10 +291,19 @@ impl<E: EventKind> fmt::Display for Coverage<E> {
 /// Writes the static coverage test for an event enum: one line in a test
 /// file or a `#[cfg(test)]` module of the crate that holds the sites.
 ///
-/// ```ignore
+/// ```
+/// use eventwire::{emits, EventType};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType { Started }
+///
+/// #[emits(Started)]
+/// fn start() {}
+///
 /// eventwire::coverage_test!(EventType);
 /// // or with a name of your choice:
 /// eventwire::coverage_test!(EventType, every_event_is_wired);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! coverage_test {
@@ -362,7 +375,9 @@ mod tests {
     #[test]
     fn zero_sites_explain_linking_instead_of_listing_everything() {
         let message = crate::coverage::<Unlinked>().check().unwrap_err();
-        assert!(message.contains("has no emission site of eventwire::coverage::tests::Unlinked at all"));
+        assert!(
+            message.contains("has no emission site of eventwire::coverage::tests::Unlinked at all")
+        );
         assert!(message.contains("use your_service_crate as _;"));
         assert!(!message.contains("missing ("), "{message}");
     }
@@ -372,7 +387,19 @@ mod tests {
         let table = crate::coverage::<Partly>().to_string();
         assert!(table.starts_with("2/5 event types of eventwire::coverage::tests::Partly wired"));
         assert!(table.contains("MISSING"));
-        assert!(table.contains("exempt: sent by the billing system"));
-        assert!(table.contains("tests::wired (runtime/src/coverage.rs:"), "{table}");
+        assert!(
+            table.contains("exempt   sent by the billing system"),
+            "{table}"
+        );
+        let wired_row = table.lines().nth(1).unwrap_or_default();
+        assert!(
+            wired_row.starts_with("  Wired        wired         wired    tests::wired "),
+            "{table}"
+        );
+        assert!(wired_row.contains("runtime/src/coverage.rs:"), "{table}");
+        assert!(
+            table.contains("  MissingOne   missing.one   MISSING\n"),
+            "{table}"
+        );
     }
 }

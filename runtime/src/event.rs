@@ -255,7 +255,7 @@ mod tests {
 
 #[cfg(test)]
 mod shape_tests {
-    use crate::{emits, EventType, Event, Recorder, SharedBus};
+    use crate::{emits, Event, EventType, Recorder, SharedBus};
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
     enum Ev {
@@ -274,7 +274,17 @@ mod shape_tests {
         assert!(upload(&recorder.bus(), "a.txt", 12).is_err());
         let event = recorder.events().remove(0);
         let text = serde_json::to_string(&event).unwrap();
-        let order = ["id", "event", "variant", "phase", "timestamp", "site", "fields", "error", "elapsed_ns"];
+        let order = [
+            "id",
+            "event",
+            "variant",
+            "phase",
+            "timestamp",
+            "site",
+            "fields",
+            "error",
+            "elapsed_ns",
+        ];
         let positions: Vec<usize> = order
             .iter()
             .map(|key| text.find(&format!("\"{key}\":")).unwrap())
@@ -285,9 +295,15 @@ mod shape_tests {
         assert_eq!(json["variant"], "UploadFailed");
         assert_eq!(json["phase"], "err");
         assert_eq!(json["error"], "a.txt: quota exceeded");
-        assert_eq!(json["fields"], serde_json::json!({"file": "a.txt", "size": 12}));
+        assert_eq!(
+            json["fields"],
+            serde_json::json!({"file": "a.txt", "size": 12})
+        );
         assert_eq!(json["site"]["function"], "shape_tests::upload");
-        assert_eq!(json["site"]["path"], "eventwire::event::shape_tests::upload");
+        assert_eq!(
+            json["site"]["path"],
+            "eventwire::event::shape_tests::upload"
+        );
         assert_eq!(json["site"]["file"], "runtime/src/event.rs");
         assert!(json["timestamp"].as_str().unwrap().ends_with('Z'));
         assert!(json["elapsed_ns"].is_u64());
@@ -300,7 +316,15 @@ mod shape_tests {
     #[test]
     fn an_unknown_event_name_is_a_clear_deserialisation_error() {
         let error = serde_json::from_str::<Ev>("\"upload.done\"").unwrap_err();
-        assert!(error.to_string().contains("`upload.done` is not an event of"), "{error}");
-        assert_eq!(serde_json::from_str::<Ev>("\"upload.failed\"").unwrap(), Ev::UploadFailed);
+        assert!(
+            error
+                .to_string()
+                .contains("`upload.done` is not an event of"),
+            "{error}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Ev>("\"upload.failed\"").unwrap(),
+            Ev::UploadFailed
+        );
     }
 }

@@ -208,7 +208,10 @@ impl<'de> Deserialize<'de> for Fields {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object of event fields")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
                 let mut fields = Fields::new();
                 while let Some((name, value)) = map.next_entry::<String, Value>()? {
                     fields.push(name, value);
@@ -248,7 +251,10 @@ mod tests {
         fields.push_display("c", "x");
         fields.push_value("big", &u64::MAX);
         let json = serde_json::to_string(&fields).unwrap();
-        assert_eq!(json, r#"{"b":-1,"a":true,"c":"x","big":18446744073709551615}"#);
+        assert_eq!(
+            json,
+            r#"{"b":-1,"a":true,"c":"x","big":18446744073709551615}"#
+        );
         let back: Fields = serde_json::from_str(&json).unwrap();
         assert_eq!(back, fields);
     }

@@ -221,7 +221,10 @@ mod tests {
         let before = stats();
 
         deliver(&Erroring, Event::new(Ev::Failing, Phase::Body, SITE.site()));
-        deliver(&Panicking, Event::new(Ev::Failing, Phase::Body, SITE.site()));
+        deliver(
+            &Panicking,
+            Event::new(Ev::Failing, Phase::Body, SITE.site()),
+        );
 
         let after = stats();
         reset_failure_hook();

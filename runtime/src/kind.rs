@@ -28,9 +28,7 @@ use std::hash::Hash;
 /// assert!(EventType::ToolErrored.default_phases().contains(Phase::Cancel));
 /// assert_eq!("tool.invoked".parse::<EventType>(), Ok(EventType::ToolInvoked));
 /// ```
-pub trait EventKind:
-    Copy + Eq + Hash + fmt::Debug + fmt::Display + Send + Sync + 'static
-{
+pub trait EventKind: Copy + Eq + Hash + fmt::Debug + fmt::Display + Send + Sync + 'static {
     /// The enum's path, `module::path::EventType`, as written in reports.
     const ENUM_NAME: &'static str;
 

@@ -106,7 +106,97 @@ pub use kind::{EventKind, UnknownEvent};
 pub use phase::{Phase, Phases};
 pub use recorder::Recorder;
 
-pub use eventwire_macros::{emit, emits, EventType, HasBus};
+/// Emits the listed events around a function or method.
+///
+/// `#[emits(Event, Event(on = phases), event = path::Enum, bus = expr, fields(..))]`
+///
+/// - A bare `Event` is a variant of the `EventType` in scope; `event = path`
+///   picks another enum. A misspelt name is a compile error at that name.
+/// - Each event fires on its variant's phases (`#[event(on = ..)]`, `ok` by
+///   default), or on those given here: `ToolErrored(on = err | cancel)`.
+/// - `fields(name = %display, name = ?debug, name = value, shorthand)` are
+///   evaluated once, before the body, and only when a bus takes an event.
+/// - `bus = expr` names the bus; otherwise the receiver's ([`HasBus`]), then
+///   the scoped and the global default.
+///
+/// Events of this function written by hand with [`emit!`](macro@emit) must be
+/// listed too; they fire where the `emit!`s are.
+///
+/// ```
+/// use eventwire::{emits, EventType, Recorder};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType {
+///     #[event(on = entry)] FileOpened,
+///     #[event(on = err)]   FileFailed,
+///     #[event(on = exit)]  FileClosed,
+/// }
+///
+/// #[emits(FileOpened, FileFailed, FileClosed, fields(path = %path))]
+/// fn read(path: &str) -> std::io::Result<String> {
+///     std::fs::read_to_string(path)
+/// }
+///
+/// let recorder = Recorder::new();
+/// let _guard = recorder.install_scoped();
+/// assert!(read("/no/such/file").is_err());
+/// use EventType::*;
+/// recorder.assert_sequence(&[FileOpened, FileFailed, FileClosed]);
+/// recorder.assert_field(FileFailed, "path", "/no/such/file");
+/// assert!(recorder.of(FileFailed)[0].error.is_some());
+/// ```
+pub use eventwire_macros::emits;
+
+/// Emits one event by hand: `emit!(Event, fields.., bus = expr)`.
+///
+/// Inside an [`#[emits]`](macro@emits) function it publishes through that
+/// function's bus, with the function's fields first; the event must be listed
+/// in the attribute. Elsewhere it publishes to `bus = expr`, else to the
+/// scoped or global default bus. `Event` is a variant of the `EventType` in
+/// scope, or a path such as `billing::EventType::InvoiceSent`.
+///
+/// ```
+/// use eventwire::{emit, emits, EventType, Recorder};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType {
+///     #[event(on = body)] InvariantViolated,
+///     InvariantReconciled,
+/// }
+///
+/// #[emits(InvariantViolated, InvariantReconciled)]
+/// fn reconcile(values: &[i32]) -> usize {
+///     let mut bad = 0;
+///     for (index, value) in values.iter().enumerate() {
+///         if *value < 0 {
+///             bad += 1;
+///             emit!(InvariantViolated, index, value = *value);
+///         }
+///     }
+///     bad
+/// }
+///
+/// let recorder = Recorder::new();
+/// let _guard = recorder.install_scoped();
+/// assert_eq!(reconcile(&[1, -1, -2]), 2);
+/// recorder.assert_count(EventType::InvariantViolated, 2);
+/// recorder.assert_count(EventType::InvariantReconciled, 1);
+///
+/// // Outside #[emits]: to a named bus.
+/// emit!(InvariantReconciled, bus = recorder, batch = "manual");
+/// recorder.assert_field(EventType::InvariantReconciled, "batch", "manual");
+/// ```
+pub use eventwire_macros::emit;
+
+/// Derives [`EventKind`], `Display`, `FromStr` and serde by dotted name for
+/// an enum of unit variants. See [`EventKind`] for an example and the
+/// README for the `#[event(on = .., name = "..", unwired = "..")]` keys.
+pub use eventwire_macros::EventType;
+
+/// Derives [`HasBus`](trait@HasBus) for a service struct from its bus field:
+/// the one marked `#[event_bus]`, else the one named `bus` or `event_bus`.
+/// See the trait for an example.
+pub use eventwire_macros::HasBus;
 
 /// Used by generated code only; not public API. Its name carries the
 /// runtime's version so that mismatched `eventwire` and `eventwire-macros`
@@ -124,3 +214,8 @@ mod version_tests {
         assert_eq!(expected, "__private_v0_1_0", "rename the module in lib.rs");
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -155,8 +155,11 @@ impl<E: EventKind> Recorder<E> {
                 event.site
             ));
             if !event.fields.is_empty() {
-                let fields: Vec<String> =
-                    event.fields.iter().map(|(n, v)| format!("{n}={v}")).collect();
+                let fields: Vec<String> = event
+                    .fields
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect();
                 out.push_str(&format!(" {{{}}}", fields.join(", ")));
             }
             if let Some(error) = &event.error {

@@ -241,15 +241,15 @@ mod tests {
 
     #[test]
     fn function_paths_drop_generics_closures_and_the_marker() {
-        assert_eq!(
-            function_path("svc::Store<_>::put::here"),
-            "svc::Store::put"
-        );
+        assert_eq!(function_path("svc::Store<_>::put::here"), "svc::Store::put");
         assert_eq!(
             function_path("svc::tools::Runner::run::{{closure}}::{{closure}}::here"),
             "svc::tools::Runner::run"
         );
-        assert_eq!(function_path("<svc::Bar as svc::Tr>::d::here"), "svc::Bar::d");
+        assert_eq!(
+            function_path("<svc::Bar as svc::Tr>::d::here"),
+            "svc::Bar::d"
+        );
         assert_eq!(
             function_path("<svc::Foo<u8, svc::X<i32>> as svc::Tr<u8>>::d::here"),
             "svc::Foo::d"

@@ -6,3 +6,34 @@ pub mod tools;
 pub mod workflow;
 
 pub use events::EventType;
+
+/// Sites that are registered although nothing ever calls them.
+mod hidden {
+    use eventwire::{emit, emits, EventType};
+
+    /// Events whose only sites sit in a private module, in a generic
+    /// function and in functions that are never called.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    pub enum HiddenEvent {
+        InGeneric,
+        InNeverCalled,
+        ByHandInNeverCalled,
+    }
+
+    #[allow(dead_code)]
+    #[emits(InGeneric, event = HiddenEvent)]
+    fn generic<T: Default + Clone>(value: &T) -> T {
+        value.clone()
+    }
+
+    #[allow(dead_code)]
+    #[emits(InNeverCalled, event = HiddenEvent)]
+    fn never_called() {}
+
+    #[allow(dead_code)]
+    fn never_called_by_hand() {
+        emit!(HiddenEvent::ByHandInNeverCalled);
+    }
+}
+
+pub use hidden::HiddenEvent;

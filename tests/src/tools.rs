@@ -85,7 +85,9 @@ impl ToolRunner {
             return Err(ToolError::Failed(format!("{name} is broken")));
         }
         if *calls <= tool.flaky_calls {
-            return Err(ToolError::Transient(format!("{name} call {calls} timed out")));
+            return Err(ToolError::Transient(format!(
+                "{name} call {calls} timed out"
+            )));
         }
         Ok(format!("{name} ok after {calls} call(s)"))
     }

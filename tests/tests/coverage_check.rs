@@ -13,7 +13,10 @@ fn every_event_of_the_services_has_a_site() {
     let archived = &report.events()[eventwire_tests::EventType::WorkflowArchived as usize];
     assert!(matches!(archived.status(), Status::Exempt(_)));
     // ToolInvoked is listed by execute and by read_output.
-    assert_eq!(report.sites(eventwire_tests::EventType::ToolInvoked).len(), 2);
+    assert_eq!(
+        report.sites(eventwire_tests::EventType::ToolInvoked).len(),
+        2
+    );
 }
 
 eventwire::coverage_test!(eventwire_tests::EventType, generated_coverage_test_passes);
@@ -50,4 +53,23 @@ fn the_check_fails_naming_exactly_the_event_without_a_site() {
 fn assert_complete_panics_on_the_unwired_enum() {
     unwired::create_plan();
     eventwire::coverage::<unwired::EventType>().assert_complete();
+}
+
+#[test]
+fn sites_in_private_generic_and_never_called_functions_are_registered() {
+    let report = eventwire::coverage::<eventwire_tests::HiddenEvent>();
+    report.assert_complete();
+    let functions: Vec<&str> = report
+        .events()
+        .iter()
+        .flat_map(|e| e.sites.iter().map(|s| s.function()))
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            "hidden::generic",
+            "hidden::never_called",
+            "hidden::never_called_by_hand"
+        ]
+    );
 }

@@ -43,8 +43,14 @@ fn emit_in_loops_and_closures_publishes_through_the_functions_bus() {
     recorder.assert_count(InvariantViolated, 2);
     recorder.assert_count(InvariantReconciled, 1);
     let violated = recorder.of(InvariantViolated);
-    assert_eq!(violated[1].fields.get("value").map(ToString::to_string), Some("-4".into()));
-    assert_eq!(violated[1].fields.get("batch").map(ToString::to_string), Some("4".into()));
+    assert_eq!(
+        violated[1].fields.get("value").map(ToString::to_string),
+        Some("-4".into())
+    );
+    assert_eq!(
+        violated[1].fields.get("batch").map(ToString::to_string),
+        Some("4".into())
+    );
     assert_eq!(violated[0].site.function, "emit_macro::reconcile");
 }
 
@@ -77,7 +83,10 @@ fn emit_outside_emits_uses_an_explicit_bus_or_the_default() {
     scoped.assert_count(CacheCleared, 1);
     scoped.assert_field(CacheCleared, "reason", "scoped");
     let site = &scoped.events()[0].site;
-    assert_eq!(site.function, "emit_macro::emit_outside_emits_uses_an_explicit_bus_or_the_default");
+    assert_eq!(
+        site.function,
+        "emit_macro::emit_outside_emits_uses_an_explicit_bus_or_the_default"
+    );
 }
 
 static DISPLAYED: AtomicUsize = AtomicUsize::new(0);
@@ -119,10 +128,18 @@ fn fields_are_evaluated_only_when_a_bus_takes_the_event() {
     let recorder = Recorder::new();
     let declining: SharedBus<EventType> = Arc::new(OnlyCacheCleared(recorder.clone()));
     assert_eq!(with_costly_field(&Some(declining), &costly), 1);
-    assert_eq!(DISPLAYED.load(Ordering::SeqCst), before, "declined: no field");
+    assert_eq!(
+        DISPLAYED.load(Ordering::SeqCst),
+        before,
+        "declined: no field"
+    );
     assert!(recorder.kinds().is_empty());
 
     assert_eq!(with_costly_field(&Some(recorder.bus()), &costly), 1);
-    assert_eq!(DISPLAYED.load(Ordering::SeqCst), before + 1, "taken: evaluated once");
+    assert_eq!(
+        DISPLAYED.load(Ordering::SeqCst),
+        before + 1,
+        "taken: evaluated once"
+    );
     recorder.assert_field(InvariantReconciled, "value", "costly");
 }

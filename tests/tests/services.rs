@@ -7,9 +7,27 @@ use eventwire_tests::EventType::{self, *};
 
 fn runner(recorder: &Recorder<EventType>) -> ToolRunner {
     let mut runner = ToolRunner::new(Some(recorder.bus()), 3);
-    runner.register("grep", Tool { flaky_calls: 2, broken: false });
-    runner.register("rm", Tool { flaky_calls: 0, broken: true });
-    runner.register("slow", Tool { flaky_calls: 5, broken: false });
+    runner.register(
+        "grep",
+        Tool {
+            flaky_calls: 2,
+            broken: false,
+        },
+    );
+    runner.register(
+        "rm",
+        Tool {
+            flaky_calls: 0,
+            broken: true,
+        },
+    );
+    runner.register(
+        "slow",
+        Tool {
+            flaky_calls: 5,
+            broken: false,
+        },
+    );
     runner
 }
 
@@ -35,7 +53,10 @@ fn retries_then_success_emit_invoked_retried_twice_completed() {
         Some(&Value::Str("grep call 2 timed out".into()))
     );
     // The function's own fields come first on every event of the call.
-    assert_eq!(retried[0].fields.iter().next().map(|(n, _)| n), Some("tool"));
+    assert_eq!(
+        retried[0].fields.iter().next().map(|(n, _)| n),
+        Some("tool")
+    );
     recorder.assert_field(ToolCompleted, "tool", "grep");
 }
 
@@ -94,10 +115,25 @@ fn a_runner_without_a_bus_runs_the_same_and_emits_nothing() {
     let recorder = Recorder::new();
     let mut with_bus = runner(&recorder);
     let mut without = ToolRunner::new(None, 3);
-    without.register("grep", Tool { flaky_calls: 2, broken: false });
-    without.register("rm", Tool { flaky_calls: 0, broken: true });
+    without.register(
+        "grep",
+        Tool {
+            flaky_calls: 2,
+            broken: false,
+        },
+    );
+    without.register(
+        "rm",
+        Tool {
+            flaky_calls: 0,
+            broken: true,
+        },
+    );
     for name in ["grep", "rm", "nope"] {
-        assert_eq!(without.execute(&request(name)), with_bus.execute(&request(name)));
+        assert_eq!(
+            without.execute(&request(name)),
+            with_bus.execute(&request(name))
+        );
     }
     // No scoped default is installed on this thread: the bus-less runner emitted nothing,
     // while the recorder saw only the runner that holds it.
@@ -119,7 +155,10 @@ fn workflow_transitions_return_borrows_of_self_and_emit_on_ok_and_exit() {
     recorder.assert_field(WorkflowAdvanced, "to", "Running");
     let touched = recorder.of(WorkflowTouched);
     assert_eq!(touched[0].error, None);
-    assert_eq!(touched[1].error.as_deref(), Some("cannot go from Running to Draft"));
+    assert_eq!(
+        touched[1].error.as_deref(),
+        Some("cannot go from Running to Draft")
+    );
     assert!(touched.iter().all(|e| e.phase == Phase::Exit));
 }
 

@@ -57,6 +57,7 @@ impl Svc {
     }
 
     #[emits(Called, Returned)]
+    #[allow(clippy::needless_arbitrary_self_type)]
     fn typed_ref(self: &Self) -> usize {
         self.items.len()
     }

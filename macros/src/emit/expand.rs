@@ -42,7 +42,11 @@ pub(crate) fn site_record(
     }
 }
 
-pub(crate) fn expand(input: &EmitInput, default_enum: &syn::Path, emitter: &Emitter) -> TokenStream {
+pub(crate) fn expand(
+    input: &EmitInput,
+    default_enum: &syn::Path,
+    emitter: &Emitter,
+) -> TokenStream {
     let p = private();
     let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
     let variant = &input.variant;

@@ -20,7 +20,10 @@ impl Parse for EmitInput {
             ));
         }
         let mut path: Path = input.call(Path::parse_mod_style).map_err(|e| {
-            syn::Error::new(e.span(), "expected an event variant, e.g. `emit!(ToolRetried)`")
+            syn::Error::new(
+                e.span(),
+                "expected an event variant, e.g. `emit!(ToolRetried)`",
+            )
         })?;
         let last = path
             .segments

@@ -23,7 +23,11 @@ pub(crate) struct BodyRewrite<'a> {
 fn is_emit_path(path: &Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     matches!(
-        names.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
         ["emit"] | ["eventwire", "emit"]
     )
 }
@@ -82,7 +86,8 @@ impl BodyRewrite<'_> {
             match tree {
                 TokenTree::Ident(ident) if ident == "emit" => {
                     let mut ahead = iter.clone();
-                    let bang = matches!(ahead.next(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    let bang =
+                        matches!(ahead.next(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
                     let args = match ahead.next() {
                         Some(TokenTree::Group(g)) if bang => Some(g),
                         _ => None,
@@ -100,7 +105,8 @@ impl BodyRewrite<'_> {
                     }
                 }
                 TokenTree::Group(group) => {
-                    let mut inner = Group::new(group.delimiter(), self.rewrite_tokens(group.stream()));
+                    let mut inner =
+                        Group::new(group.delimiter(), self.rewrite_tokens(group.stream()));
                     inner.set_span(group.span());
                     out.push(TokenTree::Group(inner));
                 }
@@ -114,7 +120,8 @@ impl BodyRewrite<'_> {
 /// Takes a trailing `eventwire ::` or `:: eventwire ::` before `emit` off
 /// `out`, and returns it.
 fn strip_eventwire_prefix(out: &mut Vec<TokenTree>) -> TokenStream {
-    let is_colon = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    let is_colon =
+        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
     let n = out.len();
     if n >= 3
         && is_colon(out.get(n - 1))

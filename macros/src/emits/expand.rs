@@ -68,14 +68,14 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         is_async,
     } = checked;
     let p = private();
-    let enum_path: syn::Path = args
-        .event_enum
-        .clone()
-        .unwrap_or_else(|| {
-            // Spanned at the first event, so that a missing `EventType` is reported there.
-            let span = args.events.first().map_or_else(Span::call_site, |e| e.ident.span());
-            Ident::new("EventType", span).into()
-        });
+    let enum_path: syn::Path = args.event_enum.clone().unwrap_or_else(|| {
+        // Spanned at the first event, so that a missing `EventType` is reported there.
+        let span = args
+            .events
+            .first()
+            .map_or_else(Span::call_site, |e| e.ident.span());
+        Ident::new("EventType", span).into()
+    });
 
     let call = Ident::new("eventwire_call", Span::mixed_site());
     let call_ref = Ident::new("eventwire_ref", Span::mixed_site());
@@ -96,7 +96,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     }
 
     let ret = Ident::new("eventwire_ret", Span::mixed_site());
-    let never_returns = matches!(&function.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let never_returns =
+        matches!(&function.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
     let mut items = TokenStream::new();
     let mut site_entries = Vec::new();
     let mut err_checks = Vec::new();

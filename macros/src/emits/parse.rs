@@ -93,7 +93,10 @@ impl Parse for EmitsArgs {
                 if !content.is_empty() {
                     return Err(content.error("expected `)` after the phases"));
                 }
-                args.events.push(ListedEvent { ident, on: Some(on) });
+                args.events.push(ListedEvent {
+                    ident,
+                    on: Some(on),
+                });
             } else {
                 args.events.push(ListedEvent { ident, on: None });
             }
@@ -137,7 +140,10 @@ pub(crate) fn target(item: TokenStream) -> syn::Result<ItemFn> {
                     "#[emits] needs a function body to wrap; put it on the implementations of this method, or give it a default body",
                 ));
             }
-            Err(syn::Error::new(other.span(), "#[emits] goes on a function or method with a body"))
+            Err(syn::Error::new(
+                other.span(),
+                "#[emits] goes on a function or method with a body",
+            ))
         }
         Err(error) => Err(error),
     }

@@ -79,10 +79,7 @@ fn parse_options(attrs: &[Attribute]) -> syn::Result<VariantOptions> {
     let mut options = VariantOptions::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("event")) {
         let list = attr.meta.require_list().map_err(|_| {
-            syn::Error::new(
-                attr.span(),
-                format!("expected `#[event(..)]` with {KEYS}"),
-            )
+            syn::Error::new(attr.span(), format!("expected `#[event(..)]` with {KEYS}"))
         })?;
         list.parse_args_with(|input: ParseStream<'_>| {
             while !input.is_empty() {
@@ -117,7 +114,10 @@ fn parse_option(input: ParseStream<'_>, options: &mut VariantOptions) -> syn::Re
                 return Err(twice());
             }
             options.name = Some(input.parse().map_err(|e| {
-                syn::Error::new(e.span(), "expected the dotted name as a string: `name = \"tool.invoked\"`")
+                syn::Error::new(
+                    e.span(),
+                    "expected the dotted name as a string: `name = \"tool.invoked\"`",
+                )
             })?);
         }
         "unwired" => {
@@ -127,7 +127,10 @@ fn parse_option(input: ParseStream<'_>, options: &mut VariantOptions) -> syn::Re
             let reason = if input.peek(Token![=]) {
                 input.parse::<Token![=]>()?;
                 Some(input.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected the reason as a string: `unwired = \"why\"`")
+                    syn::Error::new(
+                        e.span(),
+                        "expected the reason as a string: `unwired = \"why\"`",
+                    )
                 })?)
             } else {
                 None
