@@ -323,48 +323,57 @@ pub fn deserialize_kind<'de, E: EventKind, D: serde::Deserializer<'de>>(
 /// The call state of an `async fn`: fires the `cancel` events if the
 /// future is dropped before the body completes, unless the thread is
 /// unwinding from a panic.
+///
+/// Three machine words in the future: the state is boxed, and only when a
+/// bus will take the call's events.
 pub struct AsyncCall<E: EventKind> {
-    call: Call<E>,
+    call: Option<Box<Call<E>>>,
     sites: &'static [SiteOf<E>],
-    done: bool,
 }
 
 impl<E: EventKind> AsyncCall<E> {
-    /// Wraps a call whose sites are `sites`.
+    /// Resolves the bus as [`Call::new`] does; runs at the first poll.
     #[inline(always)]
-    pub fn new(call: Call<E>, sites: &'static [SiteOf<E>]) -> Self {
+    pub fn new(source: Option<&SharedBus<E>>, sites: &'static [SiteOf<E>]) -> Self {
+        let call = Call::new(source);
         AsyncCall {
-            call,
+            call: call.is_active().then(|| Box::new(call)),
             sites,
-            done: false,
         }
     }
 
     /// See [`Call::enter`].
     #[inline(always)]
     pub fn enter<F: FnOnce(&mut Fields)>(&mut self, by_hand: &'static [E], capture: F) {
-        self.call.enter(self.sites, by_hand, capture);
+        if let Some(call) = &mut self.call {
+            call.enter(self.sites, by_hand, capture);
+        }
     }
 
-    /// The call, for `emit!` in the body.
+    /// See [`Call::emit`].
     #[inline(always)]
-    pub fn call(&self) -> &Call<E> {
-        &self.call
+    pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
+        if let Some(call) = &self.call {
+            call.emit(kind, record, capture);
+        }
     }
 
     /// See [`Call::finish`].
     #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome<'_>) {
-        self.done = true;
-        self.call.finish(self.sites, outcome);
+        if let Some(mut call) = self.call.take() {
+            call.finish(self.sites, outcome);
+        }
     }
 }
 
 impl<E: EventKind> Drop for AsyncCall<E> {
     #[inline]
     fn drop(&mut self) {
-        if !self.done && self.call.is_active() && !std::thread::panicking() {
-            self.call.cancel(self.sites);
+        if let Some(call) = &self.call {
+            if !std::thread::panicking() {
+                call.cancel(self.sites);
+            }
         }
     }
 }

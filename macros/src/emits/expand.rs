@@ -65,8 +65,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let Checked {
         args,
         mut function,
-        is_async,
+        kind,
     } = checked;
+    let is_async = kind != FnKind::Sync;
     let p = private();
     let enum_path: syn::Path = args.event_enum.clone().unwrap_or_else(|| {
         // Spanned at the first event, so that a missing `EventType` is reported there.
@@ -206,10 +207,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let pushes = crate::fields::expand(&args.fields, &fields_var);
     let once = Ident::new("eventwire_once", Span::mixed_site());
     let guard = Ident::new("eventwire_guard", Span::mixed_site());
-    let bind_ref = match (emitted.is_empty(), is_async) {
+    let bind_ref = match (emitted.is_empty(), kind) {
         (true, _) => quote!(),
-        (false, false) => quote!(let #call_ref = &#call;),
-        (false, true) => quote!(let #call_ref = #guard.call();),
+        (false, FnKind::Sync) => quote!(let #call_ref = &#call;),
+        (false, _) => quote!(let #call_ref = &#guard;),
     };
     let output_type = match &function.sig.output {
         ReturnType::Type(_, ty) if mentions_impl_trait(ty) => None,
@@ -223,9 +224,6 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .iter()
         .cloned()
         .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
-    let body = &function.block;
-    let sig = &function.sig;
-    let vis = &function.vis;
 
     let prologue = quote! {
         #(#inner_attrs)*
@@ -235,57 +233,71 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         static __EVENTWIRE_BY_HAND: [#enum_path; #by_hand_count] = [#(#by_hand),*];
     };
 
-    let run = if is_async {
-        // Naming the output lets `?` in the block infer its error type.
-        let future = match &output_type {
-            Some(ty) => quote!(#p::with_output::<#ty, _>(async move #body)),
-            None => quote!(async move #body),
-        };
-        quote! {
-            let mut #guard = #p::AsyncCall::new(#p::Call::<#enum_path>::new(#source), &__EVENTWIRE_SITES);
-            #guard.enter(&__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
-            let #ret = {
-                #bind_ref
-                #future.await
-            };
-            #(#err_checks)*
-            {
-                use #p::OutcomeProbe as _;
-                #guard.finish((&&&&#p::Probe(&#ret)).eventwire_outcome());
+    let async_parts = AsyncParts {
+        source: &source,
+        guard: &guard,
+        fields_var: &fields_var,
+        pushes: &pushes,
+        bind_ref: &bind_ref,
+        ret: &ret,
+        err_checks: &err_checks,
+    };
+    let run = match kind {
+        FnKind::Async => {
+            let body = &function.block;
+            async_run(&async_parts, &quote!(async move #body), output_type.as_ref())
+        }
+        FnKind::AsyncTail => {
+            // A synchronous function that returns an `async` block, such as the
+            // `Box::pin(async move { .. })` of `#[async_trait]`: the block is
+            // what runs, so its first poll is `entry` and its completion `ok`.
+            let output = future_output(&function.sig.output);
+            if let Some(tail) = async_tail(&mut function.block) {
+                let block = &tail.block;
+                let capture = &tail.capture;
+                let wrapped = async_run(&async_parts, &quote!(async #capture #block), output.as_ref());
+                tail.block = syn::parse_quote!({ #wrapped });
             }
-            #ret
+            let stmts = &function.block.stmts;
+            quote!(#(#stmts)*)
         }
-    } else if never_returns {
-        quote! {
-            let mut #call = #p::Call::<#enum_path>::new(#source);
-            #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
-            #bind_ref
-            let #once = #p::Once;
-            (move || -> ! { #p::consume(#once); #body })()
-        }
-    } else {
-        let closure_ret = match &output_type {
-            Some(ty) => quote!(-> #ty),
-            None => quote!(),
-        };
-        quote! {
-            let mut #call = #p::Call::<#enum_path>::new(#source);
-            #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
-            let #ret = {
+        FnKind::Sync if never_returns => {
+            let body = &function.block;
+            quote! {
+                let mut #call = #p::Call::<#enum_path>::new(#source);
+                #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
                 #bind_ref
                 let #once = #p::Once;
-                #[allow(clippy::redundant_closure_call)]
-                (move || #closure_ret { #p::consume(#once); #body })()
-            };
-            #(#err_checks)*
-            {
-                use #p::OutcomeProbe as _;
-                #call.finish(&__EVENTWIRE_SITES, (&&&&#p::Probe(&#ret)).eventwire_outcome());
+                (move || -> ! { #p::consume(#once); #body })()
             }
-            #ret
+        }
+        FnKind::Sync => {
+            let body = &function.block;
+            let closure_ret = match &output_type {
+                Some(ty) => quote!(-> #ty),
+                None => quote!(),
+            };
+            quote! {
+                let mut #call = #p::Call::<#enum_path>::new(#source);
+                #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
+                let #ret = {
+                    #bind_ref
+                    let #once = #p::Once;
+                    #[allow(clippy::redundant_closure_call)]
+                    (move || #closure_ret { #p::consume(#once); #body })()
+                };
+                #(#err_checks)*
+                {
+                    use #p::OutcomeProbe as _;
+                    #call.finish(&__EVENTWIRE_SITES, (&&&&#p::Probe(&#ret)).eventwire_outcome());
+                }
+                #ret
+            }
         }
     };
 
+    let sig = &function.sig;
+    let vis = &function.vis;
     Ok(quote! {
         #(#outer_attrs)*
         #vis #sig {
@@ -293,4 +305,109 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             #run
         }
     })
+}
+
+/// The tokens an async body's expansion is made of.
+struct AsyncParts<'a> {
+    source: &'a TokenStream,
+    guard: &'a Ident,
+    fields_var: &'a Ident,
+    pushes: &'a TokenStream,
+    bind_ref: &'a TokenStream,
+    ret: &'a Ident,
+    err_checks: &'a [TokenStream],
+}
+
+/// The statements that run `future` (the body as an `async` block) under a
+/// guard: `entry` before it, `ok`/`err`/`exit` after it, `cancel` if the
+/// enclosing future is dropped while it runs.
+fn async_run(parts: &AsyncParts<'_>, future: &TokenStream, output: Option<&TokenStream>) -> TokenStream {
+    let p = private();
+    let AsyncParts {
+        source,
+        guard,
+        fields_var,
+        pushes,
+        bind_ref,
+        ret,
+        err_checks,
+    } = parts;
+    // Naming the output lets `?` in the block infer its error type.
+    let future = match output {
+        Some(ty) => quote!(#p::with_output::<#ty, _>(#future)),
+        None => quote!(#future),
+    };
+    quote! {
+        let mut #guard = #p::AsyncCall::new(#source, &__EVENTWIRE_SITES);
+        #guard.enter(&__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
+        let #ret = {
+            #bind_ref
+            #future.await
+        };
+        #(#err_checks)*
+        {
+            use #p::OutcomeProbe as _;
+            #guard.finish((&&&&#p::Probe(&#ret)).eventwire_outcome());
+        }
+        #ret
+    }
+}
+
+/// How the function runs its body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FnKind {
+    /// A plain synchronous function.
+    Sync,
+    /// An `async fn`.
+    Async,
+    /// A synchronous function whose value is an `async` block it builds last:
+    /// `async move { .. }` or `Box::pin(async move { .. })`.
+    AsyncTail,
+}
+
+/// The `async` block a function ends with, directly or inside `Box::pin(..)`.
+pub(crate) fn async_tail(block: &mut syn::Block) -> Option<&mut syn::ExprAsync> {
+    let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last_mut() else {
+        return None;
+    };
+    match tail {
+        syn::Expr::Async(block) => Some(block),
+        syn::Expr::Call(call) if call.args.len() == 1 && is_pin_path(&call.func) => {
+            match call.args.first_mut() {
+                Some(syn::Expr::Async(block)) => Some(block),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_pin_path(func: &syn::Expr) -> bool {
+    let syn::Expr::Path(path) = func else {
+        return false;
+    };
+    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+}
+
+/// `X` in a return type such as `impl Future<Output = X>` or
+/// `Pin<Box<dyn Future<Output = X> + Send + 'a>>`.
+fn future_output(output: &ReturnType) -> Option<TokenStream> {
+    struct Finder(Option<Type>);
+    impl Visit<'_> for Finder {
+        fn visit_assoc_type(&mut self, assoc: &syn::AssocType) {
+            if assoc.ident == "Output" && self.0.is_none() {
+                self.0 = Some(assoc.ty.clone());
+            }
+        }
+    }
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let mut finder = Finder(None);
+    finder.visit_type(ty);
+    finder
+        .0
+        .filter(|ty| !mentions_impl_trait(ty))
+        .map(|ty| quote!(#ty))
 }

@@ -1,6 +1,7 @@
 //! What `#[emits]` rejects before expanding: no events, an event listed
 //! twice, `const fn`, `cancel` on a synchronous function.
 
+use super::expand::{async_tail, FnKind};
 use super::parse::EmitsArgs;
 use crate::phase::Phase;
 use proc_macro2::Span;
@@ -9,10 +10,10 @@ use syn::ItemFn;
 pub(crate) struct Checked {
     pub(crate) args: EmitsArgs,
     pub(crate) function: ItemFn,
-    pub(crate) is_async: bool,
+    pub(crate) kind: FnKind,
 }
 
-pub(crate) fn validate(args: EmitsArgs, function: ItemFn) -> syn::Result<Checked> {
+pub(crate) fn validate(args: EmitsArgs, mut function: ItemFn) -> syn::Result<Checked> {
     if let Some(constness) = &function.sig.constness {
         return Err(syn::Error::new(
             constness.span,
@@ -33,8 +34,14 @@ pub(crate) fn validate(args: EmitsArgs, function: ItemFn) -> syn::Result<Checked
             ));
         }
     }
-    let is_async = function.sig.asyncness.is_some();
-    if !is_async {
+    let kind = if function.sig.asyncness.is_some() {
+        FnKind::Async
+    } else if async_tail(&mut function.block).is_some() {
+        FnKind::AsyncTail
+    } else {
+        FnKind::Sync
+    };
+    if kind == FnKind::Sync {
         for event in &args.events {
             if let Some(span) = event.on.as_ref().and_then(|on| on.span_of(Phase::Cancel)) {
                 return Err(syn::Error::new(
@@ -50,6 +57,6 @@ pub(crate) fn validate(args: EmitsArgs, function: ItemFn) -> syn::Result<Checked
     Ok(Checked {
         args,
         function,
-        is_async,
+        kind,
     })
 }
