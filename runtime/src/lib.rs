@@ -78,6 +78,7 @@
 //! bus will take one of the call's events. Nothing is captured from the
 //! arguments unless named in `fields(..)`.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 // Lets the derives' `::eventwire::..` paths resolve in this crate's own tests.

@@ -75,7 +75,9 @@ impl ToolRuntime {
 #[test]
 fn entry_fires_at_first_poll_and_ok_at_completion() {
     let recorder = Recorder::new();
-    let runtime = ToolRuntime { bus: Some(recorder.bus()) };
+    let runtime = ToolRuntime {
+        bus: Some(recorder.bus()),
+    };
     let future = runtime.execute("grep", 1);
     assert!(recorder.kinds().is_empty(), "nothing before the first poll");
     let mut future = std::pin::pin!(future);
@@ -90,7 +92,9 @@ fn entry_fires_at_first_poll_and_ok_at_completion() {
 #[test]
 fn an_error_fires_errored_with_its_text() {
     let recorder = Recorder::new();
-    let runtime = ToolRuntime { bus: Some(recorder.bus()) };
+    let runtime = ToolRuntime {
+        bus: Some(recorder.bus()),
+    };
     assert!(block_on(runtime.execute("", 0)).is_err());
     recorder.assert_sequence(&[ToolInvoked, ToolErrored]);
     recorder.assert_error(ToolErrored, "no tool");
@@ -100,7 +104,9 @@ fn an_error_fires_errored_with_its_text() {
 #[test]
 fn dropping_the_future_midway_fires_the_cancel_events_with_elapsed_time() {
     let recorder = Recorder::new();
-    let runtime = ToolRuntime { bus: Some(recorder.bus()) };
+    let runtime = ToolRuntime {
+        bus: Some(recorder.bus()),
+    };
     {
         let mut future = std::pin::pin!(runtime.execute("grep", 3));
         assert!(poll_once(future.as_mut()).is_pending());
@@ -115,7 +121,9 @@ fn dropping_the_future_midway_fires_the_cancel_events_with_elapsed_time() {
 #[test]
 fn a_future_dropped_before_its_first_poll_emits_nothing() {
     let recorder = Recorder::new();
-    let runtime = ToolRuntime { bus: Some(recorder.bus()) };
+    let runtime = ToolRuntime {
+        bus: Some(recorder.bus()),
+    };
     drop(runtime.execute("grep", 3));
     assert!(recorder.kinds().is_empty());
 }
@@ -123,16 +131,20 @@ fn a_future_dropped_before_its_first_poll_emits_nothing() {
 #[tokio::test]
 async fn a_timeout_cancels_and_a_lost_select_branch_cancels() {
     let recorder = Recorder::new();
-    let runtime = ToolRuntime { bus: Some(recorder.bus()) };
+    let runtime = ToolRuntime {
+        bus: Some(recorder.bus()),
+    };
 
     #[emits(ToolInvoked, ToolAbandoned, bus = bus)]
     async fn slow(bus: &Recorder<EventType>) {
         tokio::time::sleep(Duration::from_secs(60)).await;
     }
 
-    assert!(tokio::time::timeout(Duration::from_millis(5), slow(&recorder))
-        .await
-        .is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(5), slow(&recorder))
+            .await
+            .is_err()
+    );
     tokio::select! {
         biased; // poll `slow` first, so that it has started when it loses
         () = slow(&recorder) => unreachable!(),
@@ -240,13 +252,19 @@ fn the_annotation_adds_a_few_machine_words_to_the_future() {
     let plain = std::mem::size_of_val(&plain_no_args());
     let annotated = std::mem::size_of_val(&annotated_no_args());
     let growth = annotated - plain;
-    assert!((3 * word..=4 * word).contains(&growth), "plain {plain} B, annotated {annotated} B");
+    assert!(
+        (3 * word..=4 * word).contains(&growth),
+        "plain {plain} B, annotated {annotated} B"
+    );
     // The arguments are held by the outer future until they move into the
     // body's: at most their size again.
     let plain = std::mem::size_of_val(&plain_send("a"));
     let annotated = std::mem::size_of_val(&annotated_send("a"));
     let arguments = std::mem::size_of::<&str>();
-    assert!(annotated - plain <= 4 * word + arguments, "plain {plain} B, annotated {annotated} B");
+    assert!(
+        annotated - plain <= 4 * word + arguments,
+        "plain {plain} B, annotated {annotated} B"
+    );
 }
 
 // ---- traits ----
@@ -285,16 +303,23 @@ impl Tool for Grep {
 #[test]
 fn async_trait_methods_fire_at_first_poll_and_completion() {
     let recorder = Recorder::new();
-    let grep = Grep { bus: Some(recorder.bus()) };
+    let grep = Grep {
+        bus: Some(recorder.bus()),
+    };
     let future = grep.run("abc");
     assert!(recorder.kinds().is_empty(), "nothing before the first poll");
     assert_eq!(block_on(future), Ok(3));
     assert_eq!(block_on(grep.run("")), Err("empty input".to_owned()));
     assert_eq!(block_on(grep.describe()), "a tool");
     recorder.assert_sequence(&[
-        ToolInvoked, ToolRetried, ToolCompleted,
-        ToolInvoked, ToolRetried, ToolErrored,
-        ToolInvoked, ToolCompleted,
+        ToolInvoked,
+        ToolRetried,
+        ToolCompleted,
+        ToolInvoked,
+        ToolRetried,
+        ToolErrored,
+        ToolInvoked,
+        ToolCompleted,
     ]);
     recorder.assert_field(ToolErrored, "input", "");
     assert_eq!(recorder.of(ToolCompleted)[0].site.function, "Grep::run");
@@ -347,13 +372,29 @@ impl NativeTool for Awk {
 #[test]
 fn native_async_trait_methods_in_defaults_and_impls() {
     let recorder = Recorder::new();
-    let sed = Sed { bus: Some(recorder.bus()) };
-    let awk = Awk { bus: Some(recorder.bus()) };
+    let sed = Sed {
+        bus: Some(recorder.bus()),
+    };
+    let awk = Awk {
+        bus: Some(recorder.bus()),
+    };
     assert_eq!(block_on(sed.call("ab")), 5);
     assert_eq!(block_on(awk.call("ab")), 2);
     recorder.assert_sequence(&[ToolInvoked, ToolCompleted, ToolInvoked, ToolCompleted]);
-    let functions: Vec<_> = recorder.events().iter().map(|e| e.site.function.to_string()).collect();
-    assert_eq!(functions, ["NativeTool::call", "NativeTool::call", "Awk::call", "Awk::call"]);
+    let functions: Vec<_> = recorder
+        .events()
+        .iter()
+        .map(|e| e.site.function.to_string())
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            "NativeTool::call",
+            "NativeTool::call",
+            "Awk::call",
+            "Awk::call"
+        ]
+    );
 }
 
 // ---- functions that return futures ----
@@ -382,7 +423,10 @@ fn functions_returning_async_blocks_are_measured_from_first_poll_to_completion()
     let recorder = Recorder::new();
     let _guard = recorder.install_scoped();
     let future = returns_impl_future("abc".to_owned());
-    assert!(recorder.kinds().is_empty(), "building the future emits nothing");
+    assert!(
+        recorder.kinds().is_empty(),
+        "building the future emits nothing"
+    );
     assert_eq!(block_on(future), 3);
     assert_eq!(block_on(returns_boxed_future(false)), Ok(1));
     assert!(block_on(returns_boxed_future(true)).is_err());
@@ -391,9 +435,13 @@ fn functions_returning_async_blocks_are_measured_from_first_poll_to_completion()
         assert!(poll_once(future.as_mut()).is_pending());
     }
     recorder.assert_sequence(&[
-        ToolInvoked, ToolCompleted,
-        ToolInvoked, ToolCompleted,
-        ToolInvoked, ToolErrored,
-        ToolInvoked, ToolAbandoned,
+        ToolInvoked,
+        ToolCompleted,
+        ToolInvoked,
+        ToolCompleted,
+        ToolInvoked,
+        ToolErrored,
+        ToolInvoked,
+        ToolAbandoned,
     ]);
 }

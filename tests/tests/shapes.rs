@@ -261,3 +261,38 @@ fn a_panicking_body_emits_nothing_after_entry() {
     assert!(std::panic::catch_unwind(explode).is_err());
     recorder.assert_sequence(&[Called]);
 }
+
+/// # Safety
+/// `ptr` must point to a live `u32`.
+#[allow(unsafe_code)]
+#[emits(Called, Returned)]
+unsafe fn read_raw(ptr: *const u32) -> u32 {
+    // SAFETY: the caller promises `ptr` is valid.
+    unsafe { *ptr }
+}
+
+/// # Safety
+/// `ptr` must point to a live `u32`.
+#[allow(unsafe_code)]
+#[emits(Called, Returned)]
+async unsafe fn read_raw_later(ptr: *const u32) -> u32 {
+    // SAFETY: the caller promises `ptr` is valid.
+    unsafe { *ptr }
+}
+
+#[test]
+#[allow(unsafe_code)]
+fn unsafe_and_async_unsafe_functions() {
+    use std::future::Future;
+    let recorder = Recorder::new();
+    let _guard = recorder.install_scoped();
+    let value = 41u32;
+    // SAFETY: `value` lives across both calls.
+    assert_eq!(unsafe { read_raw(&value) }, 41);
+    // SAFETY: as above; the future is polled to completion at once.
+    let future = unsafe { read_raw_later(&value) };
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert_eq!(future.as_mut().poll(&mut cx), std::task::Poll::Ready(41));
+    recorder.assert_sequence(&[Called, Returned, Called, Returned]);
+}

@@ -81,7 +81,7 @@ impl BodyRewrite<'_> {
     /// found among the tokens of another macro's invocation.
     fn rewrite_tokens(&mut self, tokens: TokenStream) -> TokenStream {
         let mut out: Vec<TokenTree> = Vec::new();
-        let mut iter = tokens.into_iter().peekable();
+        let mut iter = tokens.into_iter();
         while let Some(tree) = iter.next() {
             match tree {
                 TokenTree::Ident(ident) if ident == "emit" => {

@@ -245,7 +245,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let run = match kind {
         FnKind::Async => {
             let body = &function.block;
-            async_run(&async_parts, &quote!(async move #body), output_type.as_ref())
+            async_run(
+                &async_parts,
+                &quote!(async move #body),
+                output_type.as_ref(),
+            )
         }
         FnKind::AsyncTail => {
             // A synchronous function that returns an `async` block, such as the
@@ -255,7 +259,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             if let Some(tail) = async_tail(&mut function.block) {
                 let block = &tail.block;
                 let capture = &tail.capture;
-                let wrapped = async_run(&async_parts, &quote!(async #capture #block), output.as_ref());
+                let wrapped = async_run(
+                    &async_parts,
+                    &quote!(async #capture #block),
+                    output.as_ref(),
+                );
                 tail.block = syn::parse_quote!({ #wrapped });
             }
             let stmts = &function.block.stmts;
@@ -321,7 +329,11 @@ struct AsyncParts<'a> {
 /// The statements that run `future` (the body as an `async` block) under a
 /// guard: `entry` before it, `ok`/`err`/`exit` after it, `cancel` if the
 /// enclosing future is dropped while it runs.
-fn async_run(parts: &AsyncParts<'_>, future: &TokenStream, output: Option<&TokenStream>) -> TokenStream {
+fn async_run(
+    parts: &AsyncParts<'_>,
+    future: &TokenStream,
+    output: Option<&TokenStream>,
+) -> TokenStream {
     let p = private();
     let AsyncParts {
         source,
@@ -386,7 +398,12 @@ fn is_pin_path(func: &syn::Expr) -> bool {
     let syn::Expr::Path(path) = func else {
         return false;
     };
-    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
 }
 

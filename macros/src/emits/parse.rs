@@ -145,7 +145,13 @@ pub(crate) fn target(item: TokenStream) -> syn::Result<ItemFn> {
                 "#[emits] goes on a function or method with a body",
             ))
         }
-        Err(error) => Err(error),
+        Err(error) => match syn::parse2::<syn::Expr>(item) {
+            Ok(syn::Expr::Closure(closure)) => Err(syn::Error::new(
+                closure.or1_token.span,
+                "#[emits] goes on a function or method, not on a closure; move the closure's body into a function and annotate that",
+            )),
+            _ => Err(error),
+        },
     }
 }
 
