@@ -50,6 +50,12 @@ pub trait Bus<E: EventKind>: Send + Sync {
         let _ = kind;
         true
     }
+
+    /// Writes out whatever the bus buffers (a file sink's buffer, say). The
+    /// background buses call it when flushed and at shutdown; it may block.
+    fn flush(&self) -> Result<(), BusError> {
+        Ok(())
+    }
 }
 
 /// So that services holding a bus can derive `Debug`.
@@ -65,6 +71,9 @@ impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
     }
     fn accepts(&self, kind: E) -> bool {
         (**self).accepts(kind)
+    }
+    fn flush(&self) -> Result<(), BusError> {
+        (**self).flush()
     }
 }
 

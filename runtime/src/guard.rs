@@ -51,42 +51,83 @@ pub fn stats() -> Stats {
     }
 }
 
-/// A failed publish, as the failure hook receives it.
+/// A failure in emission or delivery, as the failure hook receives it.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Failure {
-    /// The event's variant name, e.g. `ToolInvoked`.
-    pub variant: &'static str,
-    /// The event's dotted name, e.g. `tool.invoked`.
-    pub event: &'static str,
-    /// Where it was emitted.
-    pub site: Site,
+    /// The event concerned, when there is one: its variant name
+    /// (`ToolInvoked`), dotted name (`tool.invoked`) and site.
+    pub event: Option<FailedEvent>,
     /// What went wrong.
     pub cause: FailureCause,
 }
 
-/// What went wrong in a failed publish.
+/// The event a [`Failure`] concerns.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FailedEvent {
+    /// The variant name, e.g. `ToolInvoked`.
+    pub variant: &'static str,
+    /// The dotted name, e.g. `tool.invoked`.
+    pub name: &'static str,
+    /// Where it was emitted.
+    pub site: Site,
+}
+
+/// What went wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FailureCause {
     /// `publish` returned this error.
     Error(String),
-    /// `publish` panicked with this message.
+    /// `publish`, or a subscriber, panicked with this message.
     Panic(String),
+    /// A bounded queue was full; this and later drops are counted in the bus's stats.
+    QueueFull(&'static str),
+    /// A bus could not deliver this many queued events before its shutdown timeout.
+    Undelivered(u64),
+    /// A bus failed to flush.
+    Flush(String),
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (what, why) = match &self.cause {
-            FailureCause::Error(e) => ("failed", e),
-            FailureCause::Panic(p) => ("panicked", p),
+        f.write_str("eventwire: ")?;
+        let event = match &self.event {
+            Some(e) => format!(
+                "{} ({}) from {} at {}:{}",
+                e.variant, e.name, e.site.function, e.site.file, e.site.line
+            ),
+            None => String::new(),
         };
-        write!(
-            f,
-            "eventwire: the bus {what} publishing {} ({}) from {} at {}:{}: {why}; \
-             the service was not affected; later failures are counted in eventwire::stats()",
-            self.variant, self.event, self.site.function, self.site.file, self.site.line
-        )
+        match &self.cause {
+            FailureCause::Error(why) => write!(f, "the bus failed to take {event}: {why}")?,
+            FailureCause::Panic(why) => write!(f, "a panic while delivering {event}: {why}")?,
+            FailureCause::QueueFull(bus) => write!(
+                f,
+                "the queue of {bus} is full: dropped {event}; later drops are counted in its stats"
+            )?,
+            FailureCause::Undelivered(n) => write!(
+                f,
+                "{n} queued event(s) were not delivered before the shutdown timeout"
+            )?,
+            FailureCause::Flush(why) => write!(f, "a bus failed to flush: {why}")?,
+        }
+        f.write_str("; the service was not affected; failures are counted in the stats")
+    }
+}
+
+impl Failure {
+    /// A failure concerning `event`.
+    pub(crate) fn of<E: EventKind>(event: &Event<E>, cause: FailureCause) -> Failure {
+        Failure {
+            event: Some(FailedEvent {
+                variant: event.kind.variant_name(),
+                name: event.kind.dotted_name(),
+                site: event.site.clone(),
+            }),
+            cause,
+        }
     }
 }
 
@@ -121,7 +162,8 @@ fn default_hook(failure: &Failure) {
     FIRST.call_once(|| eprintln!("{failure}"));
 }
 
-fn report(failure: &Failure) {
+/// Hands `failure` to the hook; a panicking hook is contained and counted.
+pub(crate) fn report(failure: &Failure) {
     let hook = HOOK.read().unwrap_or_else(|e| e.into_inner()).clone();
     let outcome = catch_unwind(AssertUnwindSafe(|| match hook {
         Some(hook) => hook(failure),
@@ -145,9 +187,8 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// Hands `event` to `bus`; an error or a panic is counted and reported, and
 /// never propagates.
 pub(crate) fn deliver<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
+    // Kept only so that a failure can be reported: a few borrowed strings.
     let kind = event.kind;
-    // The site is cloned only so that a failure can be reported; it is a
-    // handful of borrowed strings.
     let site = event.site.clone();
     let cause = match catch_unwind(AssertUnwindSafe(|| bus.publish(event))) {
         Ok(Ok(())) => {
@@ -164,9 +205,11 @@ pub(crate) fn deliver<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
         }
     };
     report(&Failure {
-        variant: kind.variant_name(),
-        event: kind.dotted_name(),
-        site,
+        event: Some(FailedEvent {
+            variant: kind.variant_name(),
+            name: kind.dotted_name(),
+            site,
+        }),
         cause,
     });
 }
@@ -233,8 +276,8 @@ mod tests {
         let seen = seen.lock().unwrap();
         let ours: Vec<_> = seen.iter().filter(|m| m.contains("svc.rs:7")).collect();
         assert_eq!(ours.len(), 2, "{seen:?}");
-        assert!(ours[0].contains("Failing (failing) from Svc::run at src/svc.rs:7: disk full"));
-        assert!(ours[1].contains("panicked"));
+        assert!(ours[0].contains("Failing (failing) from Svc::run at src/svc.rs:7: disk full"), "{ours:?}");
+        assert!(ours[1].contains("a panic while delivering Failing (failing)"), "{ours:?}");
         assert!(ours[1].contains("subscriber exploded"));
     }
 

@@ -86,6 +86,7 @@
 extern crate self as eventwire;
 
 mod bus;
+pub mod buses;
 mod coverage;
 mod defaults;
 mod event;
@@ -102,7 +103,9 @@ pub use coverage::{coverage, Coverage, EventCoverage, Status};
 pub use defaults::{clear_global_default, set_global_default, set_scoped_default, ScopedDefault};
 pub use event::{Event, EventId, Site};
 pub use field::{FieldValue, Fields, Value};
-pub use guard::{reset_failure_hook, set_failure_hook, stats, Failure, FailureCause, Stats};
+pub use guard::{
+    reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure, FailureCause, Stats,
+};
 pub use kind::{EventKind, UnknownEvent};
 pub use phase::{Phase, Phases};
 pub use recorder::Recorder;

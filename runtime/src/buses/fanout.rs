@@ -1,0 +1,271 @@
+//! The synchronous fan-out bus: every subscriber is called on the emitting
+//! thread, each in isolation.
+
+use crate::bus::{Bus, BusError};
+use crate::event::Event;
+use crate::guard::{panic_message, report, Failure, FailureCause};
+use crate::kind::EventKind;
+use std::cell::Cell;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+type Callback<E> = Arc<dyn Fn(&Event<E>) + Send + Sync>;
+
+struct Subscriber<E> {
+    id: u64,
+    /// `None`: every kind. Otherwise indexed by `EventKind::index`.
+    kinds: Option<Box<[bool]>>,
+    callback: Callback<E>,
+}
+
+impl<E: EventKind> Subscriber<E> {
+    fn wants(&self, kind: E) -> bool {
+        self.kinds
+            .as_ref()
+            .map_or(true, |k| k.get(kind.index()).copied().unwrap_or(false))
+    }
+}
+
+/// Identifies a subscription, to [`SyncBus::unsubscribe`] it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubscriptionId(u64);
+
+/// What a [`SyncBus`] did, since it was made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SyncBusStats {
+    /// Events published to it.
+    pub published: u64,
+    /// Deliveries to a subscriber that returned normally.
+    pub delivered: u64,
+    /// Deliveries to a subscriber that panicked (caught).
+    pub panicked: u64,
+    /// Events published from inside subscribers nested deeper than the
+    /// limit, dropped.
+    pub dropped_nested: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    published: AtomicU64,
+    delivered: AtomicU64,
+    panicked: AtomicU64,
+    dropped_nested: AtomicU64,
+}
+
+thread_local! {
+    /// How many `SyncBus::publish` calls are on this thread's stack.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Calls every subscriber on the emitting thread.
+///
+/// - Each delivery is isolated: a panicking subscriber is caught, counted
+///   and reported through the failure hook; the others still get the event.
+/// - A subscriber may emit events itself; nesting deeper than
+///   [`SyncBus::DEFAULT_MAX_DEPTH`] (or [`SyncBus::with_max_depth`]) is
+///   dropped and counted instead of overflowing the stack.
+/// - Subscribing and unsubscribing are safe while other threads publish: each
+///   publish delivers to the subscribers of the moment it started, and no
+///   lock is held while a subscriber runs.
+///
+/// It calls subscribers on the caller's thread, so they must be quick; put a
+/// slow one behind a [`BackgroundBus`](crate::buses::BackgroundBus).
+///
+/// ```
+/// use eventwire::buses::SyncBus;
+/// use eventwire::{emit, EventType};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+/// enum EventType { OrderPlaced, OrderShipped }
+///
+/// let bus = SyncBus::<EventType>::new();
+/// let shipped = Arc::new(AtomicUsize::new(0));
+/// let counter = Arc::clone(&shipped);
+/// bus.subscribe_to(&[EventType::OrderShipped], move |_| {
+///     counter.fetch_add(1, Ordering::Relaxed);
+/// });
+/// bus.subscribe(|_| panic!("a broken subscriber")); // caught and counted
+///
+/// let bus = bus.shared();
+/// emit!(OrderPlaced, bus = bus);
+/// emit!(OrderShipped, bus = bus);
+/// assert_eq!(shipped.load(Ordering::Relaxed), 1);
+/// ```
+pub struct SyncBus<E: EventKind> {
+    subscribers: RwLock<Arc<[Subscriber<E>]>>,
+    next_id: AtomicU64,
+    max_depth: usize,
+    counters: Counters,
+}
+
+impl<E: EventKind> Default for SyncBus<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: EventKind> fmt::Debug for SyncBus<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncBus")
+            .field("subscribers", &self.snapshot().len())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl<E: EventKind> SyncBus<E> {
+    /// How deep subscribers may publish from inside subscribers, by default.
+    pub const DEFAULT_MAX_DEPTH: usize = 8;
+
+    /// A bus without subscribers.
+    pub fn new() -> Self {
+        Self::with_max_depth(Self::DEFAULT_MAX_DEPTH)
+    }
+
+    /// A bus that drops events published from subscribers nested deeper
+    /// than `max_depth` (the outermost publish is depth 1).
+    pub fn with_max_depth(max_depth: usize) -> Self {
+        SyncBus {
+            subscribers: RwLock::new(Arc::from(Vec::new())),
+            next_id: AtomicU64::new(1),
+            max_depth,
+            counters: Counters::default(),
+        }
+    }
+
+    /// This bus as a shared handle, to give to services.
+    pub fn shared(self) -> crate::SharedBus<E> {
+        Arc::new(self)
+    }
+
+    fn snapshot(&self) -> Arc<[Subscriber<E>]> {
+        // A poisoned lock still holds a whole list: writers replace it at once.
+        Arc::clone(&self.subscribers.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn add(&self, kinds: Option<Box<[bool]>>, callback: Callback<E>) -> SubscriptionId {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut list = self.subscribers.write().unwrap_or_else(|e| e.into_inner());
+        let mut next: Vec<Subscriber<E>> = list
+            .iter()
+            .map(|s| Subscriber {
+                id: s.id,
+                kinds: s.kinds.clone(),
+                callback: Arc::clone(&s.callback),
+            })
+            .collect();
+        next.push(Subscriber { id, kinds, callback });
+        *list = Arc::from(next);
+        SubscriptionId(id)
+    }
+
+    /// Calls `callback` with every event.
+    pub fn subscribe(&self, callback: impl Fn(&Event<E>) + Send + Sync + 'static) -> SubscriptionId {
+        self.add(None, Arc::new(callback))
+    }
+
+    /// Calls `callback` with the events of these kinds only.
+    pub fn subscribe_to(
+        &self,
+        kinds: &[E],
+        callback: impl Fn(&Event<E>) + Send + Sync + 'static,
+    ) -> SubscriptionId {
+        let mut wanted = vec![false; E::ALL.len()].into_boxed_slice();
+        for kind in kinds {
+            if let Some(slot) = wanted.get_mut(kind.index()) {
+                *slot = true;
+            }
+        }
+        self.add(Some(wanted), Arc::new(callback))
+    }
+
+    /// Removes a subscription; `false` if it was already gone. A publish
+    /// already under way may still deliver to it once.
+    pub fn unsubscribe(&self, id: SubscriptionId) -> bool {
+        let mut list = self.subscribers.write().unwrap_or_else(|e| e.into_inner());
+        if !list.iter().any(|s| s.id == id.0) {
+            return false;
+        }
+        let next: Vec<Subscriber<E>> = list
+            .iter()
+            .filter(|s| s.id != id.0)
+            .map(|s| Subscriber {
+                id: s.id,
+                kinds: s.kinds.clone(),
+                callback: Arc::clone(&s.callback),
+            })
+            .collect();
+        *list = Arc::from(next);
+        true
+    }
+
+    /// How many subscriptions there are.
+    pub fn subscriber_count(&self) -> usize {
+        self.snapshot().len()
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> SyncBusStats {
+        let c = &self.counters;
+        SyncBusStats {
+            published: c.published.load(Ordering::Relaxed),
+            delivered: c.delivered.load(Ordering::Relaxed),
+            panicked: c.panicked.load(Ordering::Relaxed),
+            dropped_nested: c.dropped_nested.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Restores the nesting depth when a publish ends, even by unwinding.
+struct DepthGuard;
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+impl<E: EventKind> Bus<E> for SyncBus<E> {
+    fn publish(&self, event: Event<E>) -> Result<(), BusError> {
+        let depth = DEPTH.with(|d| {
+            let depth = d.get() + 1;
+            d.set(depth);
+            depth
+        });
+        let _restore = DepthGuard;
+        if depth > self.max_depth {
+            self.counters.dropped_nested.fetch_add(1, Ordering::Relaxed);
+            return Err(BusError::new(format!(
+                "dropped: published from inside subscribers nested {depth} deep, over the limit of {}",
+                self.max_depth
+            )));
+        }
+        self.counters.published.fetch_add(1, Ordering::Relaxed);
+        for subscriber in self.snapshot().iter().filter(|s| s.wants(event.kind)) {
+            match catch_unwind(AssertUnwindSafe(|| (subscriber.callback)(&event))) {
+                Ok(()) => {
+                    self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(payload) => {
+                    self.counters.panicked.fetch_add(1, Ordering::Relaxed);
+                    let why = format!(
+                        "subscriber {} panicked: {}",
+                        subscriber.id,
+                        panic_message(payload.as_ref())
+                    );
+                    report(&Failure::of(&event, FailureCause::Panic(why)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn accepts(&self, kind: E) -> bool {
+        self.snapshot().iter().any(|s| s.wants(kind))
+    }
+}

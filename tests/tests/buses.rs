@@ -1,0 +1,511 @@
+//! The production buses: fan-out, background (thread and tokio), sinks and
+//! composition, each under the faults they promise to survive.
+
+use eventwire::buses::{BackgroundBus, Broadcast, Filtered, JsonLinesSink, SyncBus, TokioBus};
+use eventwire::{emit, emits, Bus, BusError, Event, EventType, Failure, Recorder, SharedBus};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    OrderPlaced,
+    OrderShipped,
+    AuditWritten,
+}
+
+use EventType::*;
+
+/// Tests that replace the process-wide failure hook take this lock.
+static HOOK: Mutex<()> = Mutex::new(());
+
+/// Collects the failures reported while it lives.
+struct Failures {
+    seen: Arc<Mutex<Vec<String>>>,
+    _lock: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Failures {
+    fn capture() -> Failures {
+        let lock = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = Arc::clone(&seen);
+        eventwire::set_failure_hook(move |f: &Failure| sink.lock().unwrap().push(f.to_string()));
+        Failures { seen, _lock: lock }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Failures {
+    fn drop(&mut self) {
+        eventwire::reset_failure_hook();
+    }
+}
+
+fn event(kind: EventType, n: u64) -> Event<EventType> {
+    let recorder = Recorder::new();
+    emit!(EventType::OrderPlaced, bus = recorder, n = n);
+    let mut event = recorder.events().remove(0);
+    event.kind = kind;
+    event
+}
+
+// ---- SyncBus ----
+
+#[test]
+fn a_panicking_subscriber_is_isolated_counted_and_reported() {
+    let failures = Failures::capture();
+    let bus = SyncBus::<EventType>::new();
+    let before = Arc::new(AtomicUsize::new(0));
+    let after = Arc::new(AtomicUsize::new(0));
+    let b = Arc::clone(&before);
+    bus.subscribe(move |_| {
+        b.fetch_add(1, Ordering::SeqCst);
+    });
+    bus.subscribe(|_| panic!("subscriber bug"));
+    let a = Arc::clone(&after);
+    bus.subscribe(move |_| {
+        a.fetch_add(1, Ordering::SeqCst);
+    });
+    let bus = Arc::new(bus);
+    let shared: SharedBus<EventType> = bus.clone();
+    emit!(OrderPlaced, bus = shared);
+    assert_eq!(before.load(Ordering::SeqCst), 1);
+    assert_eq!(after.load(Ordering::SeqCst), 1);
+    let stats = bus.stats();
+    assert_eq!((stats.published, stats.delivered, stats.panicked), (1, 2, 1));
+    let messages = failures.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("subscriber bug"), "{messages:?}");
+    assert!(messages[0].contains("OrderPlaced (order.placed)"), "{messages:?}");
+}
+
+#[test]
+fn subscribers_for_some_kinds_see_only_those_and_can_leave() {
+    let bus = SyncBus::<EventType>::new();
+    let shipped = Arc::new(AtomicUsize::new(0));
+    let s = Arc::clone(&shipped);
+    let id = bus.subscribe_to(&[OrderShipped], move |e| {
+        assert_eq!(e.kind, OrderShipped);
+        s.fetch_add(1, Ordering::SeqCst);
+    });
+    assert!(!bus.accepts(OrderPlaced));
+    assert!(bus.accepts(OrderShipped));
+    bus.publish(event(OrderPlaced, 1)).unwrap();
+    bus.publish(event(OrderShipped, 2)).unwrap();
+    assert!(bus.unsubscribe(id));
+    assert!(!bus.unsubscribe(id));
+    bus.publish(event(OrderShipped, 3)).unwrap();
+    assert_eq!(shipped.load(Ordering::SeqCst), 1);
+    assert_eq!(bus.subscriber_count(), 0);
+}
+
+#[derive(eventwire::HasBus)]
+struct Warehouse {
+    bus: Option<SharedBus<EventType>>,
+}
+
+impl Warehouse {
+    #[emits(OrderShipped)]
+    fn ship(&self) {}
+}
+
+#[test]
+fn a_subscriber_may_emit_through_the_same_bus() {
+    let bus = Arc::new(SyncBus::<EventType>::new());
+    let shared: SharedBus<EventType> = bus.clone();
+    let warehouse = Warehouse {
+        bus: Some(shared.clone()),
+    };
+    let shipped = Arc::new(AtomicUsize::new(0));
+    let s = Arc::clone(&shipped);
+    bus.subscribe_to(&[OrderShipped], move |_| {
+        s.fetch_add(1, Ordering::SeqCst);
+    });
+    // Placing an order ships it, from inside the subscriber.
+    bus.subscribe_to(&[OrderPlaced], move |_| warehouse.ship());
+    emit!(OrderPlaced, bus = shared);
+    assert_eq!(shipped.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn endless_re_entrancy_is_cut_at_the_depth_limit_and_counted() {
+    let failures = Failures::capture();
+    let bus = Arc::new(SyncBus::<EventType>::with_max_depth(5));
+    let shared: SharedBus<EventType> = bus.clone();
+    let inner = shared.clone();
+    bus.subscribe(move |_| emit!(OrderPlaced, bus = inner));
+    emit!(OrderPlaced, bus = shared);
+    let stats = bus.stats();
+    assert_eq!(stats.published, 5);
+    assert_eq!(stats.dropped_nested, 1);
+    assert!(failures.messages()[0].contains("over the limit of 5"));
+}
+
+#[test]
+fn subscribing_and_unsubscribing_while_eight_threads_publish() {
+    let bus = Arc::new(SyncBus::<EventType>::new());
+    let seen = Arc::new(AtomicU64::new(0));
+    let s = Arc::clone(&seen);
+    bus.subscribe(move |_| {
+        s.fetch_add(1, Ordering::Relaxed);
+    });
+    let barrier = Arc::new(Barrier::new(9));
+    let publishers: Vec<_> = (0..8)
+        .map(|_| {
+            let bus = Arc::clone(&bus);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                for n in 0..2_000 {
+                    bus.publish(event(OrderPlaced, n)).unwrap();
+                }
+            })
+        })
+        .collect();
+    barrier.wait();
+    for _ in 0..200 {
+        let id = bus.subscribe(|_| {});
+        assert!(bus.unsubscribe(id));
+    }
+    for publisher in publishers {
+        publisher.join().unwrap();
+    }
+    assert_eq!(seen.load(Ordering::Relaxed), 16_000, "the standing subscriber saw every event");
+    assert_eq!(bus.stats().published, 16_000);
+}
+
+// ---- BackgroundBus ----
+
+/// A target that records `(producer, n)` pairs and can be held shut.
+#[derive(Clone, Default)]
+struct Gate {
+    seen: Arc<Mutex<Vec<(u64, u64)>>>,
+    open: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    delay: Option<Duration>,
+}
+
+impl Gate {
+    fn closed() -> Gate {
+        Gate::default()
+    }
+    fn opened() -> Gate {
+        let gate = Gate::default();
+        gate.open();
+        gate
+    }
+    fn open(&self) {
+        let (lock, ready) = &*self.open;
+        *lock.lock().unwrap() = true;
+        ready.notify_all();
+    }
+    fn seen(&self) -> Vec<(u64, u64)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Bus<EventType> for Gate {
+    fn publish(&self, event: Event<EventType>) -> Result<(), BusError> {
+        let (lock, ready) = &*self.open;
+        let mut open = lock.lock().unwrap();
+        while !*open {
+            open = ready.wait(open).unwrap();
+        }
+        drop(open);
+        if let Some(delay) = self.delay {
+            std::thread::sleep(delay);
+        }
+        let number = |name| match event.fields.get(name) {
+            Some(eventwire::Value::I64(v)) => *v as u64,
+            _ => u64::MAX,
+        };
+        self.seen.lock().unwrap().push((number("producer"), number("n")));
+        Ok(())
+    }
+}
+
+fn produce(bus: &SharedBus<EventType>, producer: u64, count: u64) {
+    for n in 0..count {
+        emit!(OrderPlaced, bus = bus, producer, n);
+    }
+}
+
+#[test]
+fn events_of_each_producer_arrive_in_order() {
+    let gate = Gate::opened();
+    let bus = BackgroundBus::builder().capacity(100_000).build(gate.clone());
+    let handles: Vec<_> = (0..4)
+        .map(|producer| {
+            let shared = bus.shared();
+            std::thread::spawn(move || produce(&shared, producer, 5_000))
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    bus.shutdown(Duration::from_secs(30)).unwrap();
+    let seen = gate.seen();
+    assert_eq!(seen.len(), 20_000);
+    for producer in 0..4 {
+        let mine: Vec<u64> = seen.iter().filter(|(p, _)| *p == producer).map(|(_, n)| *n).collect();
+        assert_eq!(mine, (0..5_000).collect::<Vec<_>>(), "producer {producer}");
+    }
+}
+
+#[test]
+fn a_full_queue_drops_and_counts_exactly_under_many_producers() {
+    let failures = Failures::capture();
+    let gate = Gate::closed();
+    let bus = BackgroundBus::builder().capacity(64).build(gate.clone());
+    let handles: Vec<_> = (0..8)
+        .map(|producer| {
+            let shared = bus.shared();
+            std::thread::spawn(move || produce(&shared, producer, 1_000))
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let stats = bus.stats();
+    assert_eq!(stats.published, 8_000);
+    assert_eq!(stats.delivered + stats.dropped + stats.failed + stats.queued, 8_000);
+    // The worker holds at most one event out of the queue while the gate is shut.
+    assert!(stats.queued <= 65, "{stats:?}");
+    assert!(stats.dropped >= 8_000 - 65, "{stats:?}");
+    gate.open();
+    bus.shutdown(Duration::from_secs(10)).unwrap();
+    let stats = bus.stats();
+    assert_eq!(stats.queued, 0);
+    assert_eq!(stats.delivered + stats.dropped + stats.failed, 8_000);
+    assert_eq!(gate.seen().len() as u64, stats.delivered);
+    let reported: Vec<_> = failures.messages().into_iter().filter(|m| m.contains("is full")).collect();
+    assert_eq!(reported.len(), 1, "the first drop is reported, the rest counted");
+}
+
+#[test]
+fn shutdown_delivers_everything_queued_and_drops_what_comes_after() {
+    let gate = Gate {
+        delay: Some(Duration::from_micros(50)),
+        ..Gate::opened()
+    };
+    let bus = BackgroundBus::builder().capacity(1_000).build(gate.clone());
+    produce(&bus.shared(), 0, 500);
+    bus.shutdown(Duration::from_secs(30)).unwrap();
+    assert_eq!(gate.seen().len(), 500);
+    produce(&bus.shared(), 0, 3);
+    let stats = bus.stats();
+    assert_eq!((stats.delivered, stats.dropped, stats.queued), (500, 3, 0));
+}
+
+#[test]
+fn a_flush_that_times_out_says_how_many_are_left() {
+    let gate = Gate::closed();
+    let bus = BackgroundBus::builder().capacity(10).build(gate.clone());
+    produce(&bus.shared(), 0, 5);
+    let error = bus.flush(Duration::from_millis(50)).unwrap_err();
+    assert_eq!(error.undelivered, 5);
+    gate.open();
+    bus.flush(Duration::from_secs(10)).unwrap();
+    assert_eq!(gate.seen().len(), 5);
+}
+
+#[test]
+fn dropping_the_bus_drains_it() {
+    let gate = Gate {
+        delay: Some(Duration::from_micros(20)),
+        ..Gate::opened()
+    };
+    {
+        let bus = BackgroundBus::new(gate.clone());
+        produce(&bus.shared(), 0, 200);
+    }
+    assert_eq!(gate.seen().len(), 200);
+}
+
+#[test]
+fn dropping_a_stuck_bus_reports_what_was_not_delivered() {
+    let failures = Failures::capture();
+    let gate = Gate::closed();
+    {
+        let bus = BackgroundBus::builder()
+            .capacity(10)
+            .drop_timeout(Duration::from_millis(20))
+            .build(gate.clone());
+        produce(&bus.shared(), 0, 4);
+    }
+    let messages = failures.messages();
+    assert!(
+        messages.iter().any(|m| m.contains("queued event(s) were not delivered")),
+        "{messages:?}"
+    );
+    gate.open(); // let the detached worker finish
+}
+
+struct Refusing;
+
+impl Bus<EventType> for Refusing {
+    fn publish(&self, _: Event<EventType>) -> Result<(), BusError> {
+        Err(BusError::new("downstream refused"))
+    }
+}
+
+#[test]
+fn a_failing_target_is_counted_as_failed_and_reported() {
+    let failures = Failures::capture();
+    let bus = BackgroundBus::new(Refusing);
+    produce(&bus.shared(), 0, 3);
+    bus.shutdown(Duration::from_secs(5)).unwrap();
+    let stats = bus.stats();
+    assert_eq!((stats.published, stats.failed, stats.delivered), (3, 3, 0));
+    let messages = failures.messages();
+    assert_eq!(messages.iter().filter(|m| m.contains("downstream refused")).count(), 3);
+}
+
+// ---- TokioBus ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tokio_bus_orders_accounts_and_drains() {
+    let gate = Gate::opened();
+    let bus = TokioBus::spawn(gate.clone(), 100_000);
+    let producers: Vec<_> = (0..4)
+        .map(|producer| {
+            let shared = bus.shared();
+            tokio::task::spawn_blocking(move || produce(&shared, producer, 1_000))
+        })
+        .collect();
+    for producer in producers {
+        producer.await.unwrap();
+    }
+    bus.shutdown(Duration::from_secs(30)).await.unwrap();
+    let seen = gate.seen();
+    assert_eq!(seen.len(), 4_000);
+    for producer in 0..4 {
+        let mine: Vec<u64> = seen.iter().filter(|(p, _)| *p == producer).map(|(_, n)| *n).collect();
+        assert_eq!(mine, (0..1_000).collect::<Vec<_>>());
+    }
+    produce(&bus.shared(), 9, 2);
+    let stats = bus.stats();
+    assert_eq!((stats.published, stats.delivered, stats.dropped, stats.queued), (4_002, 4_000, 2, 0));
+}
+
+#[tokio::test]
+async fn the_tokio_bus_drops_when_full() {
+    let gate = Gate::closed();
+    let bus = TokioBus::spawn(gate.clone(), 8);
+    produce(&bus.shared(), 0, 100);
+    let stats = bus.stats();
+    assert_eq!(stats.published, 100);
+    assert!(stats.dropped >= 100 - 9, "{stats:?}");
+    gate.open();
+    bus.shutdown(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(bus.stats().queued, 0);
+}
+
+// ---- JSON Lines ----
+
+#[test]
+fn the_audit_file_reads_back_event_by_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let bus = BackgroundBus::new(JsonLinesSink::append(&path).unwrap());
+    let shared = bus.shared();
+    for n in 0..100u64 {
+        emit!(AuditWritten, bus = shared, n, note = %format!("entry {n}"));
+    }
+    bus.shutdown(Duration::from_secs(10)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let events: Vec<Event<EventType>> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(events.len(), 100);
+    assert!(events.iter().all(|e| e.kind == AuditWritten));
+    assert_eq!(events[42].fields.get("note").map(ToString::to_string), Some("entry 42".into()));
+    assert_eq!(events[42].site.file, "tests/tests/buses.rs");
+}
+
+#[test]
+fn a_write_error_is_counted_and_reported_never_propagated() {
+    let failures = Failures::capture();
+    // Every write to /dev/full fails with "no space left on device".
+    let bus = BackgroundBus::new(JsonLinesSink::append("/dev/full").unwrap());
+    let recorder_service = Warehouse {
+        bus: Some(bus.shared()),
+    };
+    recorder_service.ship();
+    bus.shutdown(Duration::from_secs(5)).unwrap();
+    let messages = failures.messages();
+    assert!(
+        messages.iter().any(|m| m.contains("could not flush /dev/full")),
+        "{messages:?}"
+    );
+}
+
+// ---- tracing ----
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let bus = eventwire::buses::TracingBus::<EventType>::new()
+            .level(OrderShipped, tracing::Level::WARN)
+            .level(AuditWritten, tracing::Level::DEBUG)
+            .shared();
+        emit!(OrderPlaced, bus = bus, order = 7, customer = "ada");
+        emit!(OrderShipped, bus = bus, carrier = %"post");
+        emit!(AuditWritten, bus = bus); // DEBUG: below the subscriber's level
+    });
+    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), 2, "{output}");
+    assert!(lines[0].contains(" INFO eventwire: order.placed"), "{output}");
+    assert!(lines[0].contains("event=\"order.placed\""), "{output}");
+    assert!(lines[0].contains("variant=\"OrderPlaced\""), "{output}");
+    assert!(lines[0].contains("order=7"), "{output}");
+    assert!(lines[0].contains("customer=\"ada\""), "{output}");
+    assert!(lines[0].contains("site=\"buses::the_tracing_bridge_emits_structured_events_at_the_configured_level\""), "{output}");
+    assert!(lines[1].contains(" WARN eventwire: order.shipped"), "{output}");
+    assert!(lines[1].contains("carrier=\"post\""), "{output}");
+}
+
+// ---- composition ----
+
+#[test]
+fn broadcast_isolates_each_bus_and_filtered_declines_kinds() {
+    let failures = Failures::capture();
+    let all = Recorder::<EventType>::new();
+    let shipped_only = Recorder::<EventType>::new();
+    let bus = Broadcast::new([
+        Arc::new(Refusing) as SharedBus<EventType>,
+        all.bus(),
+        Filtered::new(shipped_only.bus(), |k| k == OrderShipped).shared(),
+    ])
+    .shared();
+    emit!(OrderPlaced, bus = bus);
+    emit!(OrderShipped, bus = bus);
+    assert_eq!(all.kinds(), [OrderPlaced, OrderShipped]);
+    assert_eq!(shipped_only.kinds(), [OrderShipped]);
+    assert_eq!(failures.messages().iter().filter(|m| m.contains("downstream refused")).count(), 2);
+}
