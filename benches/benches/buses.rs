@@ -12,7 +12,11 @@ fn publisher_is_not_slowed_by_a_slow_subscriber(c: &mut Criterion) {
     let mut group = c.benchmark_group("background_publish");
     let fast = BackgroundBus::builder().capacity(1 << 16).build(NoOp);
     group.bench_function("fast consumer", |b| {
-        b.iter_batched(sample_event, |e| fast.publish(black_box(e)), BatchSize::SmallInput);
+        b.iter_batched(
+            sample_event,
+            |e| fast.publish(black_box(e)),
+            BatchSize::SmallInput,
+        );
     });
     // 1 ms per event: the queue fills at once, and publish takes the drop path.
     let slow = BackgroundBus::builder()
@@ -20,7 +24,11 @@ fn publisher_is_not_slowed_by_a_slow_subscriber(c: &mut Criterion) {
         .drop_timeout(Duration::ZERO)
         .build(Slow(Duration::from_millis(1)));
     group.bench_function("slow consumer (1 ms per event)", |b| {
-        b.iter_batched(sample_event, |e| slow.publish(black_box(e)), BatchSize::SmallInput);
+        b.iter_batched(
+            sample_event,
+            |e| slow.publish(black_box(e)),
+            BatchSize::SmallInput,
+        );
     });
     group.finish();
 }

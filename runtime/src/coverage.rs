@@ -25,6 +25,8 @@ use std::fmt::{self, Write as _};
 /// report.assert_complete();
 /// ```
 pub fn coverage<E: EventKind>() -> Coverage<E> {
+    #[cfg(feature = "coverage")]
+    crate::hits::write_registry();
     let mut events: Vec<EventCoverage<E>> = E::ALL
         .iter()
         .map(|&kind| EventCoverage {

@@ -244,6 +244,8 @@ mod tests {
 
     static SITE: SiteRecord = SiteRecord::new(
         &Ev::Failing,
+        0,
+        crate::registry::EnumInfo::of::<Ev>,
         Phases::only(Phase::Body),
         crate::registry::SiteOrigin::Macro,
         || "svc::Svc::run::here",
@@ -276,8 +278,14 @@ mod tests {
         let seen = seen.lock().unwrap();
         let ours: Vec<_> = seen.iter().filter(|m| m.contains("svc.rs:7")).collect();
         assert_eq!(ours.len(), 2, "{seen:?}");
-        assert!(ours[0].contains("Failing (failing) from Svc::run at src/svc.rs:7: disk full"), "{ours:?}");
-        assert!(ours[1].contains("a panic while delivering Failing (failing)"), "{ours:?}");
+        assert!(
+            ours[0].contains("Failing (failing) from Svc::run at src/svc.rs:7: disk full"),
+            "{ours:?}"
+        );
+        assert!(
+            ours[1].contains("a panic while delivering Failing (failing)"),
+            "{ours:?}"
+        );
         assert!(ours[1].contains("subscriber exploded"));
     }
 

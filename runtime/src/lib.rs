@@ -88,10 +88,13 @@ extern crate self as eventwire;
 mod bus;
 pub mod buses;
 mod coverage;
+pub mod coverage_data;
 mod defaults;
 mod event;
 mod field;
 mod guard;
+#[cfg(feature = "coverage")]
+mod hits;
 mod kind;
 mod phase;
 mod private;

@@ -29,6 +29,29 @@ pub use inventory;
 pub use serde;
 pub use std::any::type_name_of_val;
 
+// Counting which sites run: the `coverage` feature's, or nothing at all.
+#[cfg(feature = "coverage")]
+use crate::hits as counting;
+
+#[cfg(not(feature = "coverage"))]
+mod counting {
+    use super::{Phase, SiteOf, SiteRecord};
+
+    #[inline(always)]
+    pub(super) fn hit(_: &'static SiteRecord) {}
+
+    #[inline(always)]
+    pub(super) fn phase<E>(_: &'static [SiteOf<E>], _: Phase) {}
+
+    #[inline(always)]
+    pub(super) fn returned<E>(_: &'static [SiteOf<E>], _: Phase) {}
+}
+
+/// The description of `E` that site records point to.
+pub fn enum_info<E: EventKind>() -> crate::registry::EnumInfo {
+    crate::registry::EnumInfo::of::<E>()
+}
+
 /// One event of one annotated function, with its registry record.
 pub type SiteOf<E> = (E, &'static SiteRecord);
 
@@ -89,6 +112,7 @@ impl<E: EventKind> Call<E> {
         by_hand: &'static [E],
         capture: F,
     ) {
+        counting::phase(sites, Phase::Entry);
         if self.bus.is_some() {
             self.enter_cold(sites, by_hand, capture);
         }
@@ -122,6 +146,7 @@ impl<E: EventKind> Call<E> {
     /// the `exit` events.
     #[inline(always)]
     pub fn finish(&mut self, sites: &'static [SiteOf<E>], outcome: Outcome<'_>) {
+        counting::returned(sites, outcome.phase());
         if self.bus.is_some() {
             self.finish_cold(sites, outcome);
         }
@@ -130,9 +155,10 @@ impl<E: EventKind> Call<E> {
     #[cold]
     #[inline(never)]
     fn finish_cold(&mut self, sites: &'static [SiteOf<E>], outcome: Outcome<'_>) {
-        let (phase, error) = match outcome {
-            Outcome::Returned | Outcome::Ok => (Phase::Ok, None),
-            Outcome::Err(text) => (Phase::Err, Some(text.render())),
+        let phase = outcome.phase();
+        let error = match outcome {
+            Outcome::Returned | Outcome::Ok => None,
+            Outcome::Err(text) => Some(text.render()),
         };
         for (kind, record) in sites {
             let phases = record.phases();
@@ -149,6 +175,7 @@ impl<E: EventKind> Call<E> {
     /// by the `emit!`'s own.
     #[inline(always)]
     pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
+        counting::hit(record);
         if self.bus.is_some() {
             self.emit_cold(kind, record, capture);
         }
@@ -204,6 +231,16 @@ pub enum Outcome<'a> {
     Ok,
     /// It returned `Err(..)`.
     Err(ErrorText<'a>),
+}
+
+impl Outcome<'_> {
+    /// The phase this outcome fires: `ok` or `err`.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Outcome::Returned | Outcome::Ok => Phase::Ok,
+            Outcome::Err(_) => Phase::Err,
+        }
+    }
 }
 
 /// The error of an `Err` return, rendered only if an `err` event is published.
@@ -347,6 +384,8 @@ impl<E: EventKind> AsyncCall<E> {
     pub fn enter<F: FnOnce(&mut Fields)>(&mut self, by_hand: &'static [E], capture: F) {
         if let Some(call) = &mut self.call {
             call.enter(self.sites, by_hand, capture);
+        } else {
+            counting::phase(self.sites, Phase::Entry);
         }
     }
 
@@ -355,6 +394,8 @@ impl<E: EventKind> AsyncCall<E> {
     pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
         if let Some(call) = &self.call {
             call.emit(kind, record, capture);
+        } else {
+            counting::hit(record);
         }
     }
 
@@ -363,17 +404,24 @@ impl<E: EventKind> AsyncCall<E> {
     pub fn finish(&mut self, outcome: Outcome<'_>) {
         if let Some(mut call) = self.call.take() {
             call.finish(self.sites, outcome);
+        } else {
+            counting::returned(self.sites, outcome.phase());
         }
+        // Finished: nothing is left to cancel.
+        self.sites = &[];
     }
 }
 
 impl<E: EventKind> Drop for AsyncCall<E> {
     #[inline]
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
         if let Some(call) = &self.call {
-            if !std::thread::panicking() {
-                call.cancel(self.sites);
-            }
+            call.cancel(self.sites);
+        } else {
+            counting::phase(self.sites, Phase::Cancel);
         }
     }
 }
@@ -382,6 +430,7 @@ impl<E: EventKind> Call<E> {
     #[cold]
     #[inline(never)]
     fn cancel(&self, sites: &'static [SiteOf<E>]) {
+        counting::phase(sites, Phase::Cancel);
         for (kind, record) in sites {
             if record.phases().contains(Phase::Cancel) {
                 self.publish(*kind, record, Phase::Cancel, None);

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// How a site was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteOrigin {
     /// An event listed in `#[emits(..)]`.
@@ -23,9 +23,49 @@ pub enum SiteOrigin {
     Macro,
 }
 
+/// What an event enum declares, for tools that read registries without
+/// knowing the enum's type.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnumInfo {
+    /// The enum's path, e.g. `agent_services::EventType`.
+    pub name: String,
+    /// Its variants, in declaration order.
+    pub variants: Vec<VariantInfo>,
+}
+
+/// One variant of an [`EnumInfo`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VariantInfo {
+    /// The Rust name, e.g. `ToolInvoked`.
+    pub variant: String,
+    /// The dotted name, e.g. `tool.invoked`.
+    pub name: String,
+    /// The reason given with `#[event(unwired = "..")]`.
+    pub exemption: Option<String>,
+}
+
+impl EnumInfo {
+    /// The description of `E`.
+    pub fn of<E: EventKind>() -> EnumInfo {
+        EnumInfo {
+            name: E::ENUM_NAME.to_owned(),
+            variants: E::ALL
+                .iter()
+                .map(|kind| VariantInfo {
+                    variant: kind.variant_name().to_owned(),
+                    name: kind.dotted_name().to_owned(),
+                    exemption: kind.exemption().map(str::to_owned),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One registered emission site.
 pub struct SiteRecord {
     kind: &'static (dyn Any + Send + Sync),
+    variant: usize,
+    enum_info: fn() -> EnumInfo,
     phases: Phases,
     origin: SiteOrigin,
     function: fn() -> &'static str,
@@ -41,6 +81,8 @@ impl SiteRecord {
     #[allow(clippy::too_many_arguments)]
     pub const fn new(
         kind: &'static (dyn Any + Send + Sync),
+        variant: usize,
+        enum_info: fn() -> EnumInfo,
         phases: Phases,
         origin: SiteOrigin,
         function: fn() -> &'static str,
@@ -50,6 +92,8 @@ impl SiteRecord {
     ) -> Self {
         SiteRecord {
             kind,
+            variant,
+            enum_info,
             phases,
             origin,
             function,
@@ -64,6 +108,16 @@ impl SiteRecord {
     /// The event this site emits, if it is of the enum `E`.
     pub fn kind<E: EventKind>(&self) -> Option<E> {
         self.kind.downcast_ref::<E>().copied()
+    }
+
+    /// The position of its event in the enum's declaration.
+    pub fn variant_index(&self) -> usize {
+        self.variant
+    }
+
+    /// The enum its event belongs to.
+    pub fn enum_info(&self) -> EnumInfo {
+        (self.enum_info)()
     }
 
     /// The phases it fires on.
@@ -101,10 +155,17 @@ impl SiteRecord {
         self.column
     }
 
-    /// How many times this site fired in this process, when the `coverage`
-    /// feature counts them; always 0 without it.
+    /// How many times this site ran in this process (fired, or would have
+    /// with a bus), when the `coverage` feature counts them; always 0
+    /// without it.
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Counts one run; returns the count so far.
+    #[cfg(feature = "coverage")]
+    pub(crate) fn count_hit(&self) -> u64 {
+        self.hits.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     fn names(&self) -> &(String, String) {

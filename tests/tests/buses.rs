@@ -76,11 +76,17 @@ fn a_panicking_subscriber_is_isolated_counted_and_reported() {
     assert_eq!(before.load(Ordering::SeqCst), 1);
     assert_eq!(after.load(Ordering::SeqCst), 1);
     let stats = bus.stats();
-    assert_eq!((stats.published, stats.delivered, stats.panicked), (1, 2, 1));
+    assert_eq!(
+        (stats.published, stats.delivered, stats.panicked),
+        (1, 2, 1)
+    );
     let messages = failures.messages();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("subscriber bug"), "{messages:?}");
-    assert!(messages[0].contains("OrderPlaced (order.placed)"), "{messages:?}");
+    assert!(
+        messages[0].contains("OrderPlaced (order.placed)"),
+        "{messages:?}"
+    );
 }
 
 #[test]
@@ -174,7 +180,11 @@ fn subscribing_and_unsubscribing_while_eight_threads_publish() {
     for publisher in publishers {
         publisher.join().unwrap();
     }
-    assert_eq!(seen.load(Ordering::Relaxed), 16_000, "the standing subscriber saw every event");
+    assert_eq!(
+        seen.load(Ordering::Relaxed),
+        16_000,
+        "the standing subscriber saw every event"
+    );
     assert_eq!(bus.stats().published, 16_000);
 }
 
@@ -222,7 +232,10 @@ impl Bus<EventType> for Gate {
             Some(eventwire::Value::I64(v)) => *v as u64,
             _ => u64::MAX,
         };
-        self.seen.lock().unwrap().push((number("producer"), number("n")));
+        self.seen
+            .lock()
+            .unwrap()
+            .push((number("producer"), number("n")));
         Ok(())
     }
 }
@@ -236,7 +249,9 @@ fn produce(bus: &SharedBus<EventType>, producer: u64, count: u64) {
 #[test]
 fn events_of_each_producer_arrive_in_order() {
     let gate = Gate::opened();
-    let bus = BackgroundBus::builder().capacity(100_000).build(gate.clone());
+    let bus = BackgroundBus::builder()
+        .capacity(100_000)
+        .build(gate.clone());
     let handles: Vec<_> = (0..4)
         .map(|producer| {
             let shared = bus.shared();
@@ -250,7 +265,11 @@ fn events_of_each_producer_arrive_in_order() {
     let seen = gate.seen();
     assert_eq!(seen.len(), 20_000);
     for producer in 0..4 {
-        let mine: Vec<u64> = seen.iter().filter(|(p, _)| *p == producer).map(|(_, n)| *n).collect();
+        let mine: Vec<u64> = seen
+            .iter()
+            .filter(|(p, _)| *p == producer)
+            .map(|(_, n)| *n)
+            .collect();
         assert_eq!(mine, (0..5_000).collect::<Vec<_>>(), "producer {producer}");
     }
 }
@@ -271,7 +290,10 @@ fn a_full_queue_drops_and_counts_exactly_under_many_producers() {
     }
     let stats = bus.stats();
     assert_eq!(stats.published, 8_000);
-    assert_eq!(stats.delivered + stats.dropped + stats.failed + stats.queued, 8_000);
+    assert_eq!(
+        stats.delivered + stats.dropped + stats.failed + stats.queued,
+        8_000
+    );
     // The worker holds at most one event out of the queue while the gate is shut.
     assert!(stats.queued <= 65, "{stats:?}");
     assert!(stats.dropped >= 8_000 - 65, "{stats:?}");
@@ -281,8 +303,16 @@ fn a_full_queue_drops_and_counts_exactly_under_many_producers() {
     assert_eq!(stats.queued, 0);
     assert_eq!(stats.delivered + stats.dropped + stats.failed, 8_000);
     assert_eq!(gate.seen().len() as u64, stats.delivered);
-    let reported: Vec<_> = failures.messages().into_iter().filter(|m| m.contains("is full")).collect();
-    assert_eq!(reported.len(), 1, "the first drop is reported, the rest counted");
+    let reported: Vec<_> = failures
+        .messages()
+        .into_iter()
+        .filter(|m| m.contains("is full"))
+        .collect();
+    assert_eq!(
+        reported.len(),
+        1,
+        "the first drop is reported, the rest counted"
+    );
 }
 
 #[test]
@@ -338,7 +368,9 @@ fn dropping_a_stuck_bus_reports_what_was_not_delivered() {
     }
     let messages = failures.messages();
     assert!(
-        messages.iter().any(|m| m.contains("queued event(s) were not delivered")),
+        messages
+            .iter()
+            .any(|m| m.contains("queued event(s) were not delivered")),
         "{messages:?}"
     );
     gate.open(); // let the detached worker finish
@@ -361,7 +393,13 @@ fn a_failing_target_is_counted_as_failed_and_reported() {
     let stats = bus.stats();
     assert_eq!((stats.published, stats.failed, stats.delivered), (3, 3, 0));
     let messages = failures.messages();
-    assert_eq!(messages.iter().filter(|m| m.contains("downstream refused")).count(), 3);
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.contains("downstream refused"))
+            .count(),
+        3
+    );
 }
 
 // ---- TokioBus ----
@@ -383,12 +421,24 @@ async fn the_tokio_bus_orders_accounts_and_drains() {
     let seen = gate.seen();
     assert_eq!(seen.len(), 4_000);
     for producer in 0..4 {
-        let mine: Vec<u64> = seen.iter().filter(|(p, _)| *p == producer).map(|(_, n)| *n).collect();
+        let mine: Vec<u64> = seen
+            .iter()
+            .filter(|(p, _)| *p == producer)
+            .map(|(_, n)| *n)
+            .collect();
         assert_eq!(mine, (0..1_000).collect::<Vec<_>>());
     }
     produce(&bus.shared(), 9, 2);
     let stats = bus.stats();
-    assert_eq!((stats.published, stats.delivered, stats.dropped, stats.queued), (4_002, 4_000, 2, 0));
+    assert_eq!(
+        (
+            stats.published,
+            stats.delivered,
+            stats.dropped,
+            stats.queued
+        ),
+        (4_002, 4_000, 2, 0)
+    );
 }
 
 #[tokio::test]
@@ -423,7 +473,10 @@ fn the_audit_file_reads_back_event_by_event() {
         .collect();
     assert_eq!(events.len(), 100);
     assert!(events.iter().all(|e| e.kind == AuditWritten));
-    assert_eq!(events[42].fields.get("note").map(ToString::to_string), Some("entry 42".into()));
+    assert_eq!(
+        events[42].fields.get("note").map(ToString::to_string),
+        Some("entry 42".into())
+    );
     assert_eq!(events[42].site.file, "tests/tests/buses.rs");
 }
 
@@ -439,7 +492,9 @@ fn a_write_error_is_counted_and_reported_never_propagated() {
     bus.shutdown(Duration::from_secs(5)).unwrap();
     let messages = failures.messages();
     assert!(
-        messages.iter().any(|m| m.contains("could not flush /dev/full")),
+        messages
+            .iter()
+            .any(|m| m.contains("could not flush /dev/full")),
         "{messages:?}"
     );
 }
@@ -480,13 +535,24 @@ fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(lines.len(), 2, "{output}");
-    assert!(lines[0].contains(" INFO eventwire: order.placed"), "{output}");
+    assert!(
+        lines[0].contains(" INFO eventwire: order.placed"),
+        "{output}"
+    );
     assert!(lines[0].contains("event=\"order.placed\""), "{output}");
     assert!(lines[0].contains("variant=\"OrderPlaced\""), "{output}");
     assert!(lines[0].contains("order=7"), "{output}");
     assert!(lines[0].contains("customer=\"ada\""), "{output}");
-    assert!(lines[0].contains("site=\"buses::the_tracing_bridge_emits_structured_events_at_the_configured_level\""), "{output}");
-    assert!(lines[1].contains(" WARN eventwire: order.shipped"), "{output}");
+    assert!(
+        lines[0].contains(
+            "site=\"buses::the_tracing_bridge_emits_structured_events_at_the_configured_level\""
+        ),
+        "{output}"
+    );
+    assert!(
+        lines[1].contains(" WARN eventwire: order.shipped"),
+        "{output}"
+    );
     assert!(lines[1].contains("carrier=\"post\""), "{output}");
 }
 
@@ -507,5 +573,12 @@ fn broadcast_isolates_each_bus_and_filtered_declines_kinds() {
     emit!(OrderShipped, bus = bus);
     assert_eq!(all.kinds(), [OrderPlaced, OrderShipped]);
     assert_eq!(shipped_only.kinds(), [OrderShipped]);
-    assert_eq!(failures.messages().iter().filter(|m| m.contains("downstream refused")).count(), 2);
+    assert_eq!(
+        failures
+            .messages()
+            .iter()
+            .filter(|m| m.contains("downstream refused"))
+            .count(),
+        2
+    );
 }

@@ -33,6 +33,8 @@ pub(crate) fn site_record(
     quote! {
         static #record: #p::Record = #p::Record::new(
             &#enum_path::#variant,
+            #enum_path::#variant.__eventwire_index(),
+            #p::enum_info::<#enum_path>,
             #phases,
             #p::SiteOrigin::#origin,
             || #p::type_name_of_val(&#marker),

@@ -36,6 +36,15 @@ pub(crate) fn expand(valid: &ValidEnum) -> TokenStream {
                     #(Self::#variants => #phases,)*
                 }
             }
+
+            /// The variant's position, for the site records of `#[emits]` and `emit!`.
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            pub const fn __eventwire_index(self) -> usize {
+                match self {
+                    #(Self::#variants => #indices,)*
+                }
+            }
         }
 
         const _: () = {
@@ -44,9 +53,7 @@ pub(crate) fn expand(valid: &ValidEnum) -> TokenStream {
                 const ALL: &'static [Self] = &[#(Self::#variants),*];
 
                 fn index(self) -> usize {
-                    match self {
-                        #(Self::#variants => #indices,)*
-                    }
+                    self.__eventwire_index()
                 }
 
                 fn variant_name(self) -> &'static str {

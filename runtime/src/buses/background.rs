@@ -201,7 +201,9 @@ impl<E: EventKind> BackgroundBus<E> {
             .sender
             .send_deadline(super::queue::Message::Flush(done), deadline)
             .map_err(|_| undelivered())?;
-        acknowledged.recv_deadline(deadline).map_err(|_| undelivered())
+        acknowledged
+            .recv_deadline(deadline)
+            .map_err(|_| undelivered())
     }
 
     /// Stops taking events (later ones are dropped and counted), delivers
@@ -228,7 +230,11 @@ impl<E: EventKind> Bus<E> for BackgroundBus<E> {
             accounting.dropped(&event, "a BackgroundBus that was shut down");
             return Ok(());
         }
-        match self.inner.sender.try_send(super::queue::Message::Event(event)) {
+        match self
+            .inner
+            .sender
+            .try_send(super::queue::Message::Event(event))
+        {
             Ok(()) => {}
             Err(TrySendError::Full(super::queue::Message::Event(event))) => {
                 accounting.dropped(&event, "a BackgroundBus");

@@ -60,8 +60,11 @@ impl<E: EventKind> Broadcast<E> {
 
 impl<E: EventKind> Bus<E> for Broadcast<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let takers: Vec<&SharedBus<E>> =
-            self.buses.iter().filter(|b| b.accepts(event.kind)).collect();
+        let takers: Vec<&SharedBus<E>> = self
+            .buses
+            .iter()
+            .filter(|b| b.accepts(event.kind))
+            .collect();
         let Some((last, rest)) = takers.split_last() else {
             return Ok(());
         };

@@ -159,13 +159,20 @@ impl<E: EventKind> SyncBus<E> {
                 callback: Arc::clone(&s.callback),
             })
             .collect();
-        next.push(Subscriber { id, kinds, callback });
+        next.push(Subscriber {
+            id,
+            kinds,
+            callback,
+        });
         *list = Arc::from(next);
         SubscriptionId(id)
     }
 
     /// Calls `callback` with every event.
-    pub fn subscribe(&self, callback: impl Fn(&Event<E>) + Send + Sync + 'static) -> SubscriptionId {
+    pub fn subscribe(
+        &self,
+        callback: impl Fn(&Event<E>) + Send + Sync + 'static,
+    ) -> SubscriptionId {
         self.add(None, Arc::new(callback))
     }
 

@@ -19,12 +19,12 @@ mod tokio;
 #[cfg(feature = "tracing")]
 mod tracing;
 
+#[cfg(feature = "tokio")]
+pub use self::tokio::TokioBus;
+#[cfg(feature = "tracing")]
+pub use self::tracing::TracingBus;
 pub use background::{BackgroundBus, BackgroundBusBuilder};
 pub use compose::{Broadcast, Filtered};
 pub use fanout::{SubscriptionId, SyncBus, SyncBusStats};
 pub use json_lines::JsonLinesSink;
 pub use queue::{QueueStats, ShutdownError};
-#[cfg(feature = "tokio")]
-pub use self::tokio::TokioBus;
-#[cfg(feature = "tracing")]
-pub use self::tracing::TracingBus;

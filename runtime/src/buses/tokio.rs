@@ -29,11 +29,13 @@ use tokio::sync::{mpsc, oneshot};
 /// enum EventType { JobQueued }
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-/// let bus = TokioBus::spawn(SyncBus::<EventType>::new(), 1024);
+/// let subscribers = SyncBus::<EventType>::new();
+/// subscribers.subscribe(|event| println!("{}", event.name()));
+/// let bus = TokioBus::spawn(subscribers, 1024);
 /// let shared = bus.shared();
 /// emit!(JobQueued, bus = shared);
 /// bus.shutdown(Duration::from_secs(1)).await.unwrap();
-/// assert_eq!(bus.stats().published, 1);
+/// assert_eq!(bus.stats().delivered, 1);
 /// # });
 /// ```
 pub struct TokioBus<E: EventKind> {

@@ -17,7 +17,15 @@ use tracing::subscriber::Interest;
 /// The most fields one `tracing` event carries: seven of the envelope,
 /// the rest the event's own. Fields past it are left out.
 const MAX_FIELDS: usize = 32;
-const ENVELOPE: [&str; 7] = ["message", "event", "variant", "phase", "site", "error", "elapsed_us"];
+const ENVELOPE: [&str; 7] = [
+    "message",
+    "event",
+    "variant",
+    "phase",
+    "site",
+    "error",
+    "elapsed_us",
+];
 
 /// Turns each event into a `tracing` event with target `eventwire`, the
 /// dotted name as its message and name, the event's site as its file, line
@@ -98,7 +106,10 @@ impl<E: EventKind> TracingBus<E> {
     }
 
     fn level_of(&self, kind: E) -> Level {
-        self.levels.get(kind.index()).copied().unwrap_or(self.default)
+        self.levels
+            .get(kind.index())
+            .copied()
+            .unwrap_or(self.default)
     }
 
     /// The callsite for this site, level and set of field names, made and

@@ -1,0 +1,142 @@
+//! Reads every process's hits file and merges registries and hits.
+
+use eventwire::coverage_data::{Line, SiteEntry};
+use eventwire::registry::EnumInfo;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Everything the test processes wrote.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Merged {
+    /// Every enum seen, by name.
+    pub enums: BTreeMap<String, EnumInfo>,
+    /// Every site seen, by key.
+    pub sites: BTreeMap<String, SiteEntry>,
+    /// Hits per site key.
+    pub hits: BTreeMap<String, SiteHits>,
+    /// How many process files were read.
+    pub processes: usize,
+}
+
+/// What the tests did with one site.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SiteHits {
+    /// Runs counted, summed over processes (each process's count is exact
+    /// to within a factor of two: it is written at powers of two).
+    pub count: u64,
+    /// The tests that ran it.
+    pub tests: BTreeSet<String>,
+}
+
+/// Reads every `*.jsonl` file of `dir`. A line that does not parse (a
+/// process killed mid-write) is skipped.
+///
+/// # Errors
+///
+/// The directory cannot be read.
+pub fn read_dir(dir: &Path) -> std::io::Result<Merged> {
+    let mut merged = Merged::default();
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        merged.add_process(&text);
+    }
+    Ok(merged)
+}
+
+impl Merged {
+    /// Adds the lines one process wrote.
+    pub fn add_process(&mut self, text: &str) {
+        self.processes += 1;
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for line in text.lines() {
+            match serde_json::from_str::<Line>(line) {
+                Ok(Line::Registry { enums, sites, .. }) => {
+                    for info in enums {
+                        self.enums.entry(info.name.clone()).or_insert(info);
+                    }
+                    for site in sites {
+                        self.sites.entry(site.key.clone()).or_insert(site);
+                    }
+                }
+                Ok(Line::Hit { site, test, count }) => {
+                    let entry = counts.entry(site.clone()).or_default();
+                    *entry = (*entry).max(count);
+                    let hits = self.hits.entry(site).or_default();
+                    if let Some(test) = test {
+                        hits.tests.insert(test);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        for (site, count) in counts {
+            self.hits.entry(site).or_default().count += count;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(keys: &[&str]) -> String {
+        let sites: Vec<serde_json::Value> = keys
+            .iter()
+            .map(|k| {
+                serde_json::json!({
+                    "key": k, "enum_name": "shop::EventType", "variant": 0, "phases": ["ok"],
+                    "origin": "attribute", "function": "Shop::buy", "path": "shop::Shop::buy",
+                    "file": "src/lib.rs", "line": 3, "column": 9
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "kind": "registry", "binary": "shop", "sites": sites,
+            "enums": [{"name": "shop::EventType", "variants": [
+                {"variant": "OrderPlaced", "name": "order.placed", "exemption": null}
+            ]}]
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn processes_merge_by_site_key_and_sum_counts() {
+        let hit = |site: &str, test: &str, count: u64| {
+            serde_json::json!({"kind": "hit", "site": site, "test": test, "count": count})
+                .to_string()
+        };
+        let mut merged = Merged::default();
+        merged.add_process(
+            &[
+                registry(&["a", "b"]),
+                hit("a", "t1", 1),
+                hit("a", "t1", 2),
+                hit("a", "t2", 4),
+            ]
+            .join("\n"),
+        );
+        merged.add_process(
+            &[
+                registry(&["a"]),
+                hit("a", "t3", 1),
+                "{\"kind\":\"hi".to_owned(),
+            ]
+            .join("\n"),
+        );
+        assert_eq!(merged.processes, 2);
+        assert_eq!(merged.sites.len(), 2);
+        let a = &merged.hits["a"];
+        assert_eq!(a.count, 5);
+        assert_eq!(
+            a.tests.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["t1", "t2", "t3"]
+        );
+        assert!(!merged.hits.contains_key("b"));
+    }
+}
