@@ -22,7 +22,8 @@ pub struct Merged {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SiteHits {
     /// Runs counted, summed over processes (each process's count is exact
-    /// to within a factor of two: it is written at powers of two).
+    /// up to 64 and within a factor of two beyond: it is written at each of
+    /// the first 64 runs, then at powers of two).
     pub count: u64,
     /// The tests that ran it.
     pub tests: BTreeSet<String>,

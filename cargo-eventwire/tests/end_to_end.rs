@@ -12,10 +12,11 @@ fn fixture() -> PathBuf {
 /// on the workspace's.
 fn fixture_target() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/eventwire-fixtures")
+        .join("../target/eventwire-fixtures/shop")
         .canonicalize()
         .unwrap_or_else(|_| {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/eventwire-fixtures");
+            let dir =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/eventwire-fixtures/shop");
             std::fs::create_dir_all(&dir).unwrap();
             dir.canonicalize().unwrap()
         })

@@ -13,11 +13,16 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
+/// Counts up to this are written at every run.
+const EXACT_UP_TO: u64 = 64;
+
 /// A site (by address) and the test that ran it.
 type SiteInTest = (usize, Option<String>);
 
 /// Counts one run of `site`; writes a line when it is the first run in
-/// this test, or the count reaches a power of two.
+/// this test, and while the count is small or a power of two, so that the
+/// merged count is exact up to `EXACT_UP_TO` runs per process and within a
+/// factor of two above.
 pub(crate) fn hit(site: &'static SiteRecord) {
     let count = site.count_hit();
     let Some(file) = hits_file() else { return };
@@ -28,7 +33,7 @@ pub(crate) fn hit(site: &'static SiteRecord) {
         let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.insert((std::ptr::from_ref(site) as usize, test.clone()))
     };
-    if first_in_test || count.is_power_of_two() {
+    if first_in_test || count <= EXACT_UP_TO || count.is_power_of_two() {
         write_line(
             file,
             &Line::Hit {
