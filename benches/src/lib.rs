@@ -1,7 +1,11 @@
-//! Shared pieces of the benchmarks in `benches/`.
+//! The services the benchmarks compare: the same `#[inline(never)]` method
+//! doing the same work, with no emission, with hand-written emission, with
+//! `#[emits]`, and with `tracing`.
 
-use eventwire::{Bus, BusError, Event, EventType};
-use std::time::Duration;
+use eventwire::{emits, Bus, BusError, Event, EventType, HasBus, Phase, SharedBus, Site};
+use std::borrow::Cow;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 /// The events the benchmarks emit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
@@ -16,6 +20,215 @@ pub enum EventType {
     WorkFailed,
 }
 
+/// The work every variant does: a few arithmetic steps, kept opaque.
+#[inline(always)]
+fn work(x: u64) -> Result<u64, String> {
+    let y = black_box(x)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17);
+    if y == 1 {
+        Err("unlucky".to_owned())
+    } else {
+        Ok(y)
+    }
+}
+
+/// A service holding an optional bus, as services do.
+#[derive(Debug, Default, HasBus)]
+pub struct Service {
+    /// The bus, if any.
+    pub bus: Option<SharedBus<EventType>>,
+}
+
+fn hand_site() -> Site {
+    Site {
+        function: Cow::Borrowed("Service::hand_written"),
+        path: Cow::Borrowed("eventwire_benches::Service::hand_written"),
+        file: Cow::Borrowed(file!()),
+        line: line!(),
+        column: column!(),
+    }
+}
+
+/// The hand-written emission path, kept out of line as a careful author would.
+#[cold]
+#[inline(never)]
+fn hand_emit(bus: &SharedBus<EventType>, kind: EventType, phase: Phase, start: Option<Instant>) {
+    if !bus.accepts(kind) {
+        return;
+    }
+    let mut event = Event::new(kind, phase, hand_site());
+    event.elapsed = start.map(|s| s.elapsed());
+    let _ = bus.publish(event);
+}
+
+impl Service {
+    /// No emission at all.
+    #[inline(never)]
+    pub fn plain(&self, x: u64) -> Result<u64, String> {
+        work(x)
+    }
+
+    /// The guard written inline, as the story's codebase copied it.
+    #[inline(never)]
+    pub fn hand_inline(&self, x: u64) -> Result<u64, String> {
+        if let Some(bus) = &self.bus {
+            let _ = bus.publish(Event::new(
+                EventType::WorkStarted,
+                Phase::Entry,
+                hand_site(),
+            ));
+        }
+        let result = work(x);
+        if let Some(bus) = &self.bus {
+            let kind = if result.is_ok() {
+                EventType::WorkDone
+            } else {
+                EventType::WorkFailed
+            };
+            let phase = if result.is_ok() {
+                Phase::Ok
+            } else {
+                Phase::Err
+            };
+            let _ = bus.publish(Event::new(kind, phase, hand_site()));
+        }
+        result
+    }
+
+    /// The guard with a cold, out-of-line emission path: the best hand-written code.
+    #[inline(never)]
+    pub fn hand_written(&self, x: u64) -> Result<u64, String> {
+        let start = self.bus.as_ref().map(|bus| {
+            hand_emit(bus, EventType::WorkStarted, Phase::Entry, None);
+            Instant::now()
+        });
+        let result = work(x);
+        if let Some(bus) = &self.bus {
+            let (kind, phase) = if result.is_ok() {
+                (EventType::WorkDone, Phase::Ok)
+            } else {
+                (EventType::WorkFailed, Phase::Err)
+            };
+            hand_emit(bus, kind, phase, start);
+        }
+        result
+    }
+
+    /// `#[emits]` with three events.
+    #[inline(never)]
+    #[emits(WorkStarted, WorkDone, WorkFailed)]
+    pub fn with_emits(&self, x: u64) -> Result<u64, String> {
+        work(x)
+    }
+
+    /// `tracing`'s `#[instrument]`.
+    #[inline(never)]
+    #[tracing::instrument(skip_all)]
+    pub fn with_instrument(&self, x: u64) -> Result<u64, String> {
+        work(x)
+    }
+
+    /// `tracing::info!` at entry and exit.
+    #[inline(never)]
+    pub fn with_info(&self, x: u64) -> Result<u64, String> {
+        tracing::info!(event = "work.started");
+        let result = work(x);
+        tracing::info!(event = "work.done", ok = result.is_ok());
+        result
+    }
+
+    /// `#[emits]` capturing no field.
+    #[inline(never)]
+    #[emits(WorkDone)]
+    pub fn fields_0(&self, x: u64) -> u64 {
+        x.wrapping_add(1)
+    }
+
+    /// `#[emits]` capturing three fields.
+    #[inline(never)]
+    #[emits(WorkDone, fields(x, name = %"work", twice = x * 2))]
+    pub fn fields_3(&self, x: u64) -> u64 {
+        x.wrapping_add(1)
+    }
+
+    /// `#[emits]` capturing eight fields.
+    #[inline(never)]
+    #[emits(WorkDone, fields(a = x, b = x + 1, c = x + 2, d = x + 3, e = %"e", f = ?x, g = true, h = 0.5))]
+    pub fn fields_8(&self, x: u64) -> u64 {
+        x.wrapping_add(1)
+    }
+}
+
+/// A plain `async fn`.
+pub async fn plain_async(x: u64) -> Result<u64, String> {
+    YieldOnce(false).await;
+    work(x)
+}
+
+/// The same, annotated.
+#[emits(WorkStarted, WorkDone, WorkFailed)]
+pub async fn annotated_async(x: u64) -> Result<u64, String> {
+    YieldOnce(false).await;
+    work(x)
+}
+
+/// Pending once: a stand-in for I/O.
+#[derive(Debug)]
+pub struct YieldOnce(pub bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// Polls a future to completion on this thread.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+/// A subscriber that does nothing.
+#[derive(Debug)]
+pub struct NoOp;
+
+impl Bus<EventType> for NoOp {
+    fn publish(&self, event: Event<EventType>) -> Result<(), BusError> {
+        black_box(event);
+        Ok(())
+    }
+}
+
+/// A bus that declines every event.
+#[derive(Debug)]
+pub struct Declining;
+
+impl Bus<EventType> for Declining {
+    fn publish(&self, event: Event<EventType>) -> Result<(), BusError> {
+        black_box(event);
+        Ok(())
+    }
+    fn accepts(&self, _: EventType) -> bool {
+        false
+    }
+}
+
 /// A subscriber that takes `delay` per event: a slow consumer.
 #[derive(Debug)]
 pub struct Slow(pub Duration);
@@ -27,20 +240,55 @@ impl Bus<EventType> for Slow {
     }
 }
 
-/// A subscriber that does nothing.
+/// A `tracing` subscriber that takes every event and does nothing with it.
 #[derive(Debug)]
-pub struct NoOp;
+pub struct NoOpSubscriber;
 
-impl Bus<EventType> for NoOp {
-    fn publish(&self, event: Event<EventType>) -> Result<(), BusError> {
-        std::hint::black_box(event);
-        Ok(())
+impl tracing::Subscriber for NoOpSubscriber {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
     }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        black_box(event);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// An event like the ones the benchmarks publish.
 pub fn sample_event() -> Event<EventType> {
-    let recorder = eventwire::Recorder::new();
-    eventwire::emit!(EventType::WorkDone, bus = recorder, n = 1);
-    recorder.events().remove(0)
+    Event::new(EventType::WorkDone, Phase::Ok, hand_site())
+}
+
+/// The 1,000-variant enum of the coverage-check benchmark.
+pub mod big {
+    include!(concat!(env!("OUT_DIR"), "/big.rs"));
+}
+
+/// `count` site records spread over the kinds of [`big::Big`], made once.
+pub fn big_registry(count: usize) -> Vec<&'static eventwire::registry::SiteRecord> {
+    use eventwire::registry::{EnumInfo, SiteOrigin, SiteRecord};
+    use eventwire::{EventKind, Phases};
+    (0..count)
+        .map(|i| {
+            let kind: &'static big::Big = &big::Big::ALL[i % big::Big::ALL.len()];
+            let record: &'static SiteRecord = Box::leak(Box::new(SiteRecord::new(
+                kind,
+                kind.index(),
+                EnumInfo::of::<big::Big>,
+                Phases::only(Phase::Ok),
+                SiteOrigin::Attribute,
+                || "benches::generated::site::here",
+                "src/generated.rs",
+                u32::try_from(i).unwrap_or(u32::MAX),
+                1,
+            )));
+            record
+        })
+        .collect()
 }

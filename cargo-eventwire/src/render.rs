@@ -57,29 +57,16 @@ pub fn table(report: &Report, colour: Colour) -> String {
                 paint(&status, event.status, colour)
             );
             for site in &event.sites {
-                let tests = if site.test_count > site.tests.len() {
-                    format!(
-                        "{} (+{} more)",
-                        site.tests.join(", "),
-                        site.test_count - site.tests.len()
-                    )
-                } else {
-                    site.tests.join(", ")
-                };
-                let _ = writeln!(
-                    out,
-                    "      {} {}:{} on {}  ran {}x{}",
+                let head = format!(
+                    "      {} {}:{} on {}  ran {}x",
                     site.function,
                     site.file,
                     site.line,
                     site.phases.join("|"),
-                    site.hits,
-                    if tests.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" by {tests}")
-                    }
+                    site.hits
                 );
+                let tests = tests_that_fit(&head, &site.tests, site.test_count);
+                let _ = writeln!(out, "{head}{tests}");
             }
             if let Some(function) = &event.duplicated_in {
                 let _ = writeln!(
@@ -104,6 +91,31 @@ pub fn table(report: &Report, colour: Colour) -> String {
         }
     }
     out
+}
+
+/// The table's width: lines are kept to it where the names allow.
+pub const WIDTH: usize = 100;
+
+/// ` by a, b (+2 more)`: as many test names as fit in [`WIDTH`] after `head`.
+fn tests_that_fit(head: &str, tests: &[String], total: usize) -> String {
+    for shown in (0..=tests.len()).rev() {
+        let rest = total - shown;
+        let mut text = String::new();
+        if shown > 0 {
+            text = format!(" by {}", tests[..shown].join(", "));
+        }
+        if rest > 0 {
+            text.push_str(&if shown > 0 {
+                format!(" (+{rest} more)")
+            } else {
+                format!(" by {rest} test{}", if rest == 1 { "" } else { "s" })
+            });
+        }
+        if head.chars().count() + text.chars().count() <= WIDTH || shown == 0 {
+            return text;
+        }
+    }
+    String::new()
 }
 
 /// Markdown for a pull request description.
@@ -162,4 +174,26 @@ pub fn markdown(report: &Report) -> String {
 /// The JSON form, pretty-printed.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_names_are_cut_to_fit_the_width() {
+        let head = "      ToolRuntime::execute src/tools.rs:99 on entry  ran 4x";
+        let tests: Vec<String> = ["a_cancelled_tool_call", "a_failing_tool", "a_flaky_tool"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let text = tests_that_fit(head, &tests, 4);
+        assert_eq!(text, " by a_cancelled_tool_call (+3 more)");
+        assert!(head.len() + text.len() <= WIDTH);
+        assert_eq!(
+            tests_that_fit("x", &tests[..1], 1),
+            " by a_cancelled_tool_call"
+        );
+        assert_eq!(tests_that_fit(&"x".repeat(99), &tests, 3), " by 3 tests");
+    }
 }

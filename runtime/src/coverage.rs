@@ -1,7 +1,7 @@
 //! The static coverage check: does every event kind have an emission site?
 
 use crate::kind::EventKind;
-use crate::registry::{sites_of, SiteRecord};
+use crate::registry::SiteRecord;
 use std::fmt::{self, Write as _};
 
 /// Which sites each event of `E` has in this binary's registry.
@@ -27,6 +27,13 @@ use std::fmt::{self, Write as _};
 pub fn coverage<E: EventKind>() -> Coverage<E> {
     #[cfg(feature = "coverage")]
     crate::hits::write_registry();
+    coverage_of(crate::registry::sites())
+}
+
+/// [`coverage`] over the given sites instead of this binary's registry
+/// (for tools and benchmarks that build registries of their own).
+#[doc(hidden)]
+pub fn coverage_of<E: EventKind>(sites: impl Iterator<Item = &'static SiteRecord>) -> Coverage<E> {
     let mut events: Vec<EventCoverage<E>> = E::ALL
         .iter()
         .map(|&kind| EventCoverage {
@@ -34,7 +41,7 @@ pub fn coverage<E: EventKind>() -> Coverage<E> {
             sites: Vec::new(),
         })
         .collect();
-    for (kind, site) in sites_of::<E>() {
+    for (kind, site) in sites.filter_map(|site| site.kind::<E>().map(|kind| (kind, site))) {
         if let Some(entry) = events.get_mut(kind.index()) {
             entry.sites.push(site);
         }

@@ -4,6 +4,7 @@
 use crate::bus::Bus;
 use crate::event::{Event, Site};
 use crate::kind::EventKind;
+use crate::registry::SiteRecord;
 use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -184,12 +185,14 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Hands `event` to `bus`; an error or a panic is counted and reported, and
-/// never propagates.
-pub(crate) fn deliver<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
-    // Kept only so that a failure can be reported: a few borrowed strings.
+/// Hands `event` to `bus`; an error or a panic is counted and reported
+/// (naming `record`'s site), and never propagates.
+pub(crate) fn deliver<E: EventKind>(
+    bus: &dyn Bus<E>,
+    event: Event<E>,
+    record: &'static SiteRecord,
+) {
     let kind = event.kind;
-    let site = event.site.clone();
     let cause = match catch_unwind(AssertUnwindSafe(|| bus.publish(event))) {
         Ok(Ok(())) => {
             PUBLISHED.fetch_add(1, Ordering::Relaxed);
@@ -208,7 +211,7 @@ pub(crate) fn deliver<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
         event: Some(FailedEvent {
             variant: kind.variant_name(),
             name: kind.dotted_name(),
-            site,
+            site: record.site(),
         }),
         cause,
     });
@@ -265,10 +268,15 @@ mod tests {
         set_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
         let before = stats();
 
-        deliver(&Erroring, Event::new(Ev::Failing, Phase::Body, SITE.site()));
+        deliver(
+            &Erroring,
+            Event::new(Ev::Failing, Phase::Body, SITE.site()),
+            &SITE,
+        );
         deliver(
             &Panicking,
             Event::new(Ev::Failing, Phase::Body, SITE.site()),
+            &SITE,
         );
 
         let after = stats();
@@ -294,7 +302,11 @@ mod tests {
         let _lock = HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         set_failure_hook(|_| panic!("hook exploded"));
         let before = stats().hook_panics;
-        deliver(&Erroring, Event::new(Ev::Failing, Phase::Body, SITE.site()));
+        deliver(
+            &Erroring,
+            Event::new(Ev::Failing, Phase::Body, SITE.site()),
+            &SITE,
+        );
         reset_failure_hook();
         assert!(stats().hook_panics > before);
     }

@@ -54,9 +54,13 @@ pub(crate) fn phase<E>(sites: &'static [(E, &'static SiteRecord)], phase: Phase)
     }
 }
 
-/// Counts the runs of `sites` after a return in `phase` (`ok` or `err`):
-/// those firing on it and those firing on `exit`.
-pub(crate) fn returned<E>(sites: &'static [(E, &'static SiteRecord)], phase: Phase) {
+/// Counts the runs of `sites` after a return with `outcome` (`ok` or
+/// `err`): those firing on it and those firing on `exit`.
+pub(crate) fn returned<'a, E>(
+    sites: &'static [(E, &'static SiteRecord)],
+    outcome: &dyn Fn() -> crate::private::Outcome<'a>,
+) {
+    let phase = outcome().phase();
     let fired = Phases::only(phase).with(Phase::Exit);
     for (_, site) in sites {
         if fired.iter().any(|p| site.phases().contains(p)) {

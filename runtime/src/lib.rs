@@ -102,7 +102,7 @@ mod recorder;
 pub mod registry;
 
 pub use bus::{Bus, BusError, HasBus, SharedBus};
-pub use coverage::{coverage, Coverage, EventCoverage, Status};
+pub use coverage::{coverage, coverage_of, Coverage, EventCoverage, Status};
 pub use defaults::{clear_global_default, set_global_default, set_scoped_default, ScopedDefault};
 pub use event::{Event, EventId, Site};
 pub use field::{FieldValue, Fields, Value};

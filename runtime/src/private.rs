@@ -44,7 +44,7 @@ mod counting {
     pub(super) fn phase<E>(_: &'static [SiteOf<E>], _: Phase) {}
 
     #[inline(always)]
-    pub(super) fn returned<E>(_: &'static [SiteOf<E>], _: Phase) {}
+    pub(super) fn returned<'a, E>(_: &'static [SiteOf<E>], _: &dyn Fn() -> super::Outcome<'a>) {}
 }
 
 /// The description of `E` that site records point to.
@@ -73,88 +73,127 @@ pub fn no_bus<E: EventKind>() -> Option<&'static SharedBus<E>> {
     None
 }
 
-/// The emission state of one call of an annotated function.
+/// The emission state of one call of an annotated function: one pointer,
+/// null without a bus, so that each check is one branch and dropping it is
+/// free. With a bus, the state is boxed: the cost of an allocation there
+/// buys a no-bus path of a few instructions.
 pub struct Call<E: EventKind> {
-    bus: Option<SharedBus<E>>,
+    active: Option<Box<Active<E>>>,
+}
+
+/// The state of a call whose events a bus may take.
+struct Active<E: EventKind> {
+    bus: SharedBus<E>,
     start: Option<Instant>,
     fields: Fields,
 }
 
-impl<E: EventKind> Call<E> {
-    /// Resolves the bus: the given one (explicit or the receiver's), else the
-    /// scoped default, else the global default, else none.
-    #[inline(always)]
-    pub fn new(source: Option<&SharedBus<E>>) -> Self {
-        let bus = match source {
-            Some(bus) => Some(Arc::clone(bus)),
-            None => defaults::current::<E>(),
-        };
-        Call {
+impl<E: EventKind> Active<E> {
+    fn new(bus: SharedBus<E>) -> Self {
+        Active {
             bus,
             start: None,
             fields: Fields::new(),
         }
     }
 
-    /// Whether a bus will receive this call's events.
-    #[inline(always)]
-    pub fn is_active(&self) -> bool {
-        self.bus.is_some()
+    fn publish(&self, kind: E, record: &'static SiteRecord, phase: Phase, error: Option<String>) {
+        if !self.bus.accepts(kind) {
+            return;
+        }
+        let mut event = Event::new(kind, phase, record.site());
+        event.fields = self.fields_copy();
+        event.error = error;
+        if phase != Phase::Entry {
+            event.elapsed = self.start.map(|start| start.elapsed());
+        }
+        deliver(&*self.bus, event, record);
     }
 
-    /// Runs before the body: evaluates the fields if the bus accepts any of
-    /// the call's events (those of `sites`, and `by_hand`, the events of its
-    /// `emit!`s), then publishes the `entry` events.
+    /// The call's fields for one more event; cloning an empty list costs
+    /// more than making one.
+    fn fields_copy(&self) -> Fields {
+        if self.fields.is_empty() {
+            Fields::new()
+        } else {
+            self.fields.clone()
+        }
+    }
+}
+
+impl<E: EventKind> Call<E> {
+    /// Runs before the body: resolves the bus (the given one — explicit or
+    /// the receiver's — else the scoped default, else the global default),
+    /// and if it accepts any of the call's events (those of `sites`, and
+    /// `by_hand`, the events of its `emit!`s), evaluates the fields and
+    /// publishes the `entry` events. Without a bus, or with one that
+    /// declines them all, nothing is allocated or evaluated.
     #[inline(always)]
-    pub fn enter<F: FnOnce(&mut Fields)>(
-        &mut self,
+    pub fn start<F: FnOnce(&mut Fields)>(
+        source: Option<&SharedBus<E>>,
         sites: &'static [SiteOf<E>],
         by_hand: &'static [E],
         capture: F,
-    ) {
+    ) -> Self {
         counting::phase(sites, Phase::Entry);
-        if self.bus.is_some() {
-            self.enter_cold(sites, by_hand, capture);
-        }
+        let active = match source {
+            Some(bus) => Self::start_cold(bus, sites, by_hand, capture),
+            None => match defaults::current::<E>() {
+                Some(bus) => Self::start_cold(&bus, sites, by_hand, capture),
+                None => None,
+            },
+        };
+        Call { active }
     }
 
     #[cold]
     #[inline(never)]
-    fn enter_cold<F: FnOnce(&mut Fields)>(
-        &mut self,
+    fn start_cold<F: FnOnce(&mut Fields)>(
+        bus: &SharedBus<E>,
         sites: &'static [SiteOf<E>],
         by_hand: &'static [E],
         capture: F,
-    ) {
-        let Some(bus) = &self.bus else { return };
+    ) -> Option<Box<Active<E>>> {
         let wanted = sites.iter().map(|(kind, _)| kind).chain(by_hand);
         if !wanted.into_iter().any(|kind| bus.accepts(*kind)) {
-            // Nothing of this call is wanted: the rest of it costs one branch.
-            self.bus = None;
-            return;
+            return None;
         }
-        self.start = Some(Instant::now());
-        capture(&mut self.fields);
+        let mut active = Box::new(Active::new(Arc::clone(bus)));
+        active.start = Some(Instant::now());
+        capture(&mut active.fields);
         for (kind, record) in sites {
-            if record.phases().contains(Phase::Entry) && bus.accepts(*kind) {
-                self.publish(*kind, record, Phase::Entry, None);
+            if record.phases().contains(Phase::Entry) {
+                active.publish(*kind, record, Phase::Entry, None);
             }
         }
+        Some(active)
     }
 
-    /// Runs after the body returned: publishes the `ok` or `err` events and
-    /// the `exit` events.
+    /// Whether a bus will receive this call's events.
     #[inline(always)]
-    pub fn finish(&mut self, sites: &'static [SiteOf<E>], outcome: Outcome<'_>) {
-        counting::returned(sites, outcome.phase());
-        if self.bus.is_some() {
-            self.finish_cold(sites, outcome);
+    pub fn is_active(&self) -> bool {
+        self.active.is_some()
+    }
+
+    /// Marks the call as used by a function that never returns, whose
+    /// body may not name it.
+    #[inline(always)]
+    pub fn hold(&self) {}
+
+    /// Runs after the body returned: publishes the `ok` or `err` events and
+    /// the `exit` events. `outcome` is asked only when a bus takes them.
+    #[inline(always)]
+    pub fn finish<'a>(&mut self, sites: &'static [SiteOf<E>], outcome: impl Fn() -> Outcome<'a>) {
+        counting::returned(sites, &outcome);
+        if self.active.is_some() {
+            self.finish_cold(sites, outcome());
         }
     }
 
     #[cold]
     #[inline(never)]
     fn finish_cold(&mut self, sites: &'static [SiteOf<E>], outcome: Outcome<'_>) {
+        let Some(active) = &self.active else { return };
         let phase = outcome.phase();
         let error = match outcome {
             Outcome::Returned | Outcome::Ok => None,
@@ -163,10 +202,10 @@ impl<E: EventKind> Call<E> {
         for (kind, record) in sites {
             let phases = record.phases();
             if phases.contains(phase) {
-                self.publish(*kind, record, phase, error.clone());
+                active.publish(*kind, record, phase, error.clone());
             }
             if phases.contains(Phase::Exit) {
-                self.publish(*kind, record, Phase::Exit, error.clone());
+                active.publish(*kind, record, Phase::Exit, error.clone());
             }
         }
     }
@@ -176,7 +215,7 @@ impl<E: EventKind> Call<E> {
     #[inline(always)]
     pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
         counting::hit(record);
-        if self.bus.is_some() {
+        if self.active.is_some() {
             self.emit_cold(kind, record, capture);
         }
     }
@@ -184,30 +223,44 @@ impl<E: EventKind> Call<E> {
     #[cold]
     #[inline(never)]
     fn emit_cold<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
-        let Some(bus) = &self.bus else { return };
-        if !bus.accepts(kind) {
+        let Some(active) = &self.active else { return };
+        if !active.bus.accepts(kind) {
             return;
         }
-        let mut fields = self.fields.clone();
+        let mut fields = active.fields_copy();
         capture(&mut fields);
         let mut event = Event::new(kind, Phase::Body, record.site());
         event.fields = fields;
-        deliver(&**bus, event);
+        deliver(&*active.bus, event, record);
     }
 
-    fn publish(&self, kind: E, record: &'static SiteRecord, phase: Phase, error: Option<String>) {
-        let Some(bus) = &self.bus else { return };
-        if !bus.accepts(kind) {
-            return;
+    #[cold]
+    #[inline(never)]
+    fn cancel(&self, sites: &'static [SiteOf<E>]) {
+        counting::phase(sites, Phase::Cancel);
+        let Some(active) = &self.active else { return };
+        for (kind, record) in sites {
+            if record.phases().contains(Phase::Cancel) {
+                active.publish(*kind, record, Phase::Cancel, None);
+            }
         }
-        let mut event = Event::new(kind, phase, record.site());
-        event.fields = self.fields.clone();
-        event.error = error;
-        if phase != Phase::Entry {
-            event.elapsed = self.start.map(|start| start.elapsed());
-        }
-        deliver(&**bus, event);
     }
+}
+
+impl<E: EventKind> Drop for Call<E> {
+    /// Inline and free without a bus; the bus's handle is released out of line.
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(active) = self.active.take() {
+            release(active);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn release<E: EventKind>(active: Box<Active<E>>) {
+    drop(active);
 }
 
 /// An `emit!` outside any `#[emits]` function.
@@ -218,8 +271,37 @@ pub fn emit_free<E: EventKind, F: FnOnce(&mut Fields)>(
     record: &'static SiteRecord,
     capture: F,
 ) {
-    let call = Call::new(source);
-    call.emit(kind, record, capture);
+    counting::hit(record);
+    let owned;
+    let bus = match source {
+        Some(bus) => bus,
+        None => match defaults::current::<E>() {
+            Some(bus) => {
+                owned = bus;
+                &owned
+            }
+            None => return,
+        },
+    };
+    emit_free_cold(bus, kind, record, capture);
+}
+
+#[cold]
+#[inline(never)]
+fn emit_free_cold<E: EventKind, F: FnOnce(&mut Fields)>(
+    bus: &SharedBus<E>,
+    kind: E,
+    record: &'static SiteRecord,
+    capture: F,
+) {
+    if !bus.accepts(kind) {
+        return;
+    }
+    let mut fields = Fields::new();
+    capture(&mut fields);
+    let mut event = Event::new(kind, Phase::Body, record.site());
+    event.fields = fields;
+    deliver(&**bus, event, record);
 }
 
 /// How the body ended, as far as `ok` and `err` are concerned.
@@ -280,13 +362,13 @@ impl ErrorText<'_> {
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
 
 /// See [`Probe`]; called as `(&&&&Probe(&value)).eventwire_outcome()`.
-pub trait OutcomeProbe {
+pub trait OutcomeProbe<'a> {
     /// How the value counts for `ok` and `err`.
-    fn eventwire_outcome(&self) -> Outcome<'_>;
+    fn eventwire_outcome(&self) -> Outcome<'a>;
 }
 
-impl<T, Er: Display> OutcomeProbe for &&&Probe<'_, Result<T, Er>> {
-    fn eventwire_outcome(&self) -> Outcome<'_> {
+impl<'a, T, Er: Display> OutcomeProbe<'a> for &&&Probe<'a, Result<T, Er>> {
+    fn eventwire_outcome(&self) -> Outcome<'a> {
         match self.0 {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Err(ErrorText::Display(e)),
@@ -294,8 +376,8 @@ impl<T, Er: Display> OutcomeProbe for &&&Probe<'_, Result<T, Er>> {
     }
 }
 
-impl<T, Er: Debug> OutcomeProbe for &&Probe<'_, Result<T, Er>> {
-    fn eventwire_outcome(&self) -> Outcome<'_> {
+impl<'a, T, Er: Debug> OutcomeProbe<'a> for &&Probe<'a, Result<T, Er>> {
+    fn eventwire_outcome(&self) -> Outcome<'a> {
         match self.0 {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Err(ErrorText::Debug(e)),
@@ -303,8 +385,8 @@ impl<T, Er: Debug> OutcomeProbe for &&Probe<'_, Result<T, Er>> {
     }
 }
 
-impl<T, Er> OutcomeProbe for &Probe<'_, Result<T, Er>> {
-    fn eventwire_outcome(&self) -> Outcome<'_> {
+impl<'a, T, Er> OutcomeProbe<'a> for &Probe<'a, Result<T, Er>> {
+    fn eventwire_outcome(&self) -> Outcome<'a> {
         match self.0 {
             Ok(_) => Outcome::Ok,
             Err(_) => Outcome::Err(ErrorText::Opaque),
@@ -312,8 +394,8 @@ impl<T, Er> OutcomeProbe for &Probe<'_, Result<T, Er>> {
     }
 }
 
-impl<T: ?Sized> OutcomeProbe for Probe<'_, T> {
-    fn eventwire_outcome(&self) -> Outcome<'_> {
+impl<'a, T: ?Sized> OutcomeProbe<'a> for Probe<'a, T> {
+    fn eventwire_outcome(&self) -> Outcome<'a> {
         Outcome::Returned
     }
 }
@@ -361,53 +443,38 @@ pub fn deserialize_kind<'de, E: EventKind, D: serde::Deserializer<'de>>(
 /// future is dropped before the body completes, unless the thread is
 /// unwinding from a panic.
 ///
-/// Three machine words in the future: the state is boxed, and only when a
-/// bus will take the call's events.
+/// Three machine words in the future: the call (one pointer) and the sites.
 pub struct AsyncCall<E: EventKind> {
-    call: Option<Box<Call<E>>>,
+    call: Call<E>,
+    /// Emptied when the body completed: nothing is left to cancel.
     sites: &'static [SiteOf<E>],
 }
 
 impl<E: EventKind> AsyncCall<E> {
-    /// Resolves the bus as [`Call::new`] does; runs at the first poll.
+    /// See [`Call::start`]; runs at the first poll.
     #[inline(always)]
-    pub fn new(source: Option<&SharedBus<E>>, sites: &'static [SiteOf<E>]) -> Self {
-        let call = Call::new(source);
+    pub fn start<F: FnOnce(&mut Fields)>(
+        source: Option<&SharedBus<E>>,
+        sites: &'static [SiteOf<E>],
+        by_hand: &'static [E],
+        capture: F,
+    ) -> Self {
         AsyncCall {
-            call: call.is_active().then(|| Box::new(call)),
+            call: Call::start(source, sites, by_hand, capture),
             sites,
-        }
-    }
-
-    /// See [`Call::enter`].
-    #[inline(always)]
-    pub fn enter<F: FnOnce(&mut Fields)>(&mut self, by_hand: &'static [E], capture: F) {
-        if let Some(call) = &mut self.call {
-            call.enter(self.sites, by_hand, capture);
-        } else {
-            counting::phase(self.sites, Phase::Entry);
         }
     }
 
     /// See [`Call::emit`].
     #[inline(always)]
     pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
-        if let Some(call) = &self.call {
-            call.emit(kind, record, capture);
-        } else {
-            counting::hit(record);
-        }
+        self.call.emit(kind, record, capture);
     }
 
     /// See [`Call::finish`].
     #[inline(always)]
-    pub fn finish(&mut self, outcome: Outcome<'_>) {
-        if let Some(mut call) = self.call.take() {
-            call.finish(self.sites, outcome);
-        } else {
-            counting::returned(self.sites, outcome.phase());
-        }
-        // Finished: nothing is left to cancel.
+    pub fn finish<'a>(&mut self, outcome: impl Fn() -> Outcome<'a>) {
+        self.call.finish(self.sites, outcome);
         self.sites = &[];
     }
 }
@@ -415,26 +482,8 @@ impl<E: EventKind> AsyncCall<E> {
 impl<E: EventKind> Drop for AsyncCall<E> {
     #[inline]
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        if let Some(call) = &self.call {
-            call.cancel(self.sites);
-        } else {
-            counting::phase(self.sites, Phase::Cancel);
-        }
-    }
-}
-
-impl<E: EventKind> Call<E> {
-    #[cold]
-    #[inline(never)]
-    fn cancel(&self, sites: &'static [SiteOf<E>]) {
-        counting::phase(sites, Phase::Cancel);
-        for (kind, record) in sites {
-            if record.phases().contains(Phase::Cancel) {
-                self.publish(*kind, record, Phase::Cancel, None);
-            }
+        if !self.sites.is_empty() && !std::thread::panicking() {
+            self.call.cancel(self.sites);
         }
     }
 }

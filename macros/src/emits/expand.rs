@@ -5,8 +5,8 @@
 //! ```text
 //! fn f(args) -> R {
 //!     <site records, registered with inventory; const checks of phases>
-//!     let mut call = Call::new(<bus: explicit, receiver's, or none>);
-//!     call.enter(&SITES, |fields| <fields(..)>);        // entry events
+//!     let mut call = Call::start(<bus: explicit, receiver's, or none>,
+//!                                &SITES, |fields| <fields(..)>);  // entry events
 //!     let ret = (move || -> R { consume(once); <body> })();
 //!     call.finish(&SITES, <outcome of ret, by type>);   // ok / err / exit
 //!     ret
@@ -272,8 +272,13 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         FnKind::Sync if never_returns => {
             let body = &function.block;
             quote! {
-                let mut #call = #p::Call::<#enum_path>::new(#source);
-                #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
+                let #call = #p::Call::<#enum_path>::start(
+                    #source,
+                    &__EVENTWIRE_SITES,
+                    &__EVENTWIRE_BY_HAND,
+                    |#fields_var: &mut #p::FieldSet| { #pushes },
+                );
+                #call.hold();
                 #bind_ref
                 let #once = #p::Once;
                 (move || -> ! { #p::consume(#once); #body })()
@@ -286,8 +291,12 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 None => quote!(),
             };
             quote! {
-                let mut #call = #p::Call::<#enum_path>::new(#source);
-                #call.enter(&__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
+                let mut #call = #p::Call::<#enum_path>::start(
+                    #source,
+                    &__EVENTWIRE_SITES,
+                    &__EVENTWIRE_BY_HAND,
+                    |#fields_var: &mut #p::FieldSet| { #pushes },
+                );
                 let #ret = {
                     #bind_ref
                     let #once = #p::Once;
@@ -297,7 +306,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 #(#err_checks)*
                 {
                     use #p::OutcomeProbe as _;
-                    #call.finish(&__EVENTWIRE_SITES, (&&&&#p::Probe(&#ret)).eventwire_outcome());
+                    #call.finish(&__EVENTWIRE_SITES, || (&&&&#p::Probe(&#ret)).eventwire_outcome());
                 }
                 #ret
             }
@@ -350,8 +359,12 @@ fn async_run(
         None => quote!(#future),
     };
     quote! {
-        let mut #guard = #p::AsyncCall::new(#source, &__EVENTWIRE_SITES);
-        #guard.enter(&__EVENTWIRE_BY_HAND, |#fields_var: &mut #p::FieldSet| { #pushes });
+        let mut #guard = #p::AsyncCall::start(
+            #source,
+            &__EVENTWIRE_SITES,
+            &__EVENTWIRE_BY_HAND,
+            |#fields_var: &mut #p::FieldSet| { #pushes },
+        );
         let #ret = {
             #bind_ref
             #future.await
@@ -359,7 +372,7 @@ fn async_run(
         #(#err_checks)*
         {
             use #p::OutcomeProbe as _;
-            #guard.finish((&&&&#p::Probe(&#ret)).eventwire_outcome());
+            #guard.finish(|| (&&&&#p::Probe(&#ret)).eventwire_outcome());
         }
         #ret
     }

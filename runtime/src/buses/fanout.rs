@@ -8,7 +8,7 @@ use crate::kind::EventKind;
 use std::cell::Cell;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 type Callback<E> = Arc<dyn Fn(&Event<E>) + Send + Sync>;
@@ -98,6 +98,9 @@ thread_local! {
 /// ```
 pub struct SyncBus<E: EventKind> {
     subscribers: RwLock<Arc<[Subscriber<E>]>>,
+    /// Per kind (by index), whether any subscriber wants it: `accepts` is
+    /// asked before every event is built, so it is one atomic load.
+    wanted: Box<[AtomicBool]>,
     next_id: AtomicU64,
     max_depth: usize,
     counters: Counters,
@@ -132,6 +135,7 @@ impl<E: EventKind> SyncBus<E> {
     pub fn with_max_depth(max_depth: usize) -> Self {
         SyncBus {
             subscribers: RwLock::new(Arc::from(Vec::new())),
+            wanted: E::ALL.iter().map(|_| AtomicBool::new(false)).collect(),
             next_id: AtomicU64::new(1),
             max_depth,
             counters: Counters::default(),
@@ -164,6 +168,7 @@ impl<E: EventKind> SyncBus<E> {
             kinds,
             callback,
         });
+        self.refresh_wanted(&next);
         *list = Arc::from(next);
         SubscriptionId(id)
     }
@@ -207,8 +212,20 @@ impl<E: EventKind> SyncBus<E> {
                 callback: Arc::clone(&s.callback),
             })
             .collect();
+        self.refresh_wanted(&next);
         *list = Arc::from(next);
         true
+    }
+
+    /// Recomputes which kinds any subscriber wants; called with the list's
+    /// write lock held, so that updates do not interleave.
+    fn refresh_wanted(&self, subscribers: &[Subscriber<E>]) {
+        for (kind, flag) in E::ALL.iter().zip(self.wanted.iter()) {
+            flag.store(
+                subscribers.iter().any(|s| s.wants(*kind)),
+                Ordering::Release,
+            );
+        }
     }
 
     /// How many subscriptions there are.
@@ -273,6 +290,8 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
     }
 
     fn accepts(&self, kind: E) -> bool {
-        self.snapshot().iter().any(|s| s.wants(kind))
+        self.wanted
+            .get(kind.index())
+            .is_some_and(|flag| flag.load(Ordering::Acquire))
     }
 }

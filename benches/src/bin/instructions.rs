@@ -1,0 +1,140 @@
+//! Runs one benchmark case many times, for `instructions.sh` to count its
+//! instructions with valgrind's callgrind: `instructions <case> <calls>`.
+//! Only `run` is measured (callgrind's `--toggle-collect`).
+
+use eventwire::buses::{BackgroundBus, SyncBus};
+use eventwire::{Bus, SharedBus};
+use eventwire_benches::{
+    annotated_async, big::Big, big_registry, block_on, plain_async, sample_event, Declining, NoOp,
+    NoOpSubscriber, Service, Slow,
+};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The measured loop: `calls` runs of `case`.
+#[inline(never)]
+fn run(calls: u64, case: &mut dyn FnMut(u64)) {
+    for i in 0..calls {
+        case(black_box(i));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(name), Some(calls)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
+    else {
+        eprintln!("usage: instructions <case> <calls>");
+        std::process::exit(2);
+    };
+    let no_bus = Service::default();
+    let sync = {
+        let bus = SyncBus::new();
+        bus.subscribe(|e| {
+            let _ = black_box(e);
+        });
+        Service {
+            bus: Some(Arc::new(bus) as SharedBus<_>),
+        }
+    };
+    let declining = Service {
+        bus: Some(Arc::new(Declining) as SharedBus<_>),
+    };
+    let accepting = Service {
+        bus: Some(Arc::new(NoOp) as SharedBus<_>),
+    };
+    let background = BackgroundBus::builder().capacity(1 << 20).build(NoOp);
+    let stalled = BackgroundBus::builder()
+        .capacity(64)
+        .drop_timeout(Duration::ZERO)
+        .build(Slow(Duration::from_secs(3600)));
+    let (sender, receiver) = crossbeam_channel::bounded(1 << 20);
+    let (full, _keep) = crossbeam_channel::bounded(1);
+    let _ = full.try_send(sample_event());
+    let registry = big_registry(10_000);
+    let _tracing = tracing::subscriber::set_default(NoOpSubscriber);
+    let tracing_off = name == "instrument";
+    let _no_tracing = tracing_off
+        .then(|| tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default()));
+
+    let mut case: Box<dyn FnMut(u64)> = match name.as_str() {
+        "empty" => Box::new(|i| {
+            black_box(i);
+        }),
+        "plain" => Box::new(|i| {
+            let _ = black_box(no_bus.plain(i));
+        }),
+        "hand_inline" => Box::new(|i| {
+            let _ = black_box(no_bus.hand_inline(i));
+        }),
+        "hand_written_cold" => Box::new(|i| {
+            let _ = black_box(no_bus.hand_written(i));
+        }),
+        "emits" => Box::new(|i| {
+            let _ = black_box(no_bus.with_emits(i));
+        }),
+        "instrument" => Box::new(|i| {
+            let _ = black_box(no_bus.with_instrument(i));
+        }),
+        "sync_hand_written" => Box::new(|i| {
+            let _ = black_box(sync.hand_written(i));
+        }),
+        "sync_emits" => Box::new(|i| {
+            let _ = black_box(sync.with_emits(i));
+        }),
+        "sync_tracing_info" => Box::new(|i| {
+            let _ = black_box(sync.with_info(i));
+        }),
+        "background_publish" => Box::new(|_| {
+            let _ = black_box(background.publish(sample_event()));
+        }),
+        "crossbeam_try_send" => Box::new(|_| {
+            let _ = black_box(sender.try_send(sample_event()));
+        }),
+        "background_publish_full" => Box::new(|_| {
+            let _ = black_box(stalled.publish(sample_event()));
+        }),
+        "crossbeam_try_send_full" => Box::new(|_| {
+            let _ = black_box(full.try_send(sample_event()));
+        }),
+        "sample_event" => Box::new(|_| {
+            let _ = black_box(black_box(sample_event()));
+        }),
+        "fields_0_declined" => Box::new(|i| {
+            let _ = black_box(declining.fields_0(i));
+        }),
+        "fields_3_declined" => Box::new(|i| {
+            let _ = black_box(declining.fields_3(i));
+        }),
+        "fields_8_declined" => Box::new(|i| {
+            let _ = black_box(declining.fields_8(i));
+        }),
+        "fields_0_accepted" => Box::new(|i| {
+            let _ = black_box(accepting.fields_0(i));
+        }),
+        "fields_3_accepted" => Box::new(|i| {
+            let _ = black_box(accepting.fields_3(i));
+        }),
+        "fields_8_accepted" => Box::new(|i| {
+            let _ = black_box(accepting.fields_8(i));
+        }),
+        "async_plain" => Box::new(|i| {
+            let _ = black_box(block_on(plain_async(i)));
+        }),
+        "async_emits" => Box::new(|i| {
+            let _ = black_box(block_on(annotated_async(i)));
+        }),
+        "coverage_check" => Box::new(|_| {
+            let report = eventwire::coverage_of::<Big>(registry.iter().copied());
+            let _ = black_box(report.check().is_ok());
+        }),
+        other => {
+            eprintln!("unknown case `{other}`");
+            std::process::exit(2);
+        }
+    };
+    run(calls, &mut *case);
+    drop(case);
+    drop(sender);
+    drop(receiver);
+}
