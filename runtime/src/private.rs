@@ -136,10 +136,18 @@ impl<E: EventKind> Call<E> {
         capture: F,
     ) -> Self {
         counting::phase(sites, Phase::Entry);
+        // The cold path is not generic over the capture, so that it is
+        // compiled once per event enum rather than once per function.
+        let mut capture = Some(capture);
+        let mut capture = |fields: &mut Fields| {
+            if let Some(capture) = capture.take() {
+                capture(fields);
+            }
+        };
         let active = match source {
-            Some(bus) => Self::start_cold(bus, sites, by_hand, capture),
+            Some(bus) => Self::start_cold(bus, sites, by_hand, &mut capture),
             None => match defaults::current::<E>() {
-                Some(bus) => Self::start_cold(&bus, sites, by_hand, capture),
+                Some(bus) => Self::start_cold(&bus, sites, by_hand, &mut capture),
                 None => None,
             },
         };
@@ -148,11 +156,11 @@ impl<E: EventKind> Call<E> {
 
     #[cold]
     #[inline(never)]
-    fn start_cold<F: FnOnce(&mut Fields)>(
+    fn start_cold(
         bus: &SharedBus<E>,
         sites: &'static [SiteOf<E>],
         by_hand: &'static [E],
-        capture: F,
+        capture: &mut dyn FnMut(&mut Fields),
     ) -> Option<Box<Active<E>>> {
         let wanted = sites.iter().map(|(kind, _)| kind).chain(by_hand);
         if !wanted.into_iter().any(|kind| bus.accepts(*kind)) {
@@ -216,13 +224,23 @@ impl<E: EventKind> Call<E> {
     pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
         counting::hit(record);
         if self.active.is_some() {
-            self.emit_cold(kind, record, capture);
+            let mut capture = Some(capture);
+            self.emit_cold(kind, record, &mut |fields| {
+                if let Some(capture) = capture.take() {
+                    capture(fields);
+                }
+            });
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn emit_cold<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
+    fn emit_cold(
+        &self,
+        kind: E,
+        record: &'static SiteRecord,
+        capture: &mut dyn FnMut(&mut Fields),
+    ) {
         let Some(active) = &self.active else { return };
         if !active.bus.accepts(kind) {
             return;
@@ -283,16 +301,21 @@ pub fn emit_free<E: EventKind, F: FnOnce(&mut Fields)>(
             None => return,
         },
     };
-    emit_free_cold(bus, kind, record, capture);
+    let mut capture = Some(capture);
+    emit_free_cold(bus, kind, record, &mut |fields| {
+        if let Some(capture) = capture.take() {
+            capture(fields);
+        }
+    });
 }
 
 #[cold]
 #[inline(never)]
-fn emit_free_cold<E: EventKind, F: FnOnce(&mut Fields)>(
+fn emit_free_cold<E: EventKind>(
     bus: &SharedBus<E>,
     kind: E,
     record: &'static SiteRecord,
-    capture: F,
+    capture: &mut dyn FnMut(&mut Fields),
 ) {
     if !bus.accepts(kind) {
         return;

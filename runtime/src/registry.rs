@@ -201,16 +201,19 @@ impl fmt::Debug for SiteRecord {
     }
 }
 
-/// What `inventory` collects: a pointer to a site's static record.
+/// What `inventory` collects: the site records of one function (or one
+/// `emit!`), registered together so that a function costs one registration.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Registered(pub &'static SiteRecord);
+pub struct Registered(pub &'static [&'static SiteRecord]);
 
 inventory::collect!(Registered);
 
 /// Every site linked into this binary, of every enum.
 pub fn sites() -> impl Iterator<Item = &'static SiteRecord> {
-    inventory::iter::<Registered>.into_iter().map(|r| r.0)
+    inventory::iter::<Registered>
+        .into_iter()
+        .flat_map(|r| r.0.iter().copied())
 }
 
 /// Every site of the enum `E` linked into this binary, with its event.

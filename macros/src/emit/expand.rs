@@ -14,16 +14,17 @@ pub(crate) enum Emitter {
     Call(Ident, TokenStream),
 }
 
-/// Tokens for the static record of one site, registered with `inventory`.
-/// `line!()` and `column!()` carry the span of the event's name, so the
-/// site is located at that name.
+/// Tokens for the static record of one site; `register` lists records with
+/// `inventory`. `line!()` and `column!()` carry the span of the event's
+/// name, so the site is located at that name. `function` names a `fn() ->
+/// &'static str` giving the enclosing function's path.
 pub(crate) fn site_record(
     record: &Ident,
     enum_path: &syn::Path,
     variant: &Ident,
     phases: &TokenStream,
     origin: &str,
-    marker: &Ident,
+    function: &Ident,
 ) -> TokenStream {
     let p = private();
     let origin = Ident::new(origin, Span::call_site());
@@ -37,10 +38,29 @@ pub(crate) fn site_record(
             #p::enum_info::<#enum_path>,
             #phases,
             #p::SiteOrigin::#origin,
-            || #p::type_name_of_val(&#marker),
+            #function,
             #location,
         );
-        #p::inventory::submit! { #p::Registered(&#record) }
+    }
+}
+
+/// Registers `records` with `inventory`, as one entry.
+pub(crate) fn register(records: &[Ident]) -> TokenStream {
+    let p = private();
+    quote! {
+        #p::inventory::submit! { #p::Registered(&[#(&#records),*]) }
+    }
+}
+
+/// A marker function and the function that names its enclosing function,
+/// from the marker's type name.
+pub(crate) fn function_namer(marker: &Ident, namer: &Ident) -> TokenStream {
+    let p = private();
+    quote! {
+        fn #marker() {}
+        fn #namer() -> &'static str {
+            #p::type_name_of_val(&#marker)
+        }
     }
 }
 
@@ -54,8 +74,11 @@ pub(crate) fn expand(
     let variant = &input.variant;
     let record = Ident::new("__EVENTWIRE_SITE", Span::call_site());
     let marker = Ident::new("__eventwire_here", Span::call_site());
+    let namer = Ident::new("__eventwire_function", Span::call_site());
     let phases = quote!(#p::PhaseSet::only(#p::PhaseEnum::Body));
-    let site = site_record(&record, enum_path, variant, &phases, "Macro", &marker);
+    let site = site_record(&record, enum_path, variant, &phases, "Macro", &namer);
+    let namer_fns = function_namer(&marker, &namer);
+    let registration = register(std::slice::from_ref(&record));
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
     let pushes = crate::fields::expand(&input.fields, &fields_var);
     let capture = quote!(|#fields_var: &mut #p::FieldSet| { #pushes });
@@ -77,8 +100,9 @@ pub(crate) fn expand(
     };
     quote! {
         {
-            fn #marker() {}
+            #namer_fns
             #site
+            #registration
             #used
             #publish
         }

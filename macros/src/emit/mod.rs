@@ -7,7 +7,7 @@
 mod expand;
 mod parse;
 
-pub(crate) use expand::{expand, site_record, Emitter};
+pub(crate) use expand::{expand, function_namer, register, site_record, Emitter};
 pub(crate) use parse::EmitInput;
 
 use proc_macro2::{Ident, TokenStream};

@@ -102,6 +102,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let mut items = TokenStream::new();
     let mut site_entries = Vec::new();
     let mut err_checks = Vec::new();
+    let mut records: Vec<Ident> = Vec::new();
+    // The phases' checks, evaluated together at compile time.
+    let mut const_checks = TokenStream::new();
     for (i, event) in args.events.iter().enumerate() {
         let ident = &event.ident;
         let by_hand = emitted.iter().any(|e| e == ident);
@@ -144,20 +147,20 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         let never_message = format!(
             "#[emits]: `{ident}` fires after the function returns, but it returns `!`; give this site the phase `entry`: `{ident}(on = entry)`"
         );
-        let mut checks = quote_spanned! {ident.span()=>
-            const _: () = ::core::assert!(
+        const_checks.extend(quote_spanned! {ident.span()=>
+            ::core::assert!(
                 !#phases_const.contains(#p::PhaseEnum::Body),
                 #body_message
             );
-        };
+        });
         if !is_async {
-            checks.extend(quote_spanned! {ident.span()=>
-                const _: () = ::core::assert!(!#phases_const.is_empty(), #empty_message);
+            const_checks.extend(quote_spanned! {ident.span()=>
+                ::core::assert!(!#phases_const.is_empty(), #empty_message);
             });
         }
         if never_returns {
-            checks.extend(quote_spanned! {ident.span()=>
-                const _: () = ::core::assert!(
+            const_checks.extend(quote_spanned! {ident.span()=>
+                ::core::assert!(
                     #phases_const.without(#p::PhaseEnum::Entry).is_empty(),
                     #never_message
                 );
@@ -169,13 +172,13 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             ident,
             &quote!(#phases_const),
             "Attribute",
-            &Ident::new("__eventwire_here", Span::call_site()),
+            &Ident::new("__eventwire_function", Span::call_site()),
         );
+        records.push(record.clone());
         let kind_init = quote_spanned!(ident.span()=> #enum_path::#ident);
         items.extend(quote! {
             const #kind: #enum_path = #kind_init;
             const #phases_const: #p::PhaseSet = #effective;
-            #checks
             #site
         });
         site_entries.push(quote!((#kind, &#record)));
@@ -225,10 +228,26 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .cloned()
         .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
 
+    let namer_fns = crate::emit::function_namer(
+        &Ident::new("__eventwire_here", Span::call_site()),
+        &Ident::new("__eventwire_function", Span::call_site()),
+    );
+    let (namer_fns, registration) = if records.is_empty() {
+        (quote!(), quote!())
+    } else {
+        (namer_fns, crate::emit::register(&records))
+    };
+    let const_checks = if const_checks.is_empty() {
+        quote!()
+    } else {
+        quote!(const _: () = { #const_checks };)
+    };
     let prologue = quote! {
         #(#inner_attrs)*
-        fn __eventwire_here() {}
+        #namer_fns
         #items
+        #const_checks
+        #registration
         static __EVENTWIRE_SITES: [#p::SiteOf<#enum_path>; #site_count] = [#(#site_entries),*];
         static __EVENTWIRE_BY_HAND: [#enum_path; #by_hand_count] = [#(#by_hand),*];
     };
@@ -270,7 +289,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             quote!(#(#stmts)*)
         }
         FnKind::Sync if never_returns => {
-            let body = &function.block;
+            // The body's statements, spliced in: its own braces around the
+            // closure's would trip `unused_braces` in the user's crate.
+            let body = &function.block.stmts;
             quote! {
                 let #call = #p::Call::<#enum_path>::start(
                     #source,
@@ -281,11 +302,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 #call.hold();
                 #bind_ref
                 let #once = #p::Once;
-                (move || -> ! { #p::consume(#once); #body })()
+                (move || -> ! { #p::consume(#once); #(#body)* })()
             }
         }
         FnKind::Sync => {
-            let body = &function.block;
+            let body = &function.block.stmts;
             let closure_ret = match &output_type {
                 Some(ty) => quote!(-> #ty),
                 None => quote!(),
@@ -301,7 +322,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                     #bind_ref
                     let #once = #p::Once;
                     #[allow(clippy::redundant_closure_call)]
-                    (move || #closure_ret { #p::consume(#once); #body })()
+                    (move || #closure_ret { #p::consume(#once); #(#body)* })()
                 };
                 #(#err_checks)*
                 {

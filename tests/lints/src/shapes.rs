@@ -226,3 +226,25 @@ mod tests {
         recorder.assert_error(Failed, "invalid digit found in string");
     }
 }
+
+/// A body that is a single expression block: its braces must not look
+/// unnecessary to `unused_braces`.
+///
+/// # Errors
+/// When `x` is 1.
+#[emits(Started, Finished, Failed)]
+pub fn single_expression(x: u64) -> Result<u64, String> {
+    if x == 1 {
+        Err("one".to_owned())
+    } else {
+        Ok(x + 1)
+    }
+}
+
+/// A single-expression body that never returns.
+#[emits(Started)]
+pub fn single_expression_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
