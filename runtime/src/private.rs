@@ -73,6 +73,19 @@ pub fn no_bus<E: EventKind>() -> Option<&'static SharedBus<E>> {
     None
 }
 
+/// A field capture as a `FnMut`, so that the cold paths can take it as
+/// `&mut dyn FnMut` and be compiled once per event enum rather than once
+/// per annotated function. It runs the capture at most once.
+#[inline(always)]
+fn callable_once<F: FnOnce(&mut Fields)>(capture: F) -> impl FnMut(&mut Fields) {
+    let mut capture = Some(capture);
+    move |fields| {
+        if let Some(capture) = capture.take() {
+            capture(fields);
+        }
+    }
+}
+
 /// The emission state of one call of an annotated function: one pointer,
 /// null without a bus, so that each check is one branch and dropping it is
 /// free. With a bus, the state is boxed: the cost of an allocation there
@@ -136,14 +149,7 @@ impl<E: EventKind> Call<E> {
         capture: F,
     ) -> Self {
         counting::phase(sites, Phase::Entry);
-        // The cold path is not generic over the capture, so that it is
-        // compiled once per event enum rather than once per function.
-        let mut capture = Some(capture);
-        let mut capture = |fields: &mut Fields| {
-            if let Some(capture) = capture.take() {
-                capture(fields);
-            }
-        };
+        let mut capture = callable_once(capture);
         let active = match source {
             Some(bus) => Self::start_cold(bus, sites, by_hand, &mut capture),
             None => match defaults::current::<E>() {
@@ -224,12 +230,7 @@ impl<E: EventKind> Call<E> {
     pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
         counting::hit(record);
         if self.active.is_some() {
-            let mut capture = Some(capture);
-            self.emit_cold(kind, record, &mut |fields| {
-                if let Some(capture) = capture.take() {
-                    capture(fields);
-                }
-            });
+            self.emit_cold(kind, record, &mut callable_once(capture));
         }
     }
 
@@ -301,12 +302,7 @@ pub fn emit_free<E: EventKind, F: FnOnce(&mut Fields)>(
             None => return,
         },
     };
-    let mut capture = Some(capture);
-    emit_free_cold(bus, kind, record, &mut |fields| {
-        if let Some(capture) = capture.take() {
-            capture(fields);
-        }
-    });
+    emit_free_cold(bus, kind, record, &mut callable_once(capture));
 }
 
 #[cold]

@@ -252,11 +252,17 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         static __EVENTWIRE_BY_HAND: [#enum_path; #by_hand_count] = [#(#by_hand),*];
     };
 
+    // What `Call::start` and `AsyncCall::start` take: the bus, the sites,
+    // and the capture of the fields.
+    let start_args = quote! {
+        #source,
+        &__EVENTWIRE_SITES,
+        &__EVENTWIRE_BY_HAND,
+        |#fields_var: &mut #p::FieldSet| { #pushes },
+    };
     let async_parts = AsyncParts {
-        source: &source,
+        start_args: &start_args,
         guard: &guard,
-        fields_var: &fields_var,
-        pushes: &pushes,
         bind_ref: &bind_ref,
         ret: &ret,
         err_checks: &err_checks,
@@ -293,12 +299,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             // closure's would trip `unused_braces` in the user's crate.
             let body = &function.block.stmts;
             quote! {
-                let #call = #p::Call::<#enum_path>::start(
-                    #source,
-                    &__EVENTWIRE_SITES,
-                    &__EVENTWIRE_BY_HAND,
-                    |#fields_var: &mut #p::FieldSet| { #pushes },
-                );
+                let #call = #p::Call::<#enum_path>::start(#start_args);
                 #call.hold();
                 #bind_ref
                 let #once = #p::Once;
@@ -312,12 +313,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 None => quote!(),
             };
             quote! {
-                let mut #call = #p::Call::<#enum_path>::start(
-                    #source,
-                    &__EVENTWIRE_SITES,
-                    &__EVENTWIRE_BY_HAND,
-                    |#fields_var: &mut #p::FieldSet| { #pushes },
-                );
+                let mut #call = #p::Call::<#enum_path>::start(#start_args);
                 let #ret = {
                     #bind_ref
                     let #once = #p::Once;
@@ -347,10 +343,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
 
 /// The tokens an async body's expansion is made of.
 struct AsyncParts<'a> {
-    source: &'a TokenStream,
+    start_args: &'a TokenStream,
     guard: &'a Ident,
-    fields_var: &'a Ident,
-    pushes: &'a TokenStream,
     bind_ref: &'a TokenStream,
     ret: &'a Ident,
     err_checks: &'a [TokenStream],
@@ -366,10 +360,8 @@ fn async_run(
 ) -> TokenStream {
     let p = private();
     let AsyncParts {
-        source,
+        start_args,
         guard,
-        fields_var,
-        pushes,
         bind_ref,
         ret,
         err_checks,
@@ -380,12 +372,7 @@ fn async_run(
         None => quote!(#future),
     };
     quote! {
-        let mut #guard = #p::AsyncCall::start(
-            #source,
-            &__EVENTWIRE_SITES,
-            &__EVENTWIRE_BY_HAND,
-            |#fields_var: &mut #p::FieldSet| { #pushes },
-        );
+        let mut #guard = #p::AsyncCall::start(#start_args);
         let #ret = {
             #bind_ref
             #future.await
