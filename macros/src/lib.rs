@@ -8,6 +8,8 @@ mod event_type;
 mod fields;
 mod has_bus;
 mod phase;
+#[cfg(test)]
+mod robustness;
 mod runtime_path;
 
 use proc_macro::TokenStream;
