@@ -20,7 +20,7 @@ mod tokio;
 mod tracing;
 
 #[cfg(feature = "tokio")]
-pub use self::tokio::TokioBus;
+pub use self::tokio::{AsyncSink, SinkFuture, TokioBus};
 #[cfg(feature = "tracing")]
 pub use self::tracing::TracingBus;
 pub use background::{BackgroundBus, BackgroundBusBuilder};

@@ -89,6 +89,17 @@ impl Accounting {
         report(&Failure::of(&stand_in, cause));
     }
 
+    /// Counts an event a sink took.
+    pub(crate) fn count_delivered(&self) {
+        self.delivered.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts an event a sink refused, and reports it.
+    pub(crate) fn count_failed<E: EventKind>(&self, refused: &Event<E>, cause: FailureCause) {
+        self.failed.fetch_add(1, Ordering::SeqCst);
+        report(&Failure::of(refused, cause));
+    }
+
     /// Flushes `target`; a failure is reported through the hook.
     pub(crate) fn flush_target<E: EventKind>(&self, target: &dyn Bus<E>) {
         let outcome = catch_unwind(AssertUnwindSafe(|| target.flush()));

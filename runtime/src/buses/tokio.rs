@@ -1,10 +1,13 @@
 //! The background bus on a tokio task (feature `tokio`).
 
-use super::queue::{Message, QueueStats, ShutdownError, Target};
+use super::queue::{Accounting, Message, QueueStats, ShutdownError, Target};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
+use crate::guard::FailureCause;
 use crate::kind::EventKind;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,8 +47,59 @@ pub struct TokioBus<E: EventKind> {
 
 struct Inner<E: EventKind> {
     sender: mpsc::Sender<Message<E, oneshot::Sender<()>>>,
-    target: Arc<Target<E>>,
+    worker: Worker<E>,
     closed: AtomicBool,
+}
+
+/// What the task delivers to.
+enum Worker<E: EventKind> {
+    /// A synchronous bus.
+    Bus(Arc<Target<E>>),
+    /// An asynchronous sink.
+    Sink(Arc<SinkTarget<E>>),
+}
+
+struct SinkTarget<E: EventKind> {
+    sink: Box<dyn AsyncSink<E>>,
+    accounting: Accounting,
+}
+
+impl<E: EventKind> Worker<E> {
+    fn accounting(&self) -> &Accounting {
+        match self {
+            Worker::Bus(target) => &target.accounting,
+            Worker::Sink(target) => &target.accounting,
+        }
+    }
+
+    fn accepts(&self, kind: E) -> bool {
+        match self {
+            Worker::Bus(target) => target.bus.accepts(kind),
+            Worker::Sink(target) => target.sink.accepts(kind),
+        }
+    }
+}
+
+/// A boxed future of a sink's operation.
+pub type SinkFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BusError>> + Send + 'a>>;
+
+/// A destination that takes events asynchronously (a network client, say),
+/// for [`TokioBus::spawn_sink`]. The bus's task awaits one `send` at a
+/// time, so events reach the sink in queue order.
+pub trait AsyncSink<E: EventKind>: Send + Sync + 'static {
+    /// Takes one event. An error counts it as failed and is reported.
+    fn send(&self, event: Event<E>) -> SinkFuture<'_>;
+
+    /// Finishes what `send` started (outstanding acknowledgements, say).
+    fn flush(&self) -> SinkFuture<'_> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Whether the sink wants events of `kind`; asked before they are built.
+    fn accepts(&self, kind: E) -> bool {
+        let _ = kind;
+        true
+    }
 }
 
 impl<E: EventKind> fmt::Debug for TokioBus<E> {
@@ -85,10 +139,54 @@ impl<E: EventKind> TokioBus<E> {
             }
             worker.accounting.flush_target(&*worker.bus);
         });
+        Self::with_worker(sender, Worker::Bus(target))
+    }
+
+    /// Starts the worker task on `runtime`, delivering to an asynchronous
+    /// `sink`, one event at a time, with the same bounded queue and accounting.
+    pub fn spawn_sink(
+        runtime: &tokio::runtime::Handle,
+        sink: impl AsyncSink<E>,
+        capacity: usize,
+    ) -> Self {
+        let (sender, mut receiver) = mpsc::channel(capacity.max(1));
+        let target = Arc::new(SinkTarget {
+            sink: Box::new(sink),
+            accounting: Accounting::default(),
+        });
+        let worker = Arc::clone(&target);
+        runtime.spawn(async move {
+            while let Some(message) = receiver.recv().await {
+                let message: Message<E, oneshot::Sender<()>> = message;
+                match message {
+                    Message::Event(event) => {
+                        let stand_in = Event::new(event.kind, event.phase, event.site.clone());
+                        match worker.sink.send(event).await {
+                            Ok(()) => worker.accounting.count_delivered(),
+                            Err(error) => worker
+                                .accounting
+                                .count_failed(&stand_in, FailureCause::Error(error.to_string())),
+                        }
+                    }
+                    Message::Flush(done) => {
+                        flush_sink(&*worker.sink).await;
+                        let _ = done.send(());
+                    }
+                }
+            }
+            flush_sink(&*worker.sink).await;
+        });
+        Self::with_worker(sender, Worker::Sink(target))
+    }
+
+    fn with_worker(
+        sender: mpsc::Sender<Message<E, oneshot::Sender<()>>>,
+        worker: Worker<E>,
+    ) -> Self {
         TokioBus {
             inner: Arc::new(Inner {
                 sender,
-                target,
+                worker,
                 closed: AtomicBool::new(false),
             }),
         }
@@ -103,7 +201,7 @@ impl<E: EventKind> TokioBus<E> {
 
     /// The counts so far.
     pub fn stats(&self) -> QueueStats {
-        self.inner.target.accounting.stats()
+        self.inner.worker.accounting().stats()
     }
 
     /// Waits until everything published before this call is delivered and
@@ -141,7 +239,7 @@ impl<E: EventKind> TokioBus<E> {
 
 impl<E: EventKind> Bus<E> for TokioBus<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let accounting = &self.inner.target.accounting;
+        let accounting = self.inner.worker.accounting();
         accounting.published();
         if self.inner.closed.load(Ordering::Relaxed) {
             accounting.dropped(&event, "a TokioBus that was shut down");
@@ -161,6 +259,15 @@ impl<E: EventKind> Bus<E> for TokioBus<E> {
     }
 
     fn accepts(&self, kind: E) -> bool {
-        self.inner.target.bus.accepts(kind)
+        self.inner.worker.accepts(kind)
+    }
+}
+
+async fn flush_sink<E: EventKind>(sink: &dyn AsyncSink<E>) {
+    if let Err(error) = sink.flush().await {
+        crate::guard::report(&crate::guard::Failure {
+            event: None,
+            cause: FailureCause::Flush(error.to_string()),
+        });
     }
 }
