@@ -13,7 +13,7 @@ use crate::event::Event;
 use crate::field::Fields;
 use crate::guard::deliver;
 use crate::kind::EventKind;
-use crate::phase::{Phase, Phases};
+use crate::phase::Phase;
 use crate::registry::SiteRecord;
 use std::fmt::{Debug, Display};
 use std::sync::Arc;
@@ -24,7 +24,6 @@ pub use crate::field::Fields as FieldSet;
 pub use crate::kind::{EventKind as EventKindTrait, UnknownEvent};
 pub use crate::phase::{Phase as PhaseEnum, Phases as PhaseSet};
 pub use crate::registry::{Registered, SiteOrigin, SiteRecord as Record};
-pub use core;
 pub use inventory;
 pub use serde;
 pub use std::any::type_name_of_val;
@@ -181,12 +180,6 @@ impl<E: EventKind> Call<E> {
             }
         }
         Some(active)
-    }
-
-    /// Whether a bus will receive this call's events.
-    #[inline(always)]
-    pub fn is_active(&self) -> bool {
-        self.active.is_some()
     }
 
     /// Marks the call as used by a function that never returns, whose
@@ -441,11 +434,6 @@ pub struct Once;
 /// See [`Once`].
 #[inline(always)]
 pub fn consume(_: Once) {}
-
-/// The default phases of a site, for `const` checks in generated code.
-pub const fn phases_without(phases: Phases, phase: Phase) -> Phases {
-    phases.without(phase)
-}
 
 pub use crate::bus::SharedBus as SharedBusType;
 

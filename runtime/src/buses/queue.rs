@@ -90,11 +90,13 @@ impl Accounting {
     }
 
     /// Counts an event a sink took.
+    #[cfg(feature = "tokio")]
     pub(crate) fn count_delivered(&self) {
         self.delivered.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Counts an event a sink refused, and reports it.
+    #[cfg(feature = "tokio")]
     pub(crate) fn count_failed<E: EventKind>(&self, refused: &Event<E>, cause: FailureCause) {
         self.failed.fetch_add(1, Ordering::SeqCst);
         report(&Failure::of(refused, cause));
