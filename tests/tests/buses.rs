@@ -246,32 +246,41 @@ fn produce(bus: &SharedBus<EventType>, producer: u64, count: u64) {
     }
 }
 
+/// `producers` threads, each publishing `count` numbered events, joined.
+fn produce_from_threads(bus: &SharedBus<EventType>, producers: u64, count: u64) {
+    let handles: Vec<_> = (0..producers)
+        .map(|producer| {
+            let shared = bus.clone();
+            std::thread::spawn(move || produce(&shared, producer, count))
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
+
+/// Every producer's events were seen, all of them, in the order published.
+fn assert_in_order(seen: &[(u64, u64)], producers: u64, count: u64) {
+    assert_eq!(seen.len() as u64, producers * count);
+    for producer in 0..producers {
+        let mine: Vec<u64> = seen
+            .iter()
+            .filter(|(p, _)| *p == producer)
+            .map(|(_, n)| *n)
+            .collect();
+        assert_eq!(mine, (0..count).collect::<Vec<_>>(), "producer {producer}");
+    }
+}
+
 #[test]
 fn events_of_each_producer_arrive_in_order() {
     let gate = Gate::opened();
     let bus = BackgroundBus::builder()
         .capacity(100_000)
         .build(gate.clone());
-    let handles: Vec<_> = (0..4)
-        .map(|producer| {
-            let shared = bus.shared();
-            std::thread::spawn(move || produce(&shared, producer, 5_000))
-        })
-        .collect();
-    for handle in handles {
-        handle.join().unwrap();
-    }
+    produce_from_threads(&bus.shared(), 4, 5_000);
     bus.shutdown(Duration::from_secs(30)).unwrap();
-    let seen = gate.seen();
-    assert_eq!(seen.len(), 20_000);
-    for producer in 0..4 {
-        let mine: Vec<u64> = seen
-            .iter()
-            .filter(|(p, _)| *p == producer)
-            .map(|(_, n)| *n)
-            .collect();
-        assert_eq!(mine, (0..5_000).collect::<Vec<_>>(), "producer {producer}");
-    }
+    assert_in_order(&gate.seen(), 4, 5_000);
 }
 
 #[test]
@@ -279,15 +288,7 @@ fn a_full_queue_drops_and_counts_exactly_under_many_producers() {
     let failures = Failures::capture();
     let gate = Gate::closed();
     let bus = BackgroundBus::builder().capacity(64).build(gate.clone());
-    let handles: Vec<_> = (0..8)
-        .map(|producer| {
-            let shared = bus.shared();
-            std::thread::spawn(move || produce(&shared, producer, 1_000))
-        })
-        .collect();
-    for handle in handles {
-        handle.join().unwrap();
-    }
+    produce_from_threads(&bus.shared(), 8, 1_000);
     let stats = bus.stats();
     assert_eq!(stats.published, 8_000);
     assert_eq!(
@@ -418,16 +419,7 @@ async fn the_tokio_bus_orders_accounts_and_drains() {
         producer.await.unwrap();
     }
     bus.shutdown(Duration::from_secs(30)).await.unwrap();
-    let seen = gate.seen();
-    assert_eq!(seen.len(), 4_000);
-    for producer in 0..4 {
-        let mine: Vec<u64> = seen
-            .iter()
-            .filter(|(p, _)| *p == producer)
-            .map(|(_, n)| *n)
-            .collect();
-        assert_eq!(mine, (0..1_000).collect::<Vec<_>>());
-    }
+    assert_in_order(&gate.seen(), 4, 1_000);
     produce(&bus.shared(), 9, 2);
     let stats = bus.stats();
     assert_eq!(
