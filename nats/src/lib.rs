@@ -2,7 +2,7 @@
 //!
 //! [`connect`] gives a bus whose `publish` stays synchronous and
 //! non-blocking: events go through the same bounded queue as
-//! [`TokioBus`](eventwire::buses::TokioBus) (drops counted, statistics,
+//! [`TokioBus`] (drops counted, statistics,
 //! `shutdown(timeout)`), and a tokio task sends each one as its JSON
 //! envelope to the subject `<prefix>.<dotted name>` (`events.tool.invoked`),
 //! so consumers can subscribe by family (`events.tool.>`).
