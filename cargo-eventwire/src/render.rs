@@ -25,25 +25,18 @@ fn paint(text: &str, status: Status, colour: Colour) -> String {
     format!("\u{1b}[{code}m{text}\u{1b}[0m")
 }
 
+/// The widest of `lengths`, plus two spaces.
+fn column_width(lengths: impl Iterator<Item = usize>) -> usize {
+    lengths.max().unwrap_or(0) + 2
+}
+
 /// Fits in 100 columns: the event, its status, then one line per site.
 pub fn table(report: &Report, colour: Colour) -> String {
     let mut out = format!("eventwire coverage: {}\n", report.summary);
     for enum_report in &report.enums {
         let _ = writeln!(out, "\n{}", enum_report.name);
-        let width = enum_report
-            .events
-            .iter()
-            .map(|e| e.variant.len())
-            .max()
-            .unwrap_or(0)
-            + 2;
-        let name_width = enum_report
-            .events
-            .iter()
-            .map(|e| e.name.len())
-            .max()
-            .unwrap_or(0)
-            + 2;
+        let width = column_width(enum_report.events.iter().map(|e| e.variant.len()));
+        let name_width = column_width(enum_report.events.iter().map(|e| e.name.len()));
         for event in &enum_report.events {
             let mut status = event.status.label().to_owned();
             if let Some(why) = &event.exemption {

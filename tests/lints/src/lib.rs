@@ -36,6 +36,21 @@ pub enum EventType {
     Cancelled,
 }
 
+/// What the shapes' tests share.
+#[cfg(test)]
+mod support {
+    /// Polls a future to completion on this thread.
+    pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+                return value;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     eventwire::coverage_test!(super::EventType);

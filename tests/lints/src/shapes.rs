@@ -177,18 +177,9 @@ pub async fn async_free(value: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::block_on;
     use crate::EventType::*;
     use eventwire::Recorder;
-
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-                return value;
-            }
-        }
-    }
 
     #[test]
     fn every_shape_behaves_and_emits() {

@@ -71,18 +71,9 @@ impl Remote for Grep {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::block_on;
     use crate::EventType::*;
     use eventwire::Recorder;
-
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-                return value;
-            }
-        }
-    }
 
     #[test]
     fn trait_methods_of_every_kind_emit() {
