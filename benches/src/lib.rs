@@ -272,22 +272,25 @@ pub mod big {
 
 /// `count` site records spread over the kinds of [`big::Big`], made once.
 pub fn big_registry(count: usize) -> Vec<&'static eventwire::registry::SiteRecord> {
-    use eventwire::registry::{EnumInfo, SiteOrigin, SiteRecord};
+    use eventwire::registry::{EnumInfo, SiteOrigin, SiteRecord, SiteSpec};
     use eventwire::{EventKind, Phases};
     (0..count)
         .map(|i| {
             let kind: &'static big::Big = &big::Big::ALL[i % big::Big::ALL.len()];
-            let record: &'static SiteRecord = Box::leak(Box::new(SiteRecord::new(
+            let record: &'static SiteRecord = Box::leak(Box::new(SiteRecord::new(SiteSpec {
                 kind,
-                kind.index(),
-                EnumInfo::of::<big::Big>,
-                Phases::only(Phase::Ok),
-                SiteOrigin::Attribute,
-                || "benches::generated::site::here",
-                "src/generated.rs",
-                u32::try_from(i).unwrap_or(u32::MAX),
-                1,
-            )));
+                variant: kind.index(),
+                enum_info: EnumInfo::of::<big::Big>,
+                phases: Phases::only(Phase::Ok),
+                origin: SiteOrigin::Attribute,
+                function: || "benches::generated::site::here",
+                file: "src/generated.rs",
+                line: u32::try_from(i).unwrap_or(u32::MAX),
+                column: 1,
+                test_only: false,
+                waiver: None,
+                order: 0,
+            })));
             record
         })
         .collect()

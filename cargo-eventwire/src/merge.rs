@@ -65,7 +65,9 @@ impl Merged {
                         self.sites.entry(site.key.clone()).or_insert(site);
                     }
                 }
-                Ok(Line::Hit { site, test, count }) => {
+                Ok(Line::Hit {
+                    site, test, count, ..
+                }) => {
                     let entry = counts.entry(site.clone()).or_default();
                     *entry = (*entry).max(count);
                     let hits = self.hits.entry(site).or_default();

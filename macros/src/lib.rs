@@ -1,16 +1,18 @@
 //! Procedural macros of eventwire. Depend on the `eventwire` crate, which
-//! re-exports them with their documentation; this crate only parses,
-//! validates and expands.
+//! re-exports them with their documentation; this crate expands what the
+//! grammar (`eventwire-grammar`, shared with `cargo eventwire`) reads.
 
 mod emit;
 mod emits;
 mod event_type;
 mod fields;
 mod has_bus;
-mod phase;
+mod phases;
 #[cfg(test)]
 mod robustness;
 mod runtime_path;
+mod site;
+mod test_code;
 
 use proc_macro::TokenStream;
 

@@ -39,17 +39,24 @@ pub fn coverage_of<E: EventKind>(sites: impl Iterator<Item = &'static SiteRecord
         .map(|&kind| EventCoverage {
             kind,
             sites: Vec::new(),
+            test_sites: Vec::new(),
         })
         .collect();
     for (kind, site) in sites.filter_map(|site| site.kind::<E>().map(|kind| (kind, site))) {
         if let Some(entry) = events.get_mut(kind.index()) {
-            entry.sites.push(site);
+            if site.is_test_only() {
+                entry.test_sites.push(site);
+            } else {
+                entry.sites.push(site);
+            }
         }
     }
+    let order = |a: &&SiteRecord, b: &&SiteRecord| {
+        (a.file(), a.line(), a.column(), a.path()).cmp(&(b.file(), b.line(), b.column(), b.path()))
+    };
     for entry in &mut events {
-        entry.sites.sort_by(|a, b| {
-            (a.file(), a.line(), a.column()).cmp(&(b.file(), b.line(), b.column()))
-        });
+        entry.sites.sort_by(order);
+        entry.test_sites.sort_by(order);
     }
     Coverage { events }
 }
@@ -65,8 +72,11 @@ pub struct Coverage<E> {
 pub struct EventCoverage<E> {
     /// The event.
     pub kind: E,
-    /// Its registered sites, ordered by file and line.
+    /// Its registered sites in production code, ordered by file and line.
     pub sites: Vec<&'static SiteRecord>,
+    /// Its sites in test code (integration tests, benchmarks, examples,
+    /// `#[cfg(test)]` and `#[test]` code): shown, never counted as wiring.
+    pub test_sites: Vec<&'static SiteRecord>,
 }
 
 /// Where an event kind stands in the static check.
@@ -130,20 +140,22 @@ impl<E: EventKind> Coverage<E> {
             .collect()
     }
 
-    /// How many sites of `E` this binary holds in all.
+    /// How many production sites of `E` this binary holds in all.
     pub fn site_count(&self) -> usize {
         self.events.iter().map(|e| e.sites.len()).sum()
     }
 
-    /// Whether the check passes: no event is missing and no exemption is stale.
+    /// Whether the check passes: no event is missing and no exemption is
+    /// stale. The same verdict as [`check`](Coverage::check).
     pub fn is_complete(&self) -> bool {
-        self.site_count() > 0 && self.missing().is_empty() && self.stale_exemptions().is_empty()
+        self.check().is_ok()
     }
 
     /// `Ok` when the check passes, else the message that
     /// [`assert_complete`](Coverage::assert_complete) panics with.
     pub fn check(&self) -> Result<(), String> {
-        if self.site_count() == 0 {
+        let test_sites: usize = self.events.iter().map(|e| e.test_sites.len()).sum();
+        if self.site_count() == 0 && test_sites == 0 {
             let exempt_only = self.events.iter().all(|e| e.kind.exemption().is_some());
             if !exempt_only {
                 return Err(self.nothing_linked_message());
@@ -190,6 +202,21 @@ impl<E: EventKind> Coverage<E> {
                     kind.variant_name(),
                     kind.dotted_name()
                 );
+                let in_tests = self
+                    .events
+                    .get(kind.index())
+                    .map_or(&[][..], |e| e.test_sites.as_slice());
+                if !in_tests.is_empty() {
+                    let _ = write!(
+                        out,
+                        "  (only in test code, which does not count: {})",
+                        in_tests
+                            .iter()
+                            .map(|s| format!("{} ({}:{})", s.function(), s.file(), s.line()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
             }
             out.push_str(
                 "\nadd #[emits(..)] or emit!(..) for each, or exempt it with #[event(unwired = \"why\")]",
@@ -260,6 +287,7 @@ impl<E: EventKind> fmt::Display for Coverage<E> {
         let function_w = width(&|e| {
             e.sites
                 .iter()
+                .chain(&e.test_sites)
                 .map(|s| s.function().len())
                 .max()
                 .unwrap_or(0)
@@ -289,6 +317,17 @@ impl<E: EventKind> fmt::Display for Coverage<E> {
                     site.file(),
                     site.line(),
                     site.phases()
+                ));
+            }
+            for site in &event.test_sites {
+                row.push_str(&format!(
+                    "\n  {:variant_w$}{:dotted_w$}{:9}{:function_w$}{}:{}  in test code, not counted",
+                    "",
+                    "",
+                    "",
+                    site.function(),
+                    site.file(),
+                    site.line(),
                 ));
             }
             writeln!(f, "{}", row.trim_end())?;
@@ -329,7 +368,8 @@ macro_rules! coverage_test {
 
 #[cfg(test)]
 mod tests {
-    use crate::{emit, emits, EventType};
+    use crate::registry::{EnumInfo, SiteOrigin, SiteRecord, SiteSpec};
+    use crate::{emit, emits, EventKind, EventType, Phase, Phases};
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
     enum Partly {
@@ -342,12 +382,42 @@ mod tests {
         StaleOne,
     }
 
-    #[emits(Wired, event = Partly)]
-    fn wired() {}
+    /// A site as production code registers it (this module is test code,
+    /// whose own sites never count).
+    fn production(kind: Partly, function: fn() -> &'static str, line: u32) -> &'static SiteRecord {
+        let kinds: &'static [Partly] = Partly::ALL;
+        Box::leak(Box::new(SiteRecord::new(SiteSpec {
+            kind: &kinds[kind.index()],
+            variant: kind.index(),
+            enum_info: EnumInfo::of::<Partly>,
+            phases: Phases::only(Phase::Ok),
+            origin: SiteOrigin::Attribute,
+            function,
+            file: "src/svc.rs",
+            line,
+            column: 5,
+            test_only: false,
+            waiver: None,
+            order: 0,
+        })))
+    }
+
+    fn partly() -> super::Coverage<Partly> {
+        let registered = crate::registry::sites();
+        let made = [
+            production(Partly::Wired, || "svc::wired::here", 10),
+            production(Partly::StaleOne, || "svc::never_called::here", 20),
+        ];
+        super::coverage_of(registered.chain(made))
+    }
+
+    // Sites in test code: registered, shown, never counted.
+    #[emits(MissingOne, event = Partly)]
+    fn in_test_code() {}
 
     #[allow(dead_code)]
-    fn never_called() {
-        emit!(Partly::StaleOne);
+    fn also_in_test_code() {
+        emit!(Partly::AlsoMissing);
     }
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
@@ -358,27 +428,33 @@ mod tests {
 
     #[test]
     fn names_each_missing_event_and_each_stale_exemption() {
-        wired();
-        let report = crate::coverage::<Partly>();
+        in_test_code();
+        let report = partly();
         assert!(!report.is_complete());
         assert_eq!(report.missing(), [Partly::MissingOne, Partly::AlsoMissing]);
         assert_eq!(report.stale_exemptions(), [Partly::StaleOne]);
         let message = report.check().unwrap_err();
         let expected_head = "eventwire: 2 of 5 event types of eventwire::coverage::tests::Partly have an emission site (1 exempt)\n\
                              missing (2):\n  \
-                             MissingOne    missing.one\n  \
-                             AlsoMissing   also.missing\n\
-                             add #[emits(..)] or emit!(..) for each, or exempt it with #[event(unwired = \"why\")]\n\
-                             exempt, yet emitted (1):\n  \
-                             StaleOne      stale.one  unwired = \"was never sent\", but emitted at tests::never_called (runtime/src/coverage.rs:";
+                             MissingOne    missing.one  (only in test code, which does not count: tests::in_test_code (runtime/src/coverage.rs:";
         assert!(message.starts_with(expected_head), "{message}");
+        assert!(
+            message.contains("\n  AlsoMissing   also.missing  (only in test code, which does not count: tests::also_in_test_code (runtime/src/coverage.rs:"),
+            "{message}"
+        );
+        assert!(
+            message.contains("add #[emits(..)] or emit!(..) for each, or exempt it with #[event(unwired = \"why\")]\n\
+                              exempt, yet emitted (1):\n  \
+                              StaleOne      stale.one  unwired = \"was never sent\", but emitted at svc::never_called (src/svc.rs:20)"),
+            "{message}"
+        );
         assert!(message.ends_with("remove #[event(unwired = ..)] from each: it is wired now"));
     }
 
     #[test]
     #[should_panic(expected = "missing (2):")]
     fn assert_complete_panics_with_the_message() {
-        crate::coverage::<Partly>().assert_complete();
+        partly().assert_complete();
     }
 
     #[test]
@@ -392,8 +468,37 @@ mod tests {
     }
 
     #[test]
+    fn test_code_alone_never_completes_the_check() {
+        let report = crate::coverage::<Partly>();
+        assert_eq!(report.site_count(), 0);
+        assert!(!report.is_complete());
+        let message = report.check().unwrap_err();
+        assert!(message.contains("only in test code"), "{message}");
+    }
+
+    #[test]
+    fn every_variant_exempt_is_complete_and_says_so_everywhere() {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+        enum AllExempt {
+            #[event(unwired = "sent by another service")]
+            Elsewhere,
+        }
+        let report = crate::coverage::<AllExempt>();
+        assert!(report.check().is_ok());
+        assert!(report.is_complete());
+        report.assert_complete();
+    }
+
+    #[test]
+    fn a_failing_check_can_be_caught_as_a_panic() {
+        let report = partly();
+        let outcome = std::panic::catch_unwind(move || report.assert_complete());
+        assert!(outcome.is_err());
+    }
+
+    #[test]
     fn the_table_lists_sites_and_statuses() {
-        let table = crate::coverage::<Partly>().to_string();
+        let table = partly().to_string();
         assert!(table.starts_with("2/5 event types of eventwire::coverage::tests::Partly wired"));
         assert!(table.contains("MISSING"));
         assert!(
@@ -402,12 +507,12 @@ mod tests {
         );
         let wired_row = table.lines().nth(1).unwrap_or_default();
         assert!(
-            wired_row.starts_with("  Wired        wired         wired    tests::wired "),
+            wired_row.starts_with("  Wired        wired         wired    svc::wired "),
             "{table}"
         );
-        assert!(wired_row.contains("runtime/src/coverage.rs:"), "{table}");
+        assert!(wired_row.contains("src/svc.rs:10"), "{table}");
         assert!(
-            table.contains("  MissingOne   missing.one   MISSING\n"),
+            table.contains("  MissingOne   missing.one   MISSING"),
             "{table}"
         );
     }

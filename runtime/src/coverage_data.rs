@@ -1,11 +1,12 @@
-//! The files that test processes write when the `coverage` feature records
-//! which sites ran, and that `cargo eventwire` reads.
+//! The files that test processes write when a coverage run records which
+//! sites ran, and that `cargo eventwire` reads.
 //!
-//! Each process appends JSON lines to its own file in the hits directory:
-//! one [`Line::Registry`] with every site the process links, then a
-//! [`Line::Hit`] when a site first runs in a test, and again each time its
-//! count in the process reaches a power of two. The format only grows:
-//! readers ignore fields they do not know.
+//! Each process appends JSON lines to its own file in the run's hits
+//! directory: one [`Line::Registry`] with every site and event enum the
+//! process links, then a [`Line::Hit`] when a site first runs in a test, at
+//! each of its first runs and then each time its count in the process
+//! reaches a power of two. The format only grows: readers ignore fields
+//! they do not know.
 
 use crate::phase::Phase;
 use crate::registry::{EnumInfo, SiteOrigin, SiteRecord};
@@ -15,11 +16,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Line {
-    /// The sites this process links, and their enums.
+    /// The sites and enums this process links.
     Registry {
-        /// The test binary.
+        /// The test binary's file name, e.g. `orders-3f2a1b`.
         binary: String,
-        /// Every enum a site belongs to.
+        /// The test binary's path, so that its tests can be listed.
+        #[serde(default)]
+        executable: Option<String>,
+        /// Every event enum linked, with or without sites.
         enums: Vec<EnumInfo>,
         /// Every site.
         sites: Vec<SiteEntry>,
@@ -28,8 +32,13 @@ pub enum Line {
     Hit {
         /// [`SiteEntry::key`] of the site.
         site: String,
-        /// The test that ran it, when known.
+        /// The test that ran it, when the runner names it (nextest runs one
+        /// test per process, named on its command line).
         test: Option<String>,
+        /// The thread it ran on, by name: under `cargo test`, the name of the
+        /// test whose thread it is, or of any other thread.
+        #[serde(default)]
+        thread: Option<String>,
         /// How many times it had run in this process at this moment.
         count: u64,
     },
@@ -38,7 +47,7 @@ pub enum Line {
 /// A site, as the registry line lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SiteEntry {
-    /// `file:line:column:Enum::Variant`: unique per site.
+    /// The site's identity (`eventwire_grammar::SiteKey` as text): unique per site.
     pub key: String,
     /// The enum's path.
     pub enum_name: String,
@@ -58,26 +67,23 @@ pub struct SiteEntry {
     pub line: u32,
     /// Its column.
     pub column: u32,
+    /// The rank among sites that share the rest of the key.
+    #[serde(default)]
+    pub ordinal: u32,
+    /// Whether it is in test code, which never counts as wiring.
+    #[serde(default)]
+    pub test_only: bool,
+    /// The reason of `untested = ".."`.
+    #[serde(default)]
+    pub waiver: Option<String>,
 }
 
 impl SiteEntry {
     /// The entry of a registered site.
-    pub fn of(site: &SiteRecord) -> SiteEntry {
-        let info = site.enum_info();
-        let variant = info
-            .variants
-            .get(site.variant_index())
-            .map_or("?", |v| v.variant.as_str());
+    pub fn of(site: &'static SiteRecord) -> SiteEntry {
+        let key = site.key();
         SiteEntry {
-            key: format!(
-                "{}:{}:{}:{}::{}",
-                site.file(),
-                site.line(),
-                site.column(),
-                info.name,
-                variant
-            ),
-            enum_name: info.name.clone(),
+            enum_name: site.enum_info().name,
             variant: site.variant_index(),
             phases: site.phases().iter().collect(),
             origin: site.origin(),
@@ -86,6 +92,10 @@ impl SiteEntry {
             file: site.file().to_owned(),
             line: site.line(),
             column: site.column(),
+            ordinal: key.ordinal,
+            test_only: site.is_test_only(),
+            waiver: site.waiver().map(str::to_owned),
+            key: key.to_string(),
         }
     }
 }

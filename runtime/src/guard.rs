@@ -245,17 +245,20 @@ mod tests {
         }
     }
 
-    static SITE: SiteRecord = SiteRecord::new(
-        &Ev::Failing,
-        0,
-        crate::registry::EnumInfo::of::<Ev>,
-        Phases::only(Phase::Body),
-        crate::registry::SiteOrigin::Macro,
-        || "svc::Svc::run::here",
-        "src/svc.rs",
-        7,
-        3,
-    );
+    static SITE: SiteRecord = SiteRecord::new(crate::registry::SiteSpec {
+        kind: &Ev::Failing,
+        variant: 0,
+        enum_info: crate::registry::EnumInfo::of::<Ev>,
+        phases: Phases::only(Phase::Body),
+        origin: crate::registry::SiteOrigin::Macro,
+        function: || "svc::Svc::run::here",
+        file: "src/svc.rs",
+        line: 7,
+        column: 3,
+        test_only: false,
+        waiver: None,
+        order: 0,
+    });
 
     // The hook is process-wide: tests that replace it take this lock.
     static HOOK_LOCK: Mutex<()> = Mutex::new(());

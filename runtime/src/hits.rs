@@ -1,12 +1,18 @@
 //! Recording which sites ran (feature `coverage`): a count at each site,
 //! and a line in this process's hits file when a site first runs in a test.
 //!
+//! Nothing is written unless a coverage run asks for it by setting
+//! `EVENTWIRE_COVERAGE_DIR` (which `cargo eventwire coverage` does), read
+//! once per process: a binary built with the feature by accident (Cargo's
+//! older feature resolver unifies dev-dependency features into normal
+//! builds) does no file I/O.
+//!
 //! Written at the hit, not at exit, so that a test that panics or aborts
 //! still leaves its hits behind.
 
 use crate::coverage_data::{Line, SiteEntry};
 use crate::phase::{Phase, Phases};
-use crate::registry::{sites, EnumInfo, SiteRecord};
+use crate::registry::{enums, sites, SiteRecord};
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -16,29 +22,40 @@ use std::sync::{Mutex, OnceLock};
 /// Counts up to this are written at every run.
 const EXACT_UP_TO: u64 = 64;
 
-/// A site (by address) and the test that ran it.
-type SiteInTest = (usize, Option<String>);
+/// The environment variable that turns recording on and names the directory.
+pub(crate) const DIR_VARIABLE: &str = "EVENTWIRE_COVERAGE_DIR";
 
-/// Counts one run of `site`; writes a line when it is the first run in
-/// this test, and while the count is small or a power of two, so that the
-/// merged count is exact up to `EXACT_UP_TO` runs per process and within a
-/// factor of two above.
+/// Who ran a site: the test named by the runner, else the thread.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Runner {
+    test: Option<String>,
+    thread: Option<String>,
+}
+
+/// Counts one run of `site`; writes a line when it is the first run by this
+/// test (or thread), and while the count is small or a power of two, so that
+/// the merged count is exact up to `EXACT_UP_TO` runs per process and
+/// within a factor of two above.
 pub(crate) fn hit(site: &'static SiteRecord) {
     let count = site.count_hit();
     let Some(file) = hits_file() else { return };
-    let test = current_test();
-    let first_in_test = {
-        static SEEN: OnceLock<Mutex<HashSet<SiteInTest>>> = OnceLock::new();
+    let runner = Runner {
+        test: runner_test().clone(),
+        thread: std::thread::current().name().map(str::to_owned),
+    };
+    let first = {
+        static SEEN: OnceLock<Mutex<HashSet<(usize, Runner)>>> = OnceLock::new();
         let seen = SEEN.get_or_init(Mutex::default);
         let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.insert((std::ptr::from_ref(site) as usize, test.clone()))
+        seen.insert((std::ptr::from_ref(site) as usize, runner.clone()))
     };
-    if first_in_test || count <= EXACT_UP_TO || count.is_power_of_two() {
+    if first || count <= EXACT_UP_TO || count.is_power_of_two() {
         write_line(
             file,
             &Line::Hit {
-                site: SiteEntry::of(site).key,
-                test,
+                site: site.key().to_string(),
+                test: runner.test,
+                thread: runner.thread,
                 count,
             },
         );
@@ -63,52 +80,43 @@ pub(crate) fn returned<'a, E>(
     let phase = outcome().phase();
     let fired = Phases::only(phase).with(Phase::Exit);
     for (_, site) in sites {
-        if fired.iter().any(|p| site.phases().contains(p)) {
+        if site.phases().intersects(fired) {
             hit(site);
         }
     }
 }
 
-/// Makes sure this process's registry is written, if it writes hits at all.
+/// Makes sure this process's registry is written, if it records at all.
 pub(crate) fn write_registry() {
     let _ = hits_file();
 }
 
-/// The test running on this thread: nextest's name for the process, the
-/// `--exact` filter it passes, or the thread name libtest gives each test.
-fn current_test() -> Option<String> {
-    if let Ok(name) = std::env::var("NEXTEST_TEST_NAME") {
-        return Some(name);
-    }
-    if std::env::var_os("NEXTEST").is_some() {
-        let args: Vec<String> = std::env::args().collect();
-        if let Some(at) = args.iter().position(|a| a == "--exact") {
-            if let Some(name) = args.get(at + 1) {
-                return Some(name.clone());
-            }
+/// The test this process runs, when the runner says so: nextest runs one
+/// test per process and names it on the command line (`--exact <name>`).
+/// Under `cargo test` many tests share a process; each runs on a thread
+/// named after it, which `cargo eventwire` checks against the binary's
+/// list of tests.
+fn runner_test() -> &'static Option<String> {
+    static TEST: OnceLock<Option<String>> = OnceLock::new();
+    TEST.get_or_init(|| {
+        std::env::var_os("NEXTEST")?;
+        if let Ok(name) = std::env::var("NEXTEST_TEST_NAME") {
+            return Some(name);
         }
-    }
-    std::thread::current()
-        .name()
-        .filter(|n| *n != "main")
-        .map(str::to_owned)
+        let args: Vec<String> = std::env::args().collect();
+        let at = args.iter().position(|a| a == "--exact")?;
+        args.get(at + 1).cloned()
+    })
 }
 
-/// Where this process writes: `EVENTWIRE_COVERAGE_DIR`, else
-/// `<target>/eventwire/hits` for a binary under a `target` directory. None
-/// for doctests, and for binaries that are not under `target`.
+/// Where this process writes: the directory a coverage run named in
+/// `EVENTWIRE_COVERAGE_DIR`. Doctests write nothing.
 pub(crate) fn hits_dir() -> Option<PathBuf> {
     if std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() {
         return None;
     }
-    if let Some(dir) = std::env::var_os("EVENTWIRE_COVERAGE_DIR") {
-        return (!dir.is_empty()).then(|| PathBuf::from(dir));
-    }
-    let exe = std::env::current_exe().ok()?;
-    let target = exe
-        .ancestors()
-        .find(|p| p.file_name().is_some_and(|n| n == "target"))?;
-    Some(target.join("eventwire").join("hits"))
+    let dir = std::env::var_os(DIR_VARIABLE)?;
+    (!dir.is_empty()).then(|| PathBuf::from(dir))
 }
 
 fn hits_file() -> Option<&'static Mutex<File>> {
@@ -119,8 +127,9 @@ fn hits_file() -> Option<&'static Mutex<File>> {
 fn open_hits_file() -> Option<Mutex<File>> {
     let dir = hits_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
-    let binary = std::env::current_exe()
-        .ok()
+    let executable = std::env::current_exe().ok();
+    let binary = executable
+        .as_ref()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "unknown".to_owned());
     let nanos = std::time::SystemTime::now()
@@ -133,25 +142,16 @@ fn open_hits_file() -> Option<Mutex<File>> {
         .open(path)
         .ok()?;
     let file = Mutex::new(file);
-    write_line(&file, &registry_line(binary));
+    write_line(
+        &file,
+        &Line::Registry {
+            binary,
+            executable: executable.map(|p| p.display().to_string()),
+            enums: enums(),
+            sites: sites().map(SiteEntry::of).collect(),
+        },
+    );
     Some(file)
-}
-
-fn registry_line(binary: String) -> Line {
-    let mut enums: Vec<EnumInfo> = Vec::new();
-    let mut entries = Vec::new();
-    for site in sites() {
-        let info = site.enum_info();
-        if !enums.iter().any(|e| e.name == info.name) {
-            enums.push(info);
-        }
-        entries.push(SiteEntry::of(site));
-    }
-    Line::Registry {
-        binary,
-        enums,
-        sites: entries,
-    }
 }
 
 /// One `write` per line, to a file opened for appending: a line is never

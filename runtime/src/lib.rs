@@ -96,7 +96,10 @@ mod guard;
 #[cfg(feature = "coverage")]
 mod hits;
 mod kind;
-mod phase;
+/// The phase table lives in the grammar, shared with the macros and `cargo eventwire`.
+mod phase {
+    pub use eventwire_grammar::{Phase, Phases};
+}
 mod private;
 mod recorder;
 pub mod registry;
@@ -105,12 +108,12 @@ pub use bus::{Bus, BusError, HasBus, SharedBus};
 pub use coverage::{coverage, coverage_of, Coverage, EventCoverage, Status};
 pub use defaults::{clear_global_default, set_global_default, set_scoped_default, ScopedDefault};
 pub use event::{Event, EventId, Site};
+pub use eventwire_grammar::{Phase, Phases};
 pub use field::{FieldValue, Fields, Value};
 pub use guard::{
     reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure, FailureCause, Stats,
 };
 pub use kind::{EventKind, UnknownEvent};
-pub use phase::{Phase, Phases};
 pub use recorder::Recorder;
 
 /// Emits the listed events around a function or method.

@@ -23,7 +23,7 @@ pub use crate::bus::HasBus as HasBusTrait;
 pub use crate::field::Fields as FieldSet;
 pub use crate::kind::{EventKind as EventKindTrait, UnknownEvent};
 pub use crate::phase::{Phase as PhaseEnum, Phases as PhaseSet};
-pub use crate::registry::{Registered, SiteOrigin, SiteRecord as Record};
+pub use crate::registry::{Registered, RegisteredEnum, SiteOrigin, SiteRecord as Record, SiteSpec};
 pub use inventory;
 pub use serde;
 pub use std::any::type_name_of_val;

@@ -1,15 +1,21 @@
-//! The link-time registry of emission sites.
+//! The link-time registry of emission sites and event enums.
 //!
 //! Every event of every `#[emits]` and every `emit!` puts one static
 //! [`SiteRecord`] into an `inventory` collection, whether or not the function
-//! is ever called. The coverage check reads them back.
+//! is ever called; every `#[derive(EventType)]` registers its enum, so that
+//! an enum without a single site is still known. The coverage check and
+//! `cargo eventwire` read them back.
 
 use crate::event::Site;
 use crate::kind::EventKind;
 use crate::phase::Phases;
+use eventwire_grammar::site::{function_path, short_name};
+use eventwire_grammar::SiteKey;
 use std::any::Any;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -31,6 +37,10 @@ pub struct EnumInfo {
     pub name: String,
     /// Its variants, in declaration order.
     pub variants: Vec<VariantInfo>,
+    /// Whether the enum is declared in test code (an integration test,
+    /// `#[cfg(test)]` code): its events are never required to have a site.
+    #[serde(default)]
+    pub test_only: bool,
 }
 
 /// One variant of an [`EnumInfo`].
@@ -57,49 +67,54 @@ impl EnumInfo {
                     exemption: kind.exemption().map(str::to_owned),
                 })
                 .collect(),
+            test_only: false,
         }
+    }
+}
+
+/// The event value a record points to: any event enum's variant.
+type AnyKind = dyn Any + Send + Sync + RefUnwindSafe + UnwindSafe;
+
+/// What the macros know of a site when they generate its record.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct SiteSpec {
+    pub kind: &'static AnyKind,
+    pub variant: usize,
+    pub enum_info: fn() -> EnumInfo,
+    pub phases: Phases,
+    pub origin: SiteOrigin,
+    pub function: fn() -> &'static str,
+    pub file: &'static str,
+    pub line: u32,
+    pub column: u32,
+    pub test_only: bool,
+    pub waiver: Option<&'static str>,
+    pub order: u32,
+}
+
+impl fmt::Debug for SiteSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SiteSpec")
+            .field("file", &self.file)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .finish_non_exhaustive()
     }
 }
 
 /// One registered emission site.
 pub struct SiteRecord {
-    kind: &'static (dyn Any + Send + Sync),
-    variant: usize,
-    enum_info: fn() -> EnumInfo,
-    phases: Phases,
-    origin: SiteOrigin,
-    function: fn() -> &'static str,
-    file: &'static str,
-    line: u32,
-    column: u32,
+    spec: SiteSpec,
     hits: AtomicU64,
     names: OnceLock<(String, String)>,
 }
 
 impl SiteRecord {
     #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn new(
-        kind: &'static (dyn Any + Send + Sync),
-        variant: usize,
-        enum_info: fn() -> EnumInfo,
-        phases: Phases,
-        origin: SiteOrigin,
-        function: fn() -> &'static str,
-        file: &'static str,
-        line: u32,
-        column: u32,
-    ) -> Self {
+    pub const fn new(spec: SiteSpec) -> Self {
         SiteRecord {
-            kind,
-            variant,
-            enum_info,
-            phases,
-            origin,
-            function,
-            file,
-            line,
-            column,
+            spec,
             hits: AtomicU64::new(0),
             names: OnceLock::new(),
         }
@@ -107,27 +122,27 @@ impl SiteRecord {
 
     /// The event this site emits, if it is of the enum `E`.
     pub fn kind<E: EventKind>(&self) -> Option<E> {
-        self.kind.downcast_ref::<E>().copied()
+        (self.spec.kind as &dyn Any).downcast_ref::<E>().copied()
     }
 
     /// The position of its event in the enum's declaration.
     pub fn variant_index(&self) -> usize {
-        self.variant
+        self.spec.variant
     }
 
     /// The enum its event belongs to.
     pub fn enum_info(&self) -> EnumInfo {
-        (self.enum_info)()
+        (self.spec.enum_info)()
     }
 
     /// The phases it fires on.
     pub fn phases(&self) -> Phases {
-        self.phases
+        self.spec.phases
     }
 
     /// Whether it was written in `#[emits]` or with `emit!`.
     pub fn origin(&self) -> SiteOrigin {
-        self.origin
+        self.spec.origin
     }
 
     /// `Type::method`, or `module::function` for a free function.
@@ -142,17 +157,47 @@ impl SiteRecord {
 
     /// The source file.
     pub fn file(&self) -> &'static str {
-        self.file
+        self.spec.file
     }
 
     /// The line of the event's name.
     pub fn line(&self) -> u32 {
-        self.line
+        self.spec.line
     }
 
     /// The column of the event's name.
     pub fn column(&self) -> u32 {
-        self.column
+        self.spec.column
+    }
+
+    /// Whether the site is in test code (an integration test, a benchmark,
+    /// an example, or `#[cfg(test)]` / `#[test]` code): it never counts as
+    /// wiring its event.
+    pub fn is_test_only(&self) -> bool {
+        self.spec.test_only
+    }
+
+    /// The reason given with `untested = ".."`: tests need not run this site.
+    pub fn waiver(&self) -> Option<&'static str> {
+        self.spec.waiver
+    }
+
+    /// Its identity: location, enclosing function, event, and an ordinal
+    /// among sites of this binary that share all the rest.
+    pub fn key(&'static self) -> SiteKey {
+        let info = self.enum_info();
+        let variant = info
+            .variants
+            .get(self.variant_index())
+            .map_or("?", |v| v.variant.as_str());
+        SiteKey {
+            file: self.file().to_owned(),
+            line: self.line(),
+            column: self.column(),
+            function: self.path().to_owned(),
+            event: format!("{}::{variant}", info.name),
+            ordinal: ordinal(self),
+        }
     }
 
     /// How many times this site ran in this process (fired, or would have
@@ -170,7 +215,7 @@ impl SiteRecord {
 
     fn names(&self) -> &(String, String) {
         self.names.get_or_init(|| {
-            let path = function_path((self.function)());
+            let path = function_path((self.spec.function)());
             (short_name(&path).to_owned(), path)
         })
     }
@@ -181,9 +226,9 @@ impl SiteRecord {
         Site {
             function: Cow::Borrowed(function),
             path: Cow::Borrowed(path),
-            file: Cow::Borrowed(self.file),
-            line: self.line,
-            column: self.column,
+            file: Cow::Borrowed(self.spec.file),
+            line: self.spec.line,
+            column: self.spec.column,
         }
     }
 }
@@ -192,13 +237,49 @@ impl fmt::Debug for SiteRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SiteRecord")
             .field("function", &self.function())
-            .field("phases", &self.phases)
-            .field("origin", &self.origin)
-            .field("file", &self.file)
-            .field("line", &self.line)
-            .field("column", &self.column)
+            .field("phases", &self.spec.phases)
+            .field("origin", &self.spec.origin)
+            .field("file", &self.spec.file)
+            .field("line", &self.spec.line)
+            .field("column", &self.spec.column)
+            .field("test_only", &self.spec.test_only)
+            .field("waiver", &self.spec.waiver)
             .finish_non_exhaustive()
     }
+}
+
+/// The rank of `site` among the sites of this binary that share its
+/// location, function and event, in the order the compiler expanded them.
+fn ordinal(site: &'static SiteRecord) -> u32 {
+    type Identity = (&'static str, u32, u32, String, usize, String);
+    static ORDINALS: OnceLock<HashMap<usize, u32>> = OnceLock::new();
+    let ordinals = ORDINALS.get_or_init(|| {
+        let mut groups: HashMap<Identity, Vec<&'static SiteRecord>> = HashMap::new();
+        for record in sites() {
+            let identity = (
+                record.file(),
+                record.line(),
+                record.column(),
+                record.path().to_owned(),
+                record.variant_index(),
+                record.enum_info().name,
+            );
+            groups.entry(identity).or_default().push(record);
+        }
+        let mut ordinals = HashMap::new();
+        for mut group in groups.into_values().filter(|g| g.len() > 1) {
+            group.sort_by_key(|r| r.spec.order);
+            for (rank, record) in group.into_iter().enumerate() {
+                ordinals.insert(address(record), u32::try_from(rank).unwrap_or(u32::MAX));
+            }
+        }
+        ordinals
+    });
+    ordinals.get(&address(site)).copied().unwrap_or(0)
+}
+
+fn address(site: &'static SiteRecord) -> usize {
+    std::ptr::from_ref(site) as usize
 }
 
 /// What `inventory` collects: the site records of one function (or one
@@ -208,6 +289,16 @@ impl fmt::Debug for SiteRecord {
 pub struct Registered(pub &'static [&'static SiteRecord]);
 
 inventory::collect!(Registered);
+
+/// What `inventory` collects for each `#[derive(EventType)]`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RegisteredEnum {
+    pub info: fn() -> EnumInfo,
+    pub test_only: bool,
+}
+
+inventory::collect!(RegisteredEnum);
 
 /// Every site linked into this binary, of every enum.
 pub fn sites() -> impl Iterator<Item = &'static SiteRecord> {
@@ -221,119 +312,19 @@ pub fn sites_of<E: EventKind>() -> impl Iterator<Item = (E, &'static SiteRecord)
     sites().filter_map(|site| site.kind::<E>().map(|kind| (kind, site)))
 }
 
-/// The enclosing function's path from the type name of a marker function
-/// declared inside it: `krate::Type<_>::method::{{closure}}::marker` becomes
-/// `krate::Type::method`, and `<krate::A as krate::Tr>::f::marker` becomes
-/// `krate::A::f`.
-pub(crate) fn function_path(marker: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    let plain = strip_angles(marker);
-    for segment in plain.split("::") {
-        if !segment.is_empty() && !segment.starts_with("{{") {
-            segments.push(segment);
+/// Every event enum linked into this binary, whether or not it has a site.
+pub fn enums() -> Vec<EnumInfo> {
+    let mut enums: Vec<EnumInfo> = Vec::new();
+    let registered = inventory::iter::<RegisteredEnum>.into_iter().map(|r| {
+        let mut info = (r.info)();
+        info.test_only = r.test_only;
+        info
+    });
+    let of_sites = sites().map(SiteRecord::enum_info);
+    for info in registered.chain(of_sites) {
+        if !enums.iter().any(|e| e.name == info.name) {
+            enums.push(info);
         }
     }
-    segments.pop(); // the marker itself
-    segments.join("::")
-}
-
-/// Removes generic arguments, and turns a qualified `<A as Tr>` into `A`.
-fn strip_angles(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        let qualified = open == 0 || rest[..open].ends_with("::");
-        out.push_str(&rest[..open]);
-        let close = matching_close(rest, open);
-        let inner = &rest[open + 1..close];
-        if qualified {
-            let self_type = top_level_as(inner).map_or(inner, |at| &inner[..at]);
-            out.push_str(&strip_angles(self_type));
-        }
-        rest = rest.get(close + 1..).unwrap_or("");
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The index of the `>` that closes the `<` at `open` (or the end).
-fn matching_close(text: &str, open: usize) -> usize {
-    let mut depth = 0usize;
-    let mut previous = ' ';
-    for (i, c) in text.char_indices().skip_while(|(i, _)| *i < open) {
-        let arrow = previous == '-';
-        previous = c;
-        match c {
-            '<' => depth += 1,
-            '>' if !arrow => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i;
-                }
-            }
-            _ => {}
-        }
-    }
-    text.len()
-}
-
-/// Where ` as ` stands outside any nested `<..>`.
-fn top_level_as(inner: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in inner.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            ' ' if depth == 0 && inner[i..].starts_with(" as ") => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// `Type::method` or `module::function`: the last two segments.
-pub(crate) fn short_name(path: &str) -> &str {
-    match path.rmatch_indices("::").nth(1) {
-        Some((at, _)) => &path[at + 2..],
-        None => path,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_paths_drop_generics_closures_and_the_marker() {
-        assert_eq!(function_path("svc::Store<_>::put::here"), "svc::Store::put");
-        assert_eq!(
-            function_path("svc::tools::Runner::run::{{closure}}::{{closure}}::here"),
-            "svc::tools::Runner::run"
-        );
-        assert_eq!(
-            function_path("<svc::Bar as svc::Tr>::d::here"),
-            "svc::Bar::d"
-        );
-        assert_eq!(
-            function_path("<svc::Foo<u8, svc::X<i32>> as svc::Tr<u8>>::d::here"),
-            "svc::Foo::d"
-        );
-        assert_eq!(function_path("svc::m::free::here"), "svc::m::free");
-        assert_eq!(function_path("svc::Tr::d::here"), "svc::Tr::d");
-        assert_eq!(
-            function_path("svc::outer::<svc::A as svc::Tr>::d::here"),
-            "svc::outer::svc::A::d"
-        );
-        assert_eq!(
-            function_path("svc::Runner<fn() -> u8>::run::here"),
-            "svc::Runner::run"
-        );
-    }
-
-    #[test]
-    fn short_names_are_the_last_two_segments() {
-        assert_eq!(short_name("svc::tools::Runner::run"), "Runner::run");
-        assert_eq!(short_name("svc::run"), "svc::run");
-        assert_eq!(short_name("run"), "run");
-    }
+    enums
 }

@@ -7,6 +7,25 @@ pub mod workflow;
 
 pub use events::EventType;
 
+/// An enum with one event wired and one not: the static check fails on it.
+pub mod unwired {
+    use eventwire::{emits, EventType};
+
+    /// Two events; only `PlanCreated` has a site.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    pub enum EventType {
+        /// Emitted by [`create_plan`].
+        PlanCreated,
+        /// Emitted nowhere in this crate (the integration test emits it,
+        /// which does not count).
+        PlanApplied,
+    }
+
+    /// The one site.
+    #[emits(PlanCreated)]
+    pub fn create_plan() {}
+}
+
 /// Sites that are registered although nothing ever calls them.
 mod hidden {
     use eventwire::{emit, emits, EventType};

@@ -5,11 +5,10 @@
 //! `emits::body`) so that it publishes through the function's bus.
 
 mod expand;
-mod parse;
 
-pub(crate) use expand::{expand, function_namer, register, site_record, Emitter};
-pub(crate) use parse::EmitInput;
+pub(crate) use expand::{expand, Emitter};
 
+use eventwire_grammar::syntax::emit::EmitInput;
 use proc_macro2::{Ident, TokenStream};
 
 pub(crate) fn standalone(input: TokenStream) -> TokenStream {

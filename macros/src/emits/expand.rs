@@ -21,13 +21,14 @@
 
 use super::body::BodyRewrite;
 use super::validate::Checked;
-use crate::phase::Phase;
+use crate::phases::to_const;
 use crate::runtime_path::private;
+use crate::site::SiteFacts;
+use eventwire_grammar::Phase;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
 use syn::{AttrStyle, FnArg, ReturnType, Type};
 
 /// Whether a type mentions `impl Trait`, which a closure's return type
@@ -90,7 +91,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         emitted: Vec::new(),
         errors: None,
     };
-    rewrite.visit_block_mut(&mut function.block);
+    rewrite.run(&mut function.block);
     let emitted = std::mem::take(&mut rewrite.emitted);
     if let Some(errors) = rewrite.errors {
         return Err(errors);
@@ -109,7 +110,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         let ident = &event.ident;
         let by_hand = emitted.iter().any(|e| e == ident);
         if by_hand {
-            if let Some(on) = &event.on {
+            if let Some(on) = &event.options.on {
                 if !on.contains(Phase::Body) || on.0.len() > 1 {
                     return Err(syn::Error::new(
                         ident.span(),
@@ -117,10 +118,21 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                     ));
                 }
             }
+            if let Some(reason) = &event.options.untested {
+                return Err(syn::Error::new(
+                    reason.span(),
+                    format!("`{ident}` is emitted with emit! in the body, so its emit!s are its sites; put the waiver on the emit! that no test can reach: `emit!({ident}(untested = \"..\"), ..)`"),
+                ));
+            }
             // Its emit!s are its sites.
             continue;
         }
-        if let Some(span) = event.on.as_ref().and_then(|on| on.span_of(Phase::Body)) {
+        if let Some(span) = event
+            .options
+            .on
+            .as_ref()
+            .and_then(|on| on.span_of(Phase::Body))
+        {
             return Err(syn::Error::new(
                 span,
                 format!("`{ident}` fires on `body` here, so the body must emit it: add `emit!({ident})` where it happens"),
@@ -129,8 +141,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         let kind = format_ident!("__EVENTWIRE_KIND_{}", i);
         let phases_const = format_ident!("__EVENTWIRE_PHASES_{}", i);
         let record = format_ident!("__EVENTWIRE_SITE_{}", i);
-        let declared = match &event.on {
-            Some(on) => on.to_const(&p),
+        let declared = match &event.options.on {
+            Some(on) => to_const(on, &p),
             None => quote_spanned!(ident.span()=> #kind.__eventwire_default_phases()),
         };
         let effective = if is_async {
@@ -166,13 +178,16 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 );
             });
         }
-        let site = crate::emit::site_record(
+        let site = crate::site::record(
             &record,
             &enum_path,
             ident,
-            &quote!(#phases_const),
-            "Attribute",
-            &Ident::new("__eventwire_function", Span::call_site()),
+            &SiteFacts {
+                phases: quote!(#phases_const),
+                origin: "Attribute",
+                function: &Ident::new("__eventwire_function", Span::call_site()),
+                waiver: event.options.waiver(),
+            },
         );
         records.push(record.clone());
         let kind_init = quote_spanned!(ident.span()=> #enum_path::#ident);
@@ -228,14 +243,14 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .cloned()
         .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
 
-    let namer_fns = crate::emit::function_namer(
+    let namer_fns = crate::site::function_namer(
         &Ident::new("__eventwire_here", Span::call_site()),
         &Ident::new("__eventwire_function", Span::call_site()),
     );
     let (namer_fns, registration) = if records.is_empty() {
         (quote!(), quote!())
     } else {
-        (namer_fns, crate::emit::register(&records))
+        (namer_fns, crate::site::register(&records))
     };
     let const_checks = if const_checks.is_empty() {
         quote!()

@@ -2,8 +2,8 @@
 //! twice, `const fn`, `cancel` on a synchronous function.
 
 use super::expand::{async_tail, FnKind};
-use super::parse::EmitsArgs;
-use crate::phase::Phase;
+use eventwire_grammar::syntax::emits::EmitsArgs;
+use eventwire_grammar::Phase;
 use proc_macro2::Span;
 use syn::ItemFn;
 
@@ -43,7 +43,12 @@ pub(crate) fn validate(args: EmitsArgs, mut function: ItemFn) -> syn::Result<Che
     };
     if kind == FnKind::Sync {
         for event in &args.events {
-            if let Some(span) = event.on.as_ref().and_then(|on| on.span_of(Phase::Cancel)) {
+            if let Some(span) = event
+                .options
+                .on
+                .as_ref()
+                .and_then(|on| on.span_of(Phase::Cancel))
+            {
                 return Err(syn::Error::new(
                     span,
                     format!(

@@ -1,12 +1,14 @@
 //! Generates the `EventKind` impl, `Display`, `FromStr` and serde by dotted name.
 
-use super::validate::ValidEnum;
-use crate::phase::{Phase, PhaseList};
+use crate::phases::to_const;
 use crate::runtime_path::private;
+use eventwire_grammar::syntax::event_enum::EventEnum;
+use eventwire_grammar::syntax::phases::PhaseList;
+use eventwire_grammar::Phase;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
-pub(crate) fn expand(valid: &ValidEnum) -> TokenStream {
+pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
     let p = private();
     let ident = &valid.ident;
     let name = ident.to_string();
@@ -16,11 +18,12 @@ pub(crate) fn expand(valid: &ValidEnum) -> TokenStream {
     let dotted = valid.variants.iter().map(|v| &v.dotted);
     let phases = valid.variants.iter().map(|v| {
         if v.phases.0.is_empty() {
-            PhaseList(vec![(Phase::Ok, Span::call_site())]).to_const(&p)
+            to_const(&PhaseList(vec![(Phase::Ok, Span::call_site())]), &p)
         } else {
-            v.phases.to_const(&p)
+            to_const(&v.phases, &p)
         }
     });
+    let test_only = crate::test_code::is_test_only(ident.span());
     let exemptions = valid.variants.iter().map(|v| match &v.exemption {
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
         None => quote!(::core::option::Option::None),
@@ -48,6 +51,10 @@ pub(crate) fn expand(valid: &ValidEnum) -> TokenStream {
         }
 
         const _: () = {
+            #p::inventory::submit! {
+                #p::RegisteredEnum { info: #p::enum_info::<#ident>, test_only: #test_only }
+            }
+
             impl #p::EventKindTrait for #ident {
                 const ENUM_NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
                 const ALL: &'static [Self] = &[#(Self::#variants),*];

@@ -1,6 +1,6 @@
-//! When an event fires relative to the annotated call.
+//! The phase table: when an event fires relative to the annotated call,
+//! and how attributes, reports and JSON spell each phase.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The moment at which an event fires, relative to the annotated call.
@@ -8,8 +8,7 @@ use std::fmt;
 /// A variant of the user's event enum declares its default phases with
 /// `#[event(on = ..)]`; a site may override them with
 /// `#[emits(Variant(on = ..))]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Phase {
     /// Before the body runs (for `async fn`: when the body starts, at first poll).
     Entry,
@@ -17,7 +16,8 @@ pub enum Phase {
     Ok,
     /// After the function returned `Err(..)`; the event carries the error's text.
     Err,
-    /// After any return, successful or not.
+    /// After any return, successful or not (not when an `async fn`'s future
+    /// is dropped before it completes: that is `cancel`).
     Exit,
     /// When the future of an `async fn` is dropped before it completed.
     Cancel,
@@ -36,6 +36,9 @@ impl Phase {
         Phase::Body,
     ];
 
+    /// The names as attributes accept them, for messages.
+    pub const NAMES: &'static str = "entry, ok, err, exit, cancel, body";
+
     /// The lower-case name used in attributes, reports and JSON (`"entry"`, `"ok"`, ..).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +49,33 @@ impl Phase {
             Phase::Cancel => "cancel",
             Phase::Body => "body",
         }
+    }
+
+    /// The phase named `name` as attributes spell it, if any.
+    pub fn from_name(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// When it fires, in one sentence (the README's phase table).
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Phase::Entry => "before the body runs (an async fn: at its first poll)",
+            Phase::Ok => "after a successful return: `Ok(..)` for a `Result`, any return otherwise",
+            Phase::Err => "after an `Err(..)` return, with the error's text",
+            Phase::Exit => "after any return, `Ok` or `Err` (not when an async call is cancelled)",
+            Phase::Cancel => "when an async call's future is dropped before it completes",
+            Phase::Body => "wherever the body writes `emit!`",
+        }
+    }
+
+    /// Whether it fires after the body returned, and so needs the return value.
+    pub const fn after_return(self) -> bool {
+        matches!(self, Phase::Ok | Phase::Err | Phase::Exit)
+    }
+
+    /// Whether it carries the call's elapsed time.
+    pub const fn carries_elapsed(self) -> bool {
+        matches!(self, Phase::Ok | Phase::Err | Phase::Exit | Phase::Cancel)
     }
 
     const fn bit(self) -> u8 {
@@ -94,9 +124,20 @@ impl Phases {
         self.0 == 0
     }
 
+    /// Whether any phase is in both sets.
+    pub const fn intersects(self, other: Phases) -> bool {
+        self.0 & other.0 != 0
+    }
+
     /// The phases in the set, in [`Phase::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Phase> {
         Phase::ALL.into_iter().filter(move |p| self.contains(*p))
+    }
+}
+
+impl FromIterator<Phase> for Phases {
+    fn from_iter<I: IntoIterator<Item = Phase>>(iter: I) -> Self {
+        iter.into_iter().fold(Phases::EMPTY, Phases::with)
     }
 }
 
@@ -119,9 +160,42 @@ impl fmt::Display for Phases {
     }
 }
 
-impl Serialize for Phases {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
+#[cfg(feature = "serde")]
+mod serde_impls {
+    use super::{Phase, Phases};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    impl Serialize for Phase {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Phase {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+            Phase::from_name(&name).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown phase `{name}`; expected one of {}",
+                    Phase::NAMES
+                ))
+            })
+        }
+    }
+
+    /// A list of phase names.
+    impl Serialize for Phases {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.iter())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Phases {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            Ok(Vec::<Phase>::deserialize(deserializer)?
+                .into_iter()
+                .collect())
+        }
     }
 }
 
@@ -141,9 +215,11 @@ mod tests {
     }
 
     #[test]
-    fn phases_serialise_lower_case() {
-        assert_eq!(serde_json::to_string(&Phase::Cancel).unwrap(), "\"cancel\"");
-        let set = Phases::only(Phase::Entry).with(Phase::Exit);
-        assert_eq!(serde_json::to_string(&set).unwrap(), "[\"entry\",\"exit\"]");
+    fn names_round_trip() {
+        for phase in Phase::ALL {
+            assert_eq!(Phase::from_name(phase.as_str()), Some(phase));
+            assert!(Phase::NAMES.contains(phase.as_str()));
+        }
+        assert_eq!(Phase::from_name("Entry"), None);
     }
 }

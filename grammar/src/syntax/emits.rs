@@ -1,0 +1,103 @@
+//! `#[emits(Event, Event(on = ..), event = path, bus = expr, fields(..))]`.
+
+use super::fields::{check_unique, FieldSpec};
+use super::options::SiteOptions;
+use syn::parse::{Parse, ParseStream};
+use syn::{Expr, Ident, Path, Token};
+
+/// One event listed in `#[emits(..)]`.
+#[derive(Clone)]
+pub struct ListedEvent {
+    /// The variant's name.
+    pub ident: Ident,
+    /// What the site says of itself: `Event(on = .., untested = "..")`.
+    pub options: SiteOptions,
+}
+
+/// The arguments of `#[emits(..)]`.
+#[derive(Clone)]
+pub struct EmitsArgs {
+    /// The events, in the order listed.
+    pub events: Vec<ListedEvent>,
+    /// `event = path::To::Enum`.
+    pub event_enum: Option<Path>,
+    /// `bus = expr`.
+    pub bus: Option<Expr>,
+    /// `fields(..)`.
+    pub fields: Vec<FieldSpec>,
+}
+
+const EXPECTED: &str =
+    "expected an event variant, `Event(on = <phase>)`, `event = path::ToEnum`, `bus = expr` or `fields(..)`";
+
+impl Parse for EmitsArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = EmitsArgs {
+            events: Vec::new(),
+            event_enum: None,
+            bus: None,
+            fields: Vec::new(),
+        };
+        let mut fields_seen = false;
+        while !input.is_empty() {
+            let ident: Ident = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
+            if input.peek(Token![=]) {
+                input.parse::<Token![=]>()?;
+                match ident.to_string().as_str() {
+                    "event" => {
+                        if args.event_enum.is_some() {
+                            return Err(syn::Error::new(ident.span(), "`event` is given twice"));
+                        }
+                        args.event_enum = Some(input.parse().map_err(|e| {
+                            syn::Error::new(e.span(), "expected the event enum's path: `event = path::To::Enum`")
+                        })?);
+                    }
+                    "bus" => {
+                        if args.bus.is_some() {
+                            return Err(syn::Error::new(ident.span(), "`bus` is given twice"));
+                        }
+                        args.bus = Some(input.parse()?);
+                    }
+                    _ => {
+                        return Err(syn::Error::new(
+                            ident.span(),
+                            format!("unknown option `{ident}`; expected `event = path::ToEnum`, `bus = expr` or `fields(..)`"),
+                        ))
+                    }
+                }
+            } else if ident == "fields" && input.peek(syn::token::Paren) {
+                if fields_seen {
+                    return Err(syn::Error::new(ident.span(), "`fields(..)` is given twice"));
+                }
+                fields_seen = true;
+                let content;
+                syn::parenthesized!(content in input);
+                while !content.is_empty() {
+                    args.fields.push(FieldSpec::parse(&content)?);
+                    if content.is_empty() {
+                        break;
+                    }
+                    content.parse::<Token![,]>()?;
+                }
+                check_unique(&args.fields)?;
+            } else if input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in input);
+                let options = SiteOptions::parse(&content, &ident, true)?;
+                args.events.push(ListedEvent { ident, options });
+            } else {
+                args.events.push(ListedEvent {
+                    ident,
+                    options: SiteOptions::default(),
+                });
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(args)
+    }
+}

@@ -1,0 +1,84 @@
+//! The static record of a site, its registration with `inventory`, and
+//! the function that names the enclosing function.
+
+use crate::runtime_path::private;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// What a record says beyond its event and location.
+pub(crate) struct SiteFacts<'a> {
+    /// `const` tokens of the site's phases.
+    pub(crate) phases: TokenStream,
+    /// `Attribute` or `Macro`.
+    pub(crate) origin: &'static str,
+    /// A `fn() -> &'static str` naming the enclosing function.
+    pub(crate) function: &'a Ident,
+    /// `untested = ".."`.
+    pub(crate) waiver: Option<String>,
+}
+
+/// The order in which this compilation expanded sites: it tells apart sites
+/// that share everything else (see `eventwire_grammar::site`).
+fn next_order() -> u32 {
+    static ORDER: AtomicU32 = AtomicU32::new(0);
+    ORDER.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Tokens for the static record of one site; `register` lists records with
+/// `inventory`. `line!()` and `column!()` carry the span of the event's
+/// name, so the site is located at that name.
+pub(crate) fn record(
+    record: &Ident,
+    enum_path: &syn::Path,
+    variant: &Ident,
+    facts: &SiteFacts<'_>,
+) -> TokenStream {
+    let p = private();
+    let origin = Ident::new(facts.origin, Span::call_site());
+    let location = quote_spanned! {variant.span()=>
+        file: ::core::file!(), line: ::core::line!(), column: ::core::column!(),
+    };
+    let test_only = crate::test_code::is_test_only(variant.span());
+    let waiver = match &facts.waiver {
+        Some(reason) => quote!(::core::option::Option::Some(#reason)),
+        None => quote!(::core::option::Option::None),
+    };
+    let order = next_order();
+    let phases = &facts.phases;
+    let function = facts.function;
+    quote! {
+        static #record: #p::Record = #p::Record::new(#p::SiteSpec {
+            kind: &#enum_path::#variant,
+            variant: #enum_path::#variant.__eventwire_index(),
+            enum_info: #p::enum_info::<#enum_path>,
+            phases: #phases,
+            origin: #p::SiteOrigin::#origin,
+            function: #function,
+            #location
+            test_only: #test_only,
+            waiver: #waiver,
+            order: #order,
+        });
+    }
+}
+
+/// Registers `records` with `inventory`, as one entry.
+pub(crate) fn register(records: &[Ident]) -> TokenStream {
+    let p = private();
+    quote! {
+        #p::inventory::submit! { #p::Registered(&[#(&#records),*]) }
+    }
+}
+
+/// A marker function and the function that names its enclosing function,
+/// from the marker's type name.
+pub(crate) fn function_namer(marker: &Ident, namer: &Ident) -> TokenStream {
+    let p = private();
+    quote! {
+        fn #marker() {}
+        fn #namer() -> &'static str {
+            #p::type_name_of_val(&#marker)
+        }
+    }
+}
