@@ -1,9 +1,13 @@
-//! The library behind `cargo eventwire`: merging the hits files that test
-//! processes write (feature `coverage` of `eventwire`), scanning the sources
-//! for sites, and rendering the report.
+//! The library behind `cargo eventwire`: building and running the tests
+//! with site recording on, merging what every test process wrote, reading
+//! the sources with the macros' own grammar (`eventwire-grammar`), and
+//! rendering the report.
 
+pub mod binaries;
 pub mod cli;
 pub mod merge;
 pub mod render;
 pub mod report;
-pub mod scan;
+pub mod run;
+pub mod sources;
+pub mod workspace;

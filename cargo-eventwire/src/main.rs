@@ -1,15 +1,22 @@
 //! `cargo eventwire`: run the tests with site recording on, and report which
 //! event sites they ran. See `cargo eventwire --help`.
 
+use cargo_eventwire::cli::{parse, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Cargo runs `cargo-eventwire eventwire <args>`; run directly, it gets `<args>`.
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("eventwire") {
-        args.remove(0);
-    }
-    match cargo_eventwire::cli::run(&args) {
+    let cli = match parse(std::env::args()) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match &cli.command {
+        Command::Coverage(args) => cargo_eventwire::run::coverage(args),
+        Command::Report(args) => cargo_eventwire::run::report(args),
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("cargo eventwire: {error}");

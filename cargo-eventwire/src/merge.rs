@@ -12,21 +12,35 @@ pub struct Merged {
     pub enums: BTreeMap<String, EnumInfo>,
     /// Every site seen, by key.
     pub sites: BTreeMap<String, SiteEntry>,
-    /// Hits per site key.
-    pub hits: BTreeMap<String, SiteHits>,
+    /// What ran each site, by key.
+    pub runs: BTreeMap<String, SiteRuns>,
     /// How many process files were read.
     pub processes: usize,
+    /// The executables that wrote a registry.
+    pub executables: BTreeSet<String>,
 }
 
 /// What the tests did with one site.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct SiteHits {
+pub struct SiteRuns {
     /// Runs counted, summed over processes (each process's count is exact
     /// up to 64 and within a factor of two beyond: it is written at each of
     /// the first 64 runs, then at powers of two).
     pub count: u64,
-    /// The tests that ran it.
-    pub tests: BTreeSet<String>,
+    /// Who ran it.
+    pub by: BTreeSet<Runner>,
+}
+
+/// Who ran a site: a process's executable, and the test its runner named
+/// or the thread it ran on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Runner {
+    /// The test binary.
+    pub executable: Option<String>,
+    /// The test, as the runner named it (nextest).
+    pub test: Option<String>,
+    /// The thread's name.
+    pub thread: Option<String>,
 }
 
 /// Reads every `*.jsonl` file of `dir`. A line that does not parse (a
@@ -55,31 +69,51 @@ impl Merged {
     pub fn add_process(&mut self, text: &str) {
         self.processes += 1;
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut executable = None;
         for line in text.lines() {
             match serde_json::from_str::<Line>(line) {
-                Ok(Line::Registry { enums, sites, .. }) => {
+                Ok(Line::Registry {
+                    enums,
+                    sites,
+                    executable: exe,
+                    ..
+                }) => {
                     for info in enums {
-                        self.enums.entry(info.name.clone()).or_insert(info);
+                        match self.enums.get_mut(&info.name) {
+                            // Test code only if every build that links it says so.
+                            Some(known) => known.test_only &= info.test_only,
+                            None => {
+                                self.enums.insert(info.name.clone(), info);
+                            }
+                        }
                     }
                     for site in sites {
                         self.sites.entry(site.key.clone()).or_insert(site);
                     }
+                    if let Some(exe) = &exe {
+                        self.executables.insert(exe.clone());
+                    }
+                    executable = exe;
                 }
                 Ok(Line::Hit {
-                    site, test, count, ..
+                    site,
+                    test,
+                    thread,
+                    count,
                 }) => {
                     let entry = counts.entry(site.clone()).or_default();
                     *entry = (*entry).max(count);
-                    let hits = self.hits.entry(site).or_default();
-                    if let Some(test) = test {
-                        hits.tests.insert(test);
-                    }
+                    self.runs.entry(site).or_default().by.insert(Runner {
+                        executable: executable.clone(),
+                        test,
+                        thread,
+                    });
                 }
                 Err(_) => {}
             }
         }
         for (site, count) in counts {
-            self.hits.entry(site).or_default().count += count;
+            self.runs.entry(site).or_default().count += count;
         }
     }
 }
@@ -100,7 +134,7 @@ mod tests {
             })
             .collect();
         serde_json::json!({
-            "kind": "registry", "binary": "shop", "sites": sites,
+            "kind": "registry", "binary": "shop", "executable": "/t/shop-1", "sites": sites,
             "enums": [{"name": "shop::EventType", "variants": [
                 {"variant": "OrderPlaced", "name": "order.placed", "exemption": null}
             ]}]
@@ -110,8 +144,8 @@ mod tests {
 
     #[test]
     fn processes_merge_by_site_key_and_sum_counts() {
-        let hit = |site: &str, test: &str, count: u64| {
-            serde_json::json!({"kind": "hit", "site": site, "test": test, "count": count})
+        let hit = |site: &str, thread: &str, count: u64| {
+            serde_json::json!({"kind": "hit", "site": site, "test": null, "thread": thread, "count": count})
                 .to_string()
         };
         let mut merged = Merged::default();
@@ -134,12 +168,14 @@ mod tests {
         );
         assert_eq!(merged.processes, 2);
         assert_eq!(merged.sites.len(), 2);
-        let a = &merged.hits["a"];
+        let a = &merged.runs["a"];
         assert_eq!(a.count, 5);
-        assert_eq!(
-            a.tests.iter().map(String::as_str).collect::<Vec<_>>(),
-            ["t1", "t2", "t3"]
-        );
-        assert!(!merged.hits.contains_key("b"));
+        let threads: Vec<&str> = a.by.iter().filter_map(|r| r.thread.as_deref()).collect();
+        assert_eq!(threads, ["t1", "t2", "t3"]);
+        assert!(a
+            .by
+            .iter()
+            .all(|r| r.executable.as_deref() == Some("/t/shop-1")));
+        assert!(!merged.runs.contains_key("b"));
     }
 }
