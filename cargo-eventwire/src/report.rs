@@ -290,6 +290,17 @@ impl Report {
     }
 }
 
+/// A variant: Rust name, dotted name, exemption.
+type Variant = (String, String, Option<String>);
+
+/// An enum as the registries and the sources know it.
+struct KnownEnum {
+    variants: Vec<Variant>,
+    test_only: bool,
+    /// The package whose sources declare it.
+    declared_in: Option<String>,
+}
+
 struct Builder<'a, 'b> {
     inputs: &'b Inputs<'a>,
 }
@@ -383,24 +394,32 @@ impl Builder<'_, '_> {
             .collect();
 
         // Every enum known: from the registries and from the sources.
-        let mut enums: BTreeMap<
-            String,
-            (Vec<(String, String, Option<String>)>, bool, Option<String>),
-        > = BTreeMap::new();
+        let mut enums: BTreeMap<String, KnownEnum> = BTreeMap::new();
         for info in merged.enums.values() {
             let variants = info
                 .variants
                 .iter()
                 .map(|v| (v.variant.clone(), v.name.clone(), v.exemption.clone()))
                 .collect();
-            enums.insert(info.name.clone(), (variants, info.test_only, None));
+            enums.insert(
+                info.name.clone(),
+                KnownEnum {
+                    variants,
+                    test_only: info.test_only,
+                    declared_in: None,
+                },
+            );
         }
         for found in &sources.enums {
             let entry = enums
                 .entry(found.path.clone())
-                .or_insert_with(|| (found.variants.clone(), found.test_only, None));
-            entry.1 &= found.test_only;
-            entry.2 = Some(found.package.clone());
+                .or_insert_with(|| KnownEnum {
+                    variants: found.variants.clone(),
+                    test_only: found.test_only,
+                    declared_in: None,
+                });
+            entry.test_only &= found.test_only;
+            entry.declared_in = Some(found.package.clone());
         }
 
         // Sources' sites in the run's packages that no process registered.
@@ -428,9 +447,13 @@ impl Builder<'_, '_> {
         let mut report_enums = Vec::new();
         let mut test_only_enums = Vec::new();
         let mut totals = Totals::default();
-        for (name, (variants, test_only, declared_in)) in &enums {
-            let package = declared_in.clone().or_else(|| self.package_of_enum(name));
-            if *test_only {
+        for (name, known) in &enums {
+            let variants = &known.variants;
+            let package = known
+                .declared_in
+                .clone()
+                .or_else(|| self.package_of_enum(name));
+            if known.test_only {
                 if self.in_scope(package.as_deref()) {
                     test_only_enums.push(name.clone());
                 }
@@ -580,12 +603,7 @@ impl Builder<'_, '_> {
     /// Whether a site found in the source is of the enum `name`: the one it
     /// names; else an enum of its own package that has its variant; else
     /// the only enum anywhere that has it.
-    fn names_enum(
-        &self,
-        site: &crate::sources::Site,
-        name: &str,
-        variants: &[(String, String, Option<String>)],
-    ) -> bool {
+    fn names_enum(&self, site: &crate::sources::Site, name: &str, variants: &[Variant]) -> bool {
         if !variants.iter().any(|(v, _, _)| *v == site.event) {
             return false;
         }

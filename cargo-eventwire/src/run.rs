@@ -53,7 +53,7 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
     } {
         Ok(built) => built,
         Err(Failure::Build(code)) => {
-            eprintln!("cargo eventwire: the tests did not build");
+            eprintln!("cargo eventwire: building the tests failed (cargo exited with {code}); nothing was run");
             return Ok(u8::try_from(code).unwrap_or(101));
         }
         Err(Failure::Tool(message)) => return Err(message),

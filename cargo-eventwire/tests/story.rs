@@ -3,15 +3,10 @@
 //! reviewers later asked for — and `cargo eventwire coverage` naming exactly
 //! the 3 unwired and the 8 untested events that three reviewers counted by hand.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace holds this crate")
-        .to_path_buf()
-}
+use std::path::{Path, PathBuf};
+use support::{fixtures_target, report_in, run_in, workspace};
 
 fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool, edit: &dyn Fn(&str) -> String) {
     std::fs::create_dir_all(to).unwrap();
@@ -92,32 +87,24 @@ tokio = {{ version = "1", features = ["rt", "time", "macros", "test-util"] }}
 }
 
 /// Runs `cargo eventwire coverage` on a copy of the example; its exit code,
-/// stdout and JSON report.
+/// output and JSON report.
 fn coverage_of(original: bool) -> (Option<i32>, String, serde_json::Value) {
-    // A target directory of these tests' own: the hits directory lives in it.
-    let target = workspace().join("target/eventwire-fixtures/story");
-    std::fs::create_dir_all(&target).unwrap();
-    let fixture = copy_of_example(&target, original);
-    let output = Command::new(env!("CARGO_BIN_EXE_cargo-eventwire"))
-        .args(["eventwire", "coverage", "--manifest-path"])
-        .arg(fixture.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("EVENTWIRE_COVERAGE_DIR")
-        .output()
-        .unwrap();
-    let stdout = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let root = fixtures_target().join("story");
+    let fixture = copy_of_example(&root, original);
+    let manifest = fixture.join("Cargo.toml");
+    let run = run_in(
+        &workspace(),
+        &["coverage", "--manifest-path", manifest.to_str().unwrap()],
+        &[],
     );
-    let report = serde_json::from_str(
-        &std::fs::read_to_string(target.join("eventwire/coverage.json")).unwrap(),
+    let report = report_in(&fixture);
+    (
+        Some(run.code),
+        format!("{}\n{}", run.stdout, run.stderr),
+        report,
     )
-    .unwrap();
-    (output.status.code(), stdout, report)
 }
 
-// One test, in order: both runs share the hits directory.
 #[test]
 fn the_example_is_38_of_38_and_as_merged_it_shows_exactly_the_3_and_the_8() {
     let (code, stdout, report) = coverage_of(true);
@@ -163,4 +150,32 @@ fn the_example_is_38_of_38_and_as_merged_it_shows_exactly_the_3_and_the_8() {
         stdout.contains("35/38 event types wired · 27/38 exercised by tests"),
         "{stdout}"
     );
+}
+
+/// The example itself, covered the two ways a user would run it.
+#[test]
+fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
+    for (dir, args) in [
+        (
+            workspace().join("examples/agent-services"),
+            vec!["coverage"],
+        ),
+        (workspace(), vec!["coverage", "-p", "agent-services"]),
+    ] {
+        let run = run_in(&dir, &args, &[]);
+        assert_eq!(run.code, 0, "{args:?} in {}: {run:?}", dir.display());
+        assert!(
+            run.stdout.contains(
+                "eventwire coverage: 38/38 event types wired · 38/38 exercised by tests\n"
+            ),
+            "{}",
+            run.stdout
+        );
+        let report = report_in(&dir);
+        assert_eq!(
+            report["scope"]["packages"],
+            serde_json::json!(["agent-services"])
+        );
+        assert_eq!(report["enums"].as_array().unwrap().len(), 1);
+    }
 }

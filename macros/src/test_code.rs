@@ -43,9 +43,24 @@ fn build() -> &'static Build {
         if !proc_macro::is_available() {
             return Build::Production;
         }
-        let args: Vec<String> = std::env::args().collect();
-        detect(&args, std::env::var_os("CARGO_TARGET_TMPDIR").is_some())
+        detect(
+            &command_line(),
+            std::env::var_os("CARGO_TARGET_TMPDIR").is_some(),
+        )
     })
+}
+
+/// The compiler's arguments, with `@file` argument files (which Cargo uses
+/// for long command lines) read in.
+fn command_line() -> Vec<String> {
+    let mut args = Vec::new();
+    for arg in std::env::args() {
+        match arg.strip_prefix('@').map(std::fs::read_to_string) {
+            Some(Ok(text)) => args.extend(text.lines().map(str::to_owned)),
+            _ => args.push(arg),
+        }
+    }
+    args
 }
 
 fn detect(args: &[String], cargo_test_target: bool) -> Build {

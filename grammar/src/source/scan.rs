@@ -463,7 +463,8 @@ impl Reader<'_> {
                 file: self.file.to_path_buf(),
                 position: Position::start(span),
                 what: format!("{what} in macro_rules! {name}"),
-                reason: "a macro's body is a template: its sites are registered where the macro is invoked".to_owned(),
+                reason: "a macro body: its sites are registered where the macro is invoked"
+                    .to_owned(),
             });
         }
     }
@@ -809,7 +810,7 @@ mod tests {
                 )
             })
             .collect();
-        rows.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+        rows.sort_by_key(|a| (a.1, a.2));
         rows
     }
 

@@ -24,7 +24,7 @@ impl<E: EventKind> Subscriber<E> {
     fn wants(&self, kind: E) -> bool {
         self.kinds
             .as_ref()
-            .map_or(true, |k| k.get(kind.index()).copied().unwrap_or(false))
+            .is_none_or(|k| k.get(kind.index()).copied().unwrap_or(false))
     }
 }
 

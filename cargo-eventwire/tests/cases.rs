@@ -1,0 +1,388 @@
+//! Ways the coverage report could be made to say something false, each
+//! tried on a member of the `cases` fixture workspace.
+
+mod support;
+
+use support::{event, events, fixture, nextest_available, pairs, report_in, run_in, statuses, Run};
+
+fn cases() -> std::path::PathBuf {
+    fixture("cases")
+}
+
+/// The tests take turns: each reads the report of the run it made, which
+/// lives in the workspace's report directory.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn coverage(args: &[&str]) -> (Run, serde_json::Value) {
+    let mut all = vec!["coverage"];
+    all.extend_from_slice(args);
+    let run = run_in(&cases(), &all, &[]);
+    let report = report_in(&cases());
+    (run, report)
+}
+
+fn site_rows(event: &serde_json::Value) -> Vec<(String, u64, u64)> {
+    event["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["function"].as_str().unwrap().to_owned(),
+                s["ordinal"].as_u64().unwrap(),
+                s["hits"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sites_that_one_macro_invocation_generates_stay_apart() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "macro_sites"]);
+    assert_eq!(run.code, 1, "two handlers never ran: {run:?}");
+    let handler = event(&report, "macro_sites::EventType", "HandlerRan");
+    assert_eq!(handler["status"], "partly_exercised");
+    assert_eq!(
+        site_rows(handler),
+        [
+            ("Router::delete".to_owned(), 0, 0),
+            ("Router::get".to_owned(), 0, 1),
+            ("Router::put".to_owned(), 0, 0),
+        ]
+    );
+    let lines: Vec<u64> = handler["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["line"].as_u64().unwrap())
+        .collect();
+    assert!(
+        lines.windows(2).all(|w| w[0] == w[1]),
+        "one location: {lines:?}"
+    );
+    let step = event(&report, "macro_sites::EventType", "StepTaken");
+    assert_eq!(
+        site_rows(step),
+        [
+            ("Router::walk".to_owned(), 0, 1),
+            ("Router::walk".to_owned(), 1, 1),
+            ("Router::stroll".to_owned(), 0, 0),
+            ("Router::stroll".to_owned(), 1, 0),
+        ]
+    );
+    let keys: std::collections::BTreeSet<&str> = step["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 4, "every site has a key of its own");
+    assert!(
+        run.stdout
+            .contains("Router::put macro_sites/src/lib.rs:31 on ok  ran 0x"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_enum_without_any_site_is_in_the_report() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "billing"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        statuses(&report, "billing::EventType"),
+        pairs(&[
+            ("InvoiceSent", "no_site"),
+            ("InvoicePaid", "no_site"),
+            ("InvoiceVoided", "no_site"),
+        ])
+    );
+    assert_eq!(
+        report["summary"],
+        "1/4 event types wired · 1/4 exercised by tests"
+    );
+}
+
+#[test]
+fn sites_in_test_code_never_count_as_wiring() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "test_only"]);
+    assert_eq!(run.code, 1, "PlanApplied has no production site: {run:?}");
+    assert!(
+        run.stdout
+            .contains("the_static_check_is_not_fooled_by_test_code ... ok"),
+        "the static check in the unit tests fails on test-only sites: {}",
+        run.stdout
+    );
+    let applied = event(&report, "test_only::EventType", "PlanApplied");
+    assert_eq!(applied["status"], "no_site");
+    assert!(applied["sites"].as_array().unwrap().is_empty());
+    let in_tests: Vec<(&str, &str)> = applied["test_sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["function"].as_str().unwrap(), s["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        in_tests,
+        [
+            ("tests::pretend_to_apply", "test_only/src/lib.rs"),
+            (
+                "test_only::a_test_function_outside_a_test_module",
+                "test_only/src/lib.rs"
+            ),
+            (
+                "apply::applying_is_pretended_here",
+                "test_only/tests/apply.rs"
+            ),
+        ]
+    );
+    assert!(applied["test_sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["hits"].as_u64() > Some(0)));
+    assert!(
+        run.stdout.contains("in test code, not counted"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        event(&report, "test_only::EventType", "PlanCreated")["status"],
+        "exercised"
+    );
+}
+
+#[test]
+fn the_sources_are_read_as_the_compiler_reads_them() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "scanner"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        report["unlinked"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(
+        statuses(&report, "scanner::EventType"),
+        pairs(&[("Fetched", "exercised"), ("Retried", "exercised")])
+    );
+    let skipped: Vec<String> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{} {}: {}",
+                s["file"].as_str().unwrap(),
+                s["line"],
+                s["what"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        skipped.contains(&"scanner/src/windows.rs:3 NoSuchEvent (emit!): not compiled in this build: #[cfg(windows)] is false".to_owned()),
+        "{skipped:#?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.starts_with("scanner/src/lib.rs:29 emit! in macro_rules! retry")),
+        "{skipped:#?}"
+    );
+    let text = report.to_string();
+    for invented in ["\"String\"", "Imaginary", "not_a_module", "misuse.rs"] {
+        assert!(!text.contains(invented), "{invented} in {report:#}");
+    }
+}
+
+#[test]
+fn a_run_reports_on_the_packages_it_tested() {
+    let _turn = turn();
+    let expected = pairs(&[
+        ("OrderTaken", "exercised"),
+        ("OrderShipped", "outside_run"),
+        ("OrderLost", "no_site"),
+    ]);
+    // From the workspace's root with `-p`, `-pX`, after `--`, and from the
+    // member's own directory without arguments: the same report.
+    for (dir, args) in [
+        (cases(), vec!["coverage", "-p", "service"]),
+        (cases(), vec!["coverage", "-pservice"]),
+        (cases(), vec!["coverage", "--", "-p", "service"]),
+        (cases().join("service"), vec!["coverage"]),
+    ] {
+        let run = run_in(&dir, &args, &[]);
+        assert_eq!(run.code, 1, "OrderLost has no site anywhere: {run:?}");
+        let report = report_in(&cases());
+        assert_eq!(
+            statuses(&report, "events::EventType"),
+            expected,
+            "{args:?} in {}",
+            dir.display()
+        );
+        assert_eq!(report["scope"]["packages"], serde_json::json!(["service"]));
+        let shipped = event(&report, "events::EventType", "OrderShipped");
+        assert_eq!(shipped["outside"][0]["package"], "other_service");
+        assert!(report["unlinked"].as_array().unwrap().is_empty());
+        assert!(
+            report["enums"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["name"] == "events::EventType"),
+            "only the enum the tested package uses: {report:#}"
+        );
+    }
+    let (run, report) = coverage(&["-p", "service", "-p", "other_service"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        statuses(&report, "events::EventType"),
+        pairs(&[
+            ("OrderTaken", "exercised"),
+            ("OrderShipped", "exercised"),
+            ("OrderLost", "no_site")
+        ])
+    );
+    let (_, report) = coverage(&[
+        "--workspace",
+        "--exclude",
+        "other_service",
+        "--exclude",
+        "macro_sites",
+    ]);
+    assert_eq!(
+        event(&report, "events::EventType", "OrderShipped")["status"],
+        "outside_run"
+    );
+    let scope = report["scope"]["packages"].as_array().unwrap();
+    assert!(!scope.contains(&serde_json::json!("other_service")));
+    assert!(scope.contains(&serde_json::json!("billing")));
+}
+
+#[test]
+fn tests_are_named_by_binary_and_full_path() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "attribution"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let set = &event(&report, "attribution::EventType", "KeySet")["sites"][0];
+    assert_eq!(
+        set["tests"],
+        serde_json::json!([
+            "attribution::client key_value_get_set",
+            "attribution::server key_value_get_set"
+        ])
+    );
+    assert_eq!(set["test_count"], 2);
+    assert_eq!(set["unknown_tests"], false);
+    let read = &event(&report, "attribution::EventType", "KeyRead")["sites"][0];
+    assert_eq!(
+        read["tests"],
+        serde_json::json!([]),
+        "a spawned thread is not a test"
+    );
+    assert_eq!(read["unknown_tests"], true);
+    assert!(!report.to_string().contains("tokio-runtime-worker"));
+
+    if nextest_available() {
+        // One test per process: the test is known, whatever the thread.
+        let (run, report) = coverage(&["--nextest", "-p", "attribution"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let read = &event(&report, "attribution::EventType", "KeyRead")["sites"][0];
+        assert_eq!(
+            read["tests"],
+            serde_json::json!(["attribution::server key_value_get_set"])
+        );
+        assert_eq!(read["unknown_tests"], false);
+    } else {
+        eprintln!("cargo-nextest is not installed: the nextest half of this test did not run");
+    }
+}
+
+#[test]
+fn a_waiver_is_shown_and_reported_stale_once_a_test_runs_its_site() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "waivers"]);
+    assert_eq!(run.code, 0, "waived sites may stay unexercised: {run:?}");
+    let failed = event(&report, "waivers::EventType", "AcceptFailed");
+    assert_eq!(failed["status"], "waived");
+    assert_eq!(failed["sites"][0]["status"], "waived");
+    assert_eq!(
+        failed["sites"][0]["waiver"],
+        "needs 127 s of backoff\nbefore it fails | really"
+    );
+    assert_eq!(
+        event(&report, "waivers::EventType", "BackoffExhausted")["sites"][0]["waiver"],
+        "only after an hour"
+    );
+    assert!(
+        run.stdout
+            .contains("waived: needs 127 s of backoff before it fails | really"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        report["summary"].as_str().unwrap().ends_with("· 2 waived"),
+        "{report:#}"
+    );
+    let markdown = run_in(&cases(), &["report", "--format", "markdown"], &[]).stdout;
+    for row in markdown.lines().filter(|l| l.starts_with("| `")) {
+        let cells = row.replace("\\|", "").matches('|').count();
+        assert_eq!(cells, 4, "a reason never breaks a row: {row}");
+    }
+
+    let run = run_in(
+        &cases(),
+        &["coverage", "-p", "waivers"],
+        &[("WAIVERS_RUN_WAIVED", "1")],
+    );
+    assert_eq!(run.code, 1, "a stale waiver fails the run: {run:?}");
+    let report = report_in(&cases());
+    let failed = event(&report, "waivers::EventType", "AcceptFailed");
+    assert_eq!(failed["sites"][0]["status"], "stale_waiver");
+    assert_eq!(report["totals"]["stale_waivers"], 1);
+    assert!(run.stdout.contains("STALE WAIVER"), "{}", run.stdout);
+}
+
+#[test]
+fn runs_that_share_a_target_directory_do_not_mix() {
+    let _turn = turn();
+    // Two workspaces, one target directory, at the same time. The shop is a
+    // copy of its own, so that no other test reads its report meanwhile.
+    let shop_copy = support::copy_of_shop("shop-concurrent");
+    let billing = support::command(&cases(), &["coverage", "-p", "billing"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let shop = support::command(&shop_copy, &["coverage"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let billing = billing.wait_with_output().unwrap();
+    let shop = shop.wait_with_output().unwrap();
+    let billing = String::from_utf8_lossy(&billing.stdout);
+    let shop = String::from_utf8_lossy(&shop.stdout);
+    assert!(
+        billing.contains("eventwire coverage: 1/4 event types wired · 1/4 exercised by tests\n"),
+        "{billing}"
+    );
+    assert!(!billing.contains("shop::EventType"), "{billing}");
+    assert!(
+        shop.contains(
+            "eventwire coverage: 4/5 event types wired · 2/5 exercised by tests · 1 exempt\n"
+        ),
+        "{shop}"
+    );
+    assert!(!shop.contains("billing"), "{shop}");
+    assert_eq!(events(&report_in(&shop_copy), "shop::EventType").len(), 5);
+    assert_eq!(events(&report_in(&cases()), "billing::EventType").len(), 3);
+}
