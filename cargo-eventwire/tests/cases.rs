@@ -386,3 +386,41 @@ fn runs_that_share_a_target_directory_do_not_mix() {
     assert_eq!(events(&report_in(&shop_copy), "shop::EventType").len(), 5);
     assert_eq!(events(&report_in(&cases()), "billing::EventType").len(), 3);
 }
+
+#[test]
+fn a_test_build_with_the_feature_records_nothing_unless_a_run_asks() {
+    let _turn = turn();
+    let target = support::fixtures_target().join("eventwire");
+    let before = listing(&target);
+    let output =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["test", "-q", "-p", "billing"])
+            .current_dir(cases())
+            .env("CARGO_TARGET_DIR", support::fixtures_target())
+            .env_remove("EVENTWIRE_COVERAGE_DIR")
+            .output()
+            .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(listing(&target), before, "the tests wrote no hits file");
+}
+
+/// Every hits file under `dir`, but those of runs in progress (other tests'
+/// coverage runs record under `runs/`).
+fn listing(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "runs") {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -9,15 +9,31 @@ use std::sync::Arc;
 ///
 /// # Contract
 ///
-/// `publish` is called on the service's own thread, inside the annotated
-/// method, so it **must never block**: hand the event to a queue, a channel
-/// or an in-memory subscriber and return. A bus that needs I/O does it on
-/// its own worker. An `Err` or a panic from `publish` is caught, counted in
-/// [`stats`](crate::stats) and reported through the
-/// [failure hook](crate::set_failure_hook); it never reaches the service.
+/// What an implementer may and may not do, and what happens if it does:
 ///
-/// [`accepts`](Bus::accepts) lets a bus decline kinds it does not want;
-/// for a declined kind no payload is built and no field is evaluated.
+/// - `publish` is called on the service's own thread, inside the annotated
+///   method, so it **must not block**: hand the event to a queue, a channel
+///   or an in-memory subscriber and return. A bus that needs I/O does it on
+///   a worker of its own (put it behind a
+///   [`BackgroundBus`](crate::buses::BackgroundBus)). eventwire cannot
+///   stop a `publish` that blocks: the method waits for it, which is the
+///   one way a bus can hurt the service.
+/// - `publish` **may fail**: an `Err` counts the event in
+///   [`stats().errors`](crate::Stats::errors) and is reported through the
+///   [failure hook](crate::set_failure_hook) with the event and its site.
+///   It never reaches the service.
+/// - `publish`, `accepts` and `flush` **may panic** (with `panic =
+///   "unwind"`): the panic is caught, counted in
+///   [`stats().panics`](crate::Stats::panics) and reported. A panicking
+///   `accepts` is taken as declining: the call's events are not published
+///   to that bus. The bus is asked again for the next call.
+/// - [`accepts`](Bus::accepts) lets a bus decline kinds it does not want;
+///   for a declined kind no payload is built and no field is evaluated. It
+///   is asked before every event, so it must be cheap, and it should give
+///   the same answer for a kind for the length of a call.
+/// - `flush` is called by the queued buses when they are flushed and at
+///   shutdown; it may block (it runs on their worker). An `Err` or a panic
+///   is counted and reported as a failed flush.
 ///
 /// ```
 /// use eventwire::{Bus, BusError, Event, EventType};

@@ -5,7 +5,11 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// One captured value. It serialises as the plain JSON scalar.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// JSON has no NaN or infinity: a float that is not finite is captured as
+/// the text `NaN`, `inf` or `-inf` (and, should an `F64` hold one, written
+/// so), so that every event written reads back.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     /// A boolean.
@@ -18,6 +22,28 @@ pub enum Value {
     F64(f64),
     /// Text: a string, or a value captured with `%` (Display) or `?` (Debug).
     Str(String),
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Bool(v) => serializer.serialize_bool(*v),
+            Value::I64(v) => serializer.serialize_i64(*v),
+            Value::U64(v) => serializer.serialize_u64(*v),
+            Value::F64(v) if v.is_finite() => serializer.serialize_f64(*v),
+            Value::F64(v) => serializer.collect_str(v),
+            Value::Str(v) => serializer.serialize_str(v),
+        }
+    }
+}
+
+/// A float as a field: a number if finite, else its text.
+fn float(v: f64) -> Value {
+    if v.is_finite() {
+        Value::F64(v)
+    } else {
+        Value::Str(v.to_string())
+    }
 }
 
 impl fmt::Display for Value {
@@ -56,7 +82,17 @@ macro_rules! field_value_via {
 
 field_value_via!(I64 as i64: i8, i16, i32, i64);
 field_value_via!(I64 as i64: u8, u16, u32);
-field_value_via!(F64 as f64: f32, f64);
+impl FieldValue for f32 {
+    fn to_value(&self) -> Value {
+        float(f64::from(*self))
+    }
+}
+
+impl FieldValue for f64 {
+    fn to_value(&self) -> Value {
+        float(*self)
+    }
+}
 field_value_via!(Bool as bool: bool);
 
 impl FieldValue for isize {

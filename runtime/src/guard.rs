@@ -1,187 +1,30 @@
-//! The guard around every publish: failures are caught, counted and
-//! reported through a hook, and never reach the annotated method.
+//! The guard at an emission site: the bus is asked and handed the event
+//! in isolation; a failure is counted and reported, and never reaches the
+//! annotated method.
 
 use crate::bus::Bus;
-use crate::event::{Event, Site};
+use crate::event::Event;
+use crate::failure::{count_published, fail, FailedEvent, Failure, FailureCause};
+use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
 use crate::registry::SiteRecord;
-use std::any::Any;
-use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 
-static PUBLISHED: AtomicU64 = AtomicU64::new(0);
-static ERRORS: AtomicU64 = AtomicU64::new(0);
-static PANICS: AtomicU64 = AtomicU64::new(0);
-static HOOK_PANICS: AtomicU64 = AtomicU64::new(0);
-
-/// Process-wide counts of what emission did, since the process started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Events a bus took without error.
-    pub published: u64,
-    /// Events whose `publish` returned an error.
-    pub errors: u64,
-    /// Events whose `publish` panicked (caught; needs `panic = "unwind"`).
-    pub panics: u64,
-    /// Failure reports whose hook itself panicked (caught).
-    pub hook_panics: u64,
-}
-
-impl Stats {
-    /// Events that were handed to a bus and not taken: `errors + panics`.
-    pub fn failed(&self) -> u64 {
-        self.errors + self.panics
-    }
-}
-
-/// The counts so far.
-///
-/// ```
-/// let before = eventwire::stats();
-/// assert!(eventwire::stats().published >= before.published);
-/// ```
-pub fn stats() -> Stats {
-    Stats {
-        published: PUBLISHED.load(Ordering::Relaxed),
-        errors: ERRORS.load(Ordering::Relaxed),
-        panics: PANICS.load(Ordering::Relaxed),
-        hook_panics: HOOK_PANICS.load(Ordering::Relaxed),
-    }
-}
-
-/// A failure in emission or delivery, as the failure hook receives it.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Failure {
-    /// The event concerned, when there is one: its variant name
-    /// (`ToolInvoked`), dotted name (`tool.invoked`) and site.
-    pub event: Option<FailedEvent>,
-    /// What went wrong.
-    pub cause: FailureCause,
-}
-
-/// The event a [`Failure`] concerns.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FailedEvent {
-    /// The variant name, e.g. `ToolInvoked`.
-    pub variant: &'static str,
-    /// The dotted name, e.g. `tool.invoked`.
-    pub name: &'static str,
-    /// Where it was emitted.
-    pub site: Site,
-}
-
-/// What went wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FailureCause {
-    /// `publish` returned this error.
-    Error(String),
-    /// `publish`, or a subscriber, panicked with this message.
-    Panic(String),
-    /// A bounded queue was full; this and later drops are counted in the bus's stats.
-    QueueFull(&'static str),
-    /// A bus could not deliver this many queued events before its shutdown timeout.
-    Undelivered(u64),
-    /// A bus failed to flush.
-    Flush(String),
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("eventwire: ")?;
-        let event = match &self.event {
-            Some(e) => format!(
-                "{} ({}) from {} at {}:{}",
-                e.variant, e.name, e.site.function, e.site.file, e.site.line
-            ),
-            None => String::new(),
-        };
-        match &self.cause {
-            FailureCause::Error(why) => write!(f, "the bus failed to take {event}: {why}")?,
-            FailureCause::Panic(why) => write!(f, "a panic while delivering {event}: {why}")?,
-            FailureCause::QueueFull(bus) => write!(
-                f,
-                "the queue of {bus} is full: dropped {event}; later drops are counted in its stats"
-            )?,
-            FailureCause::Undelivered(n) => write!(
-                f,
-                "{n} queued event(s) were not delivered before the shutdown timeout"
-            )?,
-            FailureCause::Flush(why) => write!(f, "a bus failed to flush: {why}")?,
+/// Whether `bus` wants events of `kind`. A panicking `accepts` declines:
+/// it is counted and reported, naming `record`'s site.
+pub(crate) fn accepts<E: EventKind>(
+    bus: &dyn Bus<E>,
+    kind: E,
+    record: &'static SiteRecord,
+) -> bool {
+    match isolate(|| bus.accepts(kind)) {
+        Ok(accepted) => accepted,
+        Err(Panicked(why)) => {
+            fail(&Failure::new(
+                FailureCause::AcceptsPanicked(why),
+                Some(FailedEvent::of(kind, record.site())),
+            ));
+            false
         }
-        f.write_str("; the service was not affected; failures are counted in the stats")
-    }
-}
-
-impl Failure {
-    /// A failure concerning `event`.
-    pub(crate) fn of<E: EventKind>(event: &Event<E>, cause: FailureCause) -> Failure {
-        Failure {
-            event: Some(FailedEvent {
-                variant: event.kind.variant_name(),
-                name: event.kind.dotted_name(),
-                site: event.site.clone(),
-            }),
-            cause,
-        }
-    }
-}
-
-type Hook = Arc<dyn Fn(&Failure) + Send + Sync>;
-
-static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
-
-/// Replaces the hook that every failed publish is reported to, once per
-/// failure. The default writes the first failure of the process to
-/// standard error and counts the rest silently.
-///
-/// ```
-/// use std::sync::atomic::{AtomicUsize, Ordering};
-/// static SEEN: AtomicUsize = AtomicUsize::new(0);
-/// eventwire::set_failure_hook(|failure| {
-///     SEEN.fetch_add(1, Ordering::Relaxed);
-///     eprintln!("{failure}");
-/// });
-/// # eventwire::reset_failure_hook();
-/// ```
-pub fn set_failure_hook(hook: impl Fn(&Failure) + Send + Sync + 'static) {
-    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
-}
-
-/// Puts the default failure hook back.
-pub fn reset_failure_hook() {
-    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = None;
-}
-
-fn default_hook(failure: &Failure) {
-    static FIRST: std::sync::Once = std::sync::Once::new();
-    FIRST.call_once(|| eprintln!("{failure}"));
-}
-
-/// Hands `failure` to the hook; a panicking hook is contained and counted.
-pub(crate) fn report(failure: &Failure) {
-    let hook = HOOK.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let outcome = catch_unwind(AssertUnwindSafe(|| match hook {
-        Some(hook) => hook(failure),
-        None => default_hook(failure),
-    }));
-    if outcome.is_err() {
-        HOOK_PANICS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
     }
 }
 
@@ -193,28 +36,18 @@ pub(crate) fn deliver<E: EventKind>(
     record: &'static SiteRecord,
 ) {
     let kind = event.kind;
-    let cause = match catch_unwind(AssertUnwindSafe(|| bus.publish(event))) {
+    let cause = match isolate(|| bus.publish(event)) {
         Ok(Ok(())) => {
-            PUBLISHED.fetch_add(1, Ordering::Relaxed);
+            count_published();
             return;
         }
-        Ok(Err(error)) => {
-            ERRORS.fetch_add(1, Ordering::Relaxed);
-            FailureCause::Error(error.to_string())
-        }
-        Err(payload) => {
-            PANICS.fetch_add(1, Ordering::Relaxed);
-            FailureCause::Panic(panic_message(payload.as_ref()))
-        }
+        Ok(Err(error)) => FailureCause::Error(error.to_string()),
+        Err(Panicked(why)) => FailureCause::Panic(why),
     };
-    report(&Failure {
-        event: Some(FailedEvent {
-            variant: kind.variant_name(),
-            name: kind.dotted_name(),
-            site: record.site(),
-        }),
+    fail(&Failure::new(
         cause,
-    });
+        Some(FailedEvent::of(kind, record.site())),
+    ));
 }
 
 #[cfg(test)]
@@ -222,9 +55,10 @@ mod tests {
     use super::*;
     use crate::bus::BusError;
     use crate::event::Event;
+    use crate::failure::{reset_failure_hook, set_failure_hook, stats};
     use crate::registry::SiteRecord;
     use crate::{emits, EventType, Phase, Phases};
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
     enum Ev {
@@ -294,7 +128,7 @@ mod tests {
             "{ours:?}"
         );
         assert!(
-            ours[1].contains("a panic while delivering Failing (failing)"),
+            ours[1].contains("a panic in a bus while delivering Failing (failing)"),
             "{ours:?}"
         );
         assert!(ours[1].contains("subscriber exploded"));

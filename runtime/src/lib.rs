@@ -91,10 +91,12 @@ mod coverage;
 pub mod coverage_data;
 mod defaults;
 mod event;
+mod failure;
 mod field;
 mod guard;
 #[cfg(feature = "coverage")]
 mod hits;
+mod isolate;
 mod kind;
 /// The phase table lives in the grammar, shared with the macros and `cargo eventwire`.
 mod phase {
@@ -109,10 +111,11 @@ pub use coverage::{coverage, coverage_of, Coverage, EventCoverage, Status};
 pub use defaults::{clear_global_default, set_global_default, set_scoped_default, ScopedDefault};
 pub use event::{Event, EventId, Site};
 pub use eventwire_grammar::{Phase, Phases};
-pub use field::{FieldValue, Fields, Value};
-pub use guard::{
-    reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure, FailureCause, Stats,
+pub use failure::{
+    reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure, FailureCause, FailureKind,
+    Stats,
 };
+pub use field::{FieldValue, Fields, Value};
 pub use kind::{EventKind, UnknownEvent};
 pub use recorder::Recorder;
 

@@ -10,8 +10,11 @@
 use crate::bus::{HasBus, SharedBus};
 use crate::defaults;
 use crate::event::Event;
-use crate::field::Fields;
-use crate::guard::deliver;
+use crate::failure::{fail, FailedEvent, Failure, FailureCause};
+pub use crate::field::FieldValue as FieldValueTrait;
+use crate::field::{Fields, Value};
+use crate::guard::{accepts, deliver};
+use crate::isolate::{isolate, render, Panicked};
 use crate::kind::EventKind;
 use crate::phase::Phase;
 use crate::registry::SiteRecord;
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use crate::bus::HasBus as HasBusTrait;
-pub use crate::field::Fields as FieldSet;
+
 pub use crate::kind::{EventKind as EventKindTrait, UnknownEvent};
 pub use crate::phase::{Phase as PhaseEnum, Phases as PhaseSet};
 pub use crate::registry::{Registered, RegisteredEnum, SiteOrigin, SiteRecord as Record, SiteSpec};
@@ -72,11 +75,87 @@ pub fn no_bus<E: EventKind>() -> Option<&'static SharedBus<E>> {
     None
 }
 
+/// Where generated code captures the fields of a call or an `emit!`: each
+/// value is computed and rendered in isolation, so that an expression, a
+/// `Display`, a `Debug` or a `FieldValue` that panics or fails leaves a
+/// marker in its place and never reaches the service.
+#[derive(Default)]
+pub struct FieldSet {
+    fields: Fields,
+    /// Fields that could not be rendered, and why.
+    failed: Vec<(&'static str, String)>,
+}
+
+impl FieldSet {
+    /// `name = %value`: `format` writes the value's `Display` text.
+    pub fn display(
+        &mut self,
+        name: &'static str,
+        format: &dyn Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result,
+    ) {
+        self.text(name, format);
+    }
+
+    /// `name = ?value`: `format` writes the value's `Debug` text.
+    pub fn debug(
+        &mut self,
+        name: &'static str,
+        format: &dyn Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result,
+    ) {
+        self.text(name, format);
+    }
+
+    fn text(
+        &mut self,
+        name: &'static str,
+        format: &dyn Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result,
+    ) {
+        match render(format) {
+            Ok(text) => self.fields.push(name, Value::Str(text)),
+            Err(why) => self.unrenderable(name, why),
+        }
+    }
+
+    /// `name = value`: `value` computes it (through [`FieldValue`]).
+    pub fn value(&mut self, name: &'static str, value: &dyn Fn() -> Value) {
+        match isolate(value) {
+            Ok(value) => self.fields.push(name, value),
+            Err(Panicked(why)) => self.unrenderable(name, format!("it panicked: {why}")),
+        }
+    }
+
+    fn unrenderable(&mut self, name: &'static str, why: String) {
+        self.fields.push(name, Value::Str(marker(&why)));
+        self.failed.push((name, why));
+    }
+
+    /// The fields, after reporting those that could not be rendered as
+    /// failures of the event `kind` at `record`.
+    fn finish<E: EventKind>(self, kind: E, record: &'static SiteRecord) -> Fields {
+        for (name, why) in self.failed {
+            report_capture(format!("field `{name}`"), why, kind, record);
+        }
+        self.fields
+    }
+}
+
+/// The text a field or an error carries in place of a value that could not be rendered.
+fn marker(why: &str) -> String {
+    format!("<could not be rendered: {why}>")
+}
+
+fn report_capture<E: EventKind>(what: String, why: String, kind: E, record: &'static SiteRecord) {
+    fail(&Failure::new(
+        FailureCause::Capture { what, why },
+        Some(FailedEvent::of(kind, record.site())),
+    ));
+}
+
 /// A field capture as a `FnMut`, so that the cold paths can take it as
 /// `&mut dyn FnMut` and be compiled once per event enum rather than once
 /// per annotated function. It runs the capture at most once.
 #[inline(always)]
-fn callable_once<F: FnOnce(&mut Fields)>(capture: F) -> impl FnMut(&mut Fields) {
+fn callable_once<F: FnOnce(&mut FieldSet)>(capture: F) -> impl FnMut(&mut FieldSet) {
     let mut capture = Some(capture);
     move |fields| {
         if let Some(capture) = capture.take() {
@@ -110,7 +189,7 @@ impl<E: EventKind> Active<E> {
     }
 
     fn publish(&self, kind: E, record: &'static SiteRecord, phase: Phase, error: Option<String>) {
-        if !self.bus.accepts(kind) {
+        if !accepts(&*self.bus, kind, record) {
             return;
         }
         let mut event = Event::new(kind, phase, record.site());
@@ -141,10 +220,10 @@ impl<E: EventKind> Call<E> {
     /// publishes the `entry` events. Without a bus, or with one that
     /// declines them all, nothing is allocated or evaluated.
     #[inline(always)]
-    pub fn start<F: FnOnce(&mut Fields)>(
+    pub fn start<F: FnOnce(&mut FieldSet)>(
         source: Option<&SharedBus<E>>,
         sites: &'static [SiteOf<E>],
-        by_hand: &'static [E],
+        by_hand: &'static [SiteOf<E>],
         capture: F,
     ) -> Self {
         counting::phase(sites, Phase::Entry);
@@ -164,16 +243,16 @@ impl<E: EventKind> Call<E> {
     fn start_cold(
         bus: &SharedBus<E>,
         sites: &'static [SiteOf<E>],
-        by_hand: &'static [E],
-        capture: &mut dyn FnMut(&mut Fields),
+        by_hand: &'static [SiteOf<E>],
+        capture: &mut dyn FnMut(&mut FieldSet),
     ) -> Option<Box<Active<E>>> {
-        let wanted = sites.iter().map(|(kind, _)| kind).chain(by_hand);
-        if !wanted.into_iter().any(|kind| bus.accepts(*kind)) {
-            return None;
-        }
+        let mut wanted = sites.iter().chain(by_hand);
+        let first = wanted.find(|(kind, record)| accepts(&**bus, *kind, record))?;
         let mut active = Box::new(Active::new(Arc::clone(bus)));
         active.start = Some(Instant::now());
-        capture(&mut active.fields);
+        let mut fields = FieldSet::default();
+        capture(&mut fields);
+        active.fields = fields.finish(first.0, first.1);
         for (kind, record) in sites {
             if record.phases().contains(Phase::Entry) {
                 active.publish(*kind, record, Phase::Entry, None);
@@ -204,7 +283,7 @@ impl<E: EventKind> Call<E> {
         let phase = outcome.phase();
         let error = match outcome {
             Outcome::Returned | Outcome::Ok => None,
-            Outcome::Err(text) => Some(text.render()),
+            Outcome::Err(text) => Some(text.render(sites, phase)),
         };
         for (kind, record) in sites {
             let phases = record.phases();
@@ -220,7 +299,7 @@ impl<E: EventKind> Call<E> {
     /// An `emit!` inside the body: publishes with the call's fields followed
     /// by the `emit!`'s own.
     #[inline(always)]
-    pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
+    pub fn emit<F: FnOnce(&mut FieldSet)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
         counting::hit(record);
         if self.active.is_some() {
             self.emit_cold(kind, record, &mut callable_once(capture));
@@ -233,16 +312,19 @@ impl<E: EventKind> Call<E> {
         &self,
         kind: E,
         record: &'static SiteRecord,
-        capture: &mut dyn FnMut(&mut Fields),
+        capture: &mut dyn FnMut(&mut FieldSet),
     ) {
         let Some(active) = &self.active else { return };
-        if !active.bus.accepts(kind) {
+        if !accepts(&*active.bus, kind, record) {
             return;
         }
-        let mut fields = active.fields_copy();
-        capture(&mut fields);
+        let mut own = FieldSet {
+            fields: active.fields_copy(),
+            failed: Vec::new(),
+        };
+        capture(&mut own);
         let mut event = Event::new(kind, Phase::Body, record.site());
-        event.fields = fields;
+        event.fields = own.finish(kind, record);
         deliver(&*active.bus, event, record);
     }
 
@@ -277,7 +359,7 @@ fn release<E: EventKind>(active: Box<Active<E>>) {
 
 /// An `emit!` outside any `#[emits]` function.
 #[inline(always)]
-pub fn emit_free<E: EventKind, F: FnOnce(&mut Fields)>(
+pub fn emit_free<E: EventKind, F: FnOnce(&mut FieldSet)>(
     source: Option<&SharedBus<E>>,
     kind: E,
     record: &'static SiteRecord,
@@ -304,15 +386,15 @@ fn emit_free_cold<E: EventKind>(
     bus: &SharedBus<E>,
     kind: E,
     record: &'static SiteRecord,
-    capture: &mut dyn FnMut(&mut Fields),
+    capture: &mut dyn FnMut(&mut FieldSet),
 ) {
-    if !bus.accepts(kind) {
+    if !accepts(&**bus, kind, record) {
         return;
     }
-    let mut fields = Fields::new();
+    let mut fields = FieldSet::default();
     capture(&mut fields);
     let mut event = Event::new(kind, Phase::Body, record.site());
-    event.fields = fields;
+    event.fields = fields.finish(kind, record);
     deliver(&**bus, event, record);
 }
 
@@ -358,12 +440,24 @@ impl Debug for dyn DisplayDebug + '_ {
 }
 
 impl ErrorText<'_> {
-    fn render(&self) -> String {
-        match self {
-            ErrorText::Display(e) => e.to_string(),
-            ErrorText::Debug(e) => format!("{e:?}"),
-            ErrorText::Opaque => "an error without Display or Debug".to_owned(),
-        }
+    /// The error's text, rendered in isolation; a marker, reported as a
+    /// failure of the call's first event, if it cannot be had.
+    fn render<E: EventKind>(&self, sites: &'static [SiteOf<E>], phase: Phase) -> String {
+        let rendered = match self {
+            ErrorText::Display(e) => render(&|f| Display::fmt(e, f)),
+            ErrorText::Debug(e) => render(&|f| Debug::fmt(e, f)),
+            ErrorText::Opaque => Ok("an error without Display or Debug".to_owned()),
+        };
+        rendered.unwrap_or_else(|why| {
+            let carrier = sites
+                .iter()
+                .find(|(_, r)| r.phases().contains(phase) || r.phases().contains(Phase::Exit))
+                .or(sites.first());
+            if let Some((kind, record)) = carrier {
+                report_capture("the error".to_owned(), why.clone(), *kind, record);
+            }
+            marker(&why)
+        })
     }
 }
 
@@ -427,6 +521,11 @@ impl<T, Er> CanReturnErr<true> for Result<T, Er> {}
 #[inline(always)]
 pub fn check_err_phase<const ERR: bool, R: CanReturnErr<ERR> + ?Sized>(_: &R) {}
 
+/// Mentions a parameter whole, so that the closure around the body captures
+/// it whole (see the macros' `emits::params`).
+#[inline(always)]
+pub fn hold<T: ?Sized>(_: &T) {}
+
 /// A value that the `move` closure around a synchronous body consumes, so
 /// that the closure is `FnOnce` and may return borrows of its captures.
 pub struct Once;
@@ -460,10 +559,10 @@ pub struct AsyncCall<E: EventKind> {
 impl<E: EventKind> AsyncCall<E> {
     /// See [`Call::start`]; runs at the first poll.
     #[inline(always)]
-    pub fn start<F: FnOnce(&mut Fields)>(
+    pub fn start<F: FnOnce(&mut FieldSet)>(
         source: Option<&SharedBus<E>>,
         sites: &'static [SiteOf<E>],
-        by_hand: &'static [E],
+        by_hand: &'static [SiteOf<E>],
         capture: F,
     ) -> Self {
         AsyncCall {
@@ -474,7 +573,7 @@ impl<E: EventKind> AsyncCall<E> {
 
     /// See [`Call::emit`].
     #[inline(always)]
-    pub fn emit<F: FnOnce(&mut Fields)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
+    pub fn emit<F: FnOnce(&mut FieldSet)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
         self.call.emit(kind, record, capture);
     }
 

@@ -283,7 +283,7 @@ mod tests {
     fn failure_of(f: impl FnOnce()) -> String {
         let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
             .expect_err("the assertion should fail");
-        crate::guard::panic_message(payload.as_ref())
+        crate::isolate::panic_message(payload.as_ref())
     }
 
     #[test]

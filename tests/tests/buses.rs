@@ -299,10 +299,16 @@ fn a_full_queue_drops_and_counts_exactly_under_many_producers() {
     assert!(stats.queued <= 65, "{stats:?}");
     assert!(stats.dropped >= 8_000 - 65, "{stats:?}");
     gate.open();
-    bus.shutdown(Duration::from_secs(10)).unwrap();
+    let error = bus.shutdown(Duration::from_secs(10)).unwrap_err();
     let stats = bus.stats();
     assert_eq!(stats.queued, 0);
     assert_eq!(stats.delivered + stats.dropped + stats.failed, 8_000);
+    assert_eq!(stats.dropped, stats.dropped_full);
+    assert_eq!(
+        (error.dropped, error.failed, error.undelivered),
+        (stats.dropped, 0, 0),
+        "the shutdown names what its bus lost: {error}"
+    );
     assert_eq!(gate.seen().len() as u64, stats.delivered);
     let reported: Vec<_> = failures
         .messages()
@@ -329,6 +335,7 @@ fn shutdown_delivers_everything_queued_and_drops_what_comes_after() {
     produce(&bus.shared(), 0, 3);
     let stats = bus.stats();
     assert_eq!((stats.delivered, stats.dropped, stats.queued), (500, 3, 0));
+    assert_eq!(stats.dropped_after_shutdown, 3);
 }
 
 #[test]
@@ -371,7 +378,7 @@ fn dropping_a_stuck_bus_reports_what_was_not_delivered() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("queued event(s) were not delivered")),
+            .any(|m| m.contains("4 queued event(s) of a BackgroundBus were not delivered")),
         "{messages:?}"
     );
     gate.open(); // let the detached worker finish
@@ -390,7 +397,8 @@ fn a_failing_target_is_counted_as_failed_and_reported() {
     let failures = Failures::capture();
     let bus = BackgroundBus::new(Refusing);
     produce(&bus.shared(), 0, 3);
-    bus.shutdown(Duration::from_secs(5)).unwrap();
+    let error = bus.shutdown(Duration::from_secs(5)).unwrap_err();
+    assert_eq!(error.failed, 3);
     let stats = bus.stats();
     assert_eq!((stats.published, stats.failed, stats.delivered), (3, 3, 0));
     let messages = failures.messages();
@@ -442,8 +450,9 @@ async fn the_tokio_bus_drops_when_full() {
     assert_eq!(stats.published, 100);
     assert!(stats.dropped >= 100 - 9, "{stats:?}");
     gate.open();
-    bus.shutdown(Duration::from_secs(10)).await.unwrap();
+    let error = bus.shutdown(Duration::from_secs(10)).await.unwrap_err();
     assert_eq!(bus.stats().queued, 0);
+    assert_eq!(error.dropped, bus.stats().dropped);
 }
 
 // ---- JSON Lines ----
@@ -481,12 +490,14 @@ fn a_write_error_is_counted_and_reported_never_propagated() {
         bus: Some(bus.shared()),
     };
     recorder_service.ship();
-    bus.shutdown(Duration::from_secs(5)).unwrap();
+    let error = bus.shutdown(Duration::from_secs(5)).unwrap_err();
+    assert_eq!(error.failed, 1, "{error}");
+    assert_eq!((bus.stats().delivered, bus.stats().failed), (0, 1));
     let messages = failures.messages();
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("could not flush /dev/full")),
+            .any(|m| m.contains("could not append to /dev/full")),
         "{messages:?}"
     );
 }

@@ -236,8 +236,16 @@ fn load(per_producer: u64) {
     for producer in producers {
         producer.join().unwrap();
     }
-    bus.shutdown(Duration::from_secs(60)).unwrap();
+    let outcome = bus.shutdown(Duration::from_secs(60));
     let stats = bus.stats();
+    // The shutdown answers for every event the bus dropped, and for nothing else.
+    match outcome {
+        Ok(()) => assert_eq!(stats.dropped, 0),
+        Err(error) => assert_eq!(
+            (error.dropped, error.failed, error.undelivered),
+            (stats.dropped, 0, 0)
+        ),
+    }
     assert_eq!(stats.published, 8 * per_producer);
     assert_eq!(stats.queued, 0);
     assert_eq!(

@@ -10,9 +10,37 @@ use quote::{quote, quote_spanned};
 pub(crate) enum Emitter {
     /// Its own: `bus = ..`, else the defaults.
     Free,
-    /// The enclosing `#[emits]` call, through this local; the path the
-    /// user wrote the `emit!` with.
-    Call(Ident, TokenStream),
+    /// The enclosing `#[emits]` call, through the local `call`; `path` is
+    /// how the user wrote `emit`; the site's record is `record`, which the
+    /// attribute declares with the function's other records.
+    Call {
+        call: Ident,
+        path: TokenStream,
+        record: Ident,
+    },
+}
+
+/// The static record of one `emit!` site, named `name`; `namer` names the
+/// enclosing function.
+pub(crate) fn site_record(
+    input: &EmitInput,
+    default_enum: &syn::Path,
+    name: &Ident,
+    namer: &Ident,
+) -> TokenStream {
+    let p = private();
+    let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
+    record(
+        name,
+        enum_path,
+        &input.variant,
+        &SiteFacts {
+            phases: quote!(#p::PhaseSet::only(#p::PhaseEnum::Body)),
+            origin: "Macro",
+            function: namer,
+            waiver: input.options.waiver(),
+        },
+    )
 }
 
 pub(crate) fn expand(
@@ -23,29 +51,17 @@ pub(crate) fn expand(
     let p = private();
     let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
     let variant = &input.variant;
-    let record_name = Ident::new("__EVENTWIRE_SITE", Span::call_site());
-    let marker = Ident::new("__eventwire_here", Span::call_site());
-    let namer = Ident::new("__eventwire_function", Span::call_site());
-    let site = record(
-        &record_name,
-        enum_path,
-        variant,
-        &SiteFacts {
-            phases: quote!(#p::PhaseSet::only(#p::PhaseEnum::Body)),
-            origin: "Macro",
-            function: &namer,
-            waiver: input.options.waiver(),
-        },
-    );
-    let namer_fns = function_namer(&marker, &namer);
-    let registration = register(std::slice::from_ref(&record_name));
-    let record = record_name;
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
     let pushes = crate::fields::expand(&input.fields, &fields_var);
     let capture = quote!(|#fields_var: &mut #p::FieldSet| { #pushes });
     let kind = quote_spanned!(variant.span()=> #enum_path::#variant);
+    let own = Ident::new("__EVENTWIRE_SITE", Span::call_site());
+    let record = match emitter {
+        Emitter::Call { record, .. } => record,
+        Emitter::Free => &own,
+    };
     let publish = match (&input.bus, emitter) {
-        (None, Emitter::Call(call, _)) => quote! {
+        (None, Emitter::Call { call, .. }) => quote! {
             #call.emit(#kind, &#record, #capture);
         },
         (Some(bus), _) => quote_spanned! {syn::spanned::Spanned::span(bus)=>
@@ -55,17 +71,30 @@ pub(crate) fn expand(
             #p::emit_free::<#enum_path, _>(#p::no_bus::<#enum_path>(), #kind, &#record, #capture);
         },
     };
-    let used = match emitter {
-        Emitter::Call(_, path) => super::use_marker(path),
-        Emitter::Free => TokenStream::new(),
-    };
-    quote! {
-        {
-            #namer_fns
-            #site
-            #registration
-            #used
-            #publish
+    match emitter {
+        Emitter::Call { path, .. } => {
+            let used = super::use_marker(path);
+            quote! {
+                {
+                    #used
+                    #publish
+                }
+            }
+        }
+        Emitter::Free => {
+            let marker = Ident::new("__eventwire_here", Span::call_site());
+            let namer = Ident::new("__eventwire_function", Span::call_site());
+            let namer_fns = function_namer(&marker, &namer);
+            let site = site_record(input, default_enum, &own, &namer);
+            let registration = register(std::slice::from_ref(&own));
+            quote! {
+                {
+                    #namer_fns
+                    #site
+                    #registration
+                    #publish
+                }
+            }
         }
     }
 }

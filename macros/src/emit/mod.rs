@@ -6,7 +6,7 @@
 
 mod expand;
 
-pub(crate) use expand::{expand, Emitter};
+pub(crate) use expand::{expand, site_record, Emitter};
 
 use eventwire_grammar::syntax::emit::EmitInput;
 use proc_macro2::{Ident, TokenStream};

@@ -3,17 +3,23 @@
 //! grammar's rule (`eventwire_grammar::syntax::emit::rewrite_body_emits`),
 //! shared with `cargo eventwire`.
 
-use crate::emit::{expand as expand_emit, Emitter};
+use crate::emit::{expand as expand_emit, site_record, Emitter};
 use eventwire_grammar::syntax::emit::{rewrite_body_emits, EmitInput};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote_spanned};
 use syn::Path;
 
 pub(crate) struct BodyRewrite<'a> {
     pub(crate) enum_path: &'a Path,
     pub(crate) listed: &'a [Ident],
     pub(crate) call: Ident,
+    /// Names the enclosing function in the records.
+    pub(crate) namer: Ident,
     /// Each event emitted with `emit!`, as written.
     pub(crate) emitted: Vec<Ident>,
+    /// The record of each `emit!`, declared with the function's records:
+    /// its name, its `static`, and its `(kind, &record)` entry.
+    pub(crate) records: Vec<(Ident, TokenStream, TokenStream)>,
     pub(crate) errors: Option<syn::Error>,
 }
 
@@ -46,10 +52,27 @@ impl BodyRewrite<'_> {
             return TokenStream::new();
         }
         self.emitted.push(input.variant.clone());
+        let record = format_ident!(
+            "__EVENTWIRE_EMIT_{}",
+            self.records.len(),
+            span = Span::call_site()
+        );
+        let enum_path = input.enum_path.as_ref().unwrap_or(self.enum_path);
+        let variant = &input.variant;
+        let kind = quote_spanned!(variant.span()=> #enum_path::#variant);
+        self.records.push((
+            record.clone(),
+            site_record(&input, self.enum_path, &record, &self.namer),
+            quote::quote!((#kind, &#record)),
+        ));
         expand_emit(
             &input,
             self.enum_path,
-            &Emitter::Call(self.call.clone(), path),
+            &Emitter::Call {
+                call: self.call.clone(),
+                path,
+                record,
+            },
         )
     }
 

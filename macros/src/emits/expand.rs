@@ -20,6 +20,7 @@
 //! before the block completes.
 
 use super::body::BodyRewrite;
+use super::params::hold_parameters;
 use super::validate::Checked;
 use crate::phases::to_const;
 use crate::runtime_path::private;
@@ -84,18 +85,33 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let listed: Vec<Ident> = args.events.iter().map(|e| e.ident.clone()).collect();
 
     // Rewrite the body's emit!s first: they decide which events are `body` here.
+    let namer = Ident::new("__eventwire_function", Span::call_site());
     let mut rewrite = BodyRewrite {
         enum_path: &enum_path,
         listed: &listed,
         call: call_ref.clone(),
+        namer: namer.clone(),
         emitted: Vec::new(),
+        records: Vec::new(),
         errors: None,
     };
     rewrite.run(&mut function.block);
     let emitted = std::mem::take(&mut rewrite.emitted);
+    let emit_records = std::mem::take(&mut rewrite.records);
     if let Some(errors) = rewrite.errors {
         return Err(errors);
     }
+
+    // Parameters the body's closure must capture whole (drop order).
+    let holds = if kind == FnKind::AsyncTail {
+        TokenStream::new()
+    } else {
+        let block = &function.block;
+        let fields = args.fields.iter().map(|f| &f.value);
+        let bus = &args.bus;
+        let used = quote!(#block #(#fields)* #bus);
+        hold_parameters(&mut function, &used)
+    };
 
     let ret = Ident::new("eventwire_ret", Span::mixed_site());
     let never_returns =
@@ -185,7 +201,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             &SiteFacts {
                 phases: quote!(#phases_const),
                 origin: "Attribute",
-                function: &Ident::new("__eventwire_function", Span::call_site()),
+                function: &namer,
                 waiver: event.options.waiver(),
             },
         );
@@ -202,12 +218,13 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         });
     }
     let site_count = site_entries.len();
+    // The emit!s' records, declared here with the others: the call asks
+    // the bus about their events, and one registration holds them all.
     let mut by_hand: Vec<TokenStream> = Vec::new();
-    for ident in &emitted {
-        let kind = quote_spanned!(ident.span()=> #enum_path::#ident);
-        if !by_hand.iter().any(|k| k.to_string() == kind.to_string()) {
-            by_hand.push(kind);
-        }
+    for (record, site, entry) in emit_records {
+        items.extend(site);
+        records.push(record);
+        by_hand.push(entry);
     }
     let by_hand_count = by_hand.len();
 
@@ -243,10 +260,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .cloned()
         .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
 
-    let namer_fns = crate::site::function_namer(
-        &Ident::new("__eventwire_here", Span::call_site()),
-        &Ident::new("__eventwire_function", Span::call_site()),
-    );
+    let namer_fns =
+        crate::site::function_namer(&Ident::new("__eventwire_here", Span::call_site()), &namer);
     let (namer_fns, registration) = if records.is_empty() {
         (quote!(), quote!())
     } else {
@@ -264,7 +279,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         #const_checks
         #registration
         static __EVENTWIRE_SITES: [#p::SiteOf<#enum_path>; #site_count] = [#(#site_entries),*];
-        static __EVENTWIRE_BY_HAND: [#enum_path; #by_hand_count] = [#(#by_hand),*];
+        static __EVENTWIRE_BY_HAND: [#p::SiteOf<#enum_path>; #by_hand_count] = [#(#by_hand),*];
     };
 
     // What `Call::start` and `AsyncCall::start` take: the bus, the sites,
@@ -284,10 +299,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     };
     let run = match kind {
         FnKind::Async => {
-            let body = &function.block;
+            let body = &function.block.stmts;
             async_run(
                 &async_parts,
-                &quote!(async move #body),
+                &quote!(async move { #holds #(#body)* }),
                 output_type.as_ref(),
             )
         }
@@ -318,7 +333,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 #call.hold();
                 #bind_ref
                 let #once = #p::Once;
-                (move || -> ! { #p::consume(#once); #(#body)* })()
+                (move || -> ! { #p::consume(#once); #holds #(#body)* })()
             }
         }
         FnKind::Sync => {
@@ -333,7 +348,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                     #bind_ref
                     let #once = #p::Once;
                     #[allow(clippy::redundant_closure_call)]
-                    (move || #closure_ret { #p::consume(#once); #(#body)* })()
+                    (move || #closure_ret { #p::consume(#once); #holds #(#body)* })()
                 };
                 #(#err_checks)*
                 {

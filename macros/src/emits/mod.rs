@@ -9,6 +9,7 @@
 mod body;
 mod expand;
 mod item;
+mod params;
 mod validate;
 
 use eventwire_grammar::syntax::emits::EmitsArgs;

@@ -1,38 +1,41 @@
 //! The bounded background bus: `publish` enqueues; a worker thread delivers.
 
-use super::queue::{QueueStats, ShutdownError, Target};
+use super::queue::{Core, Flush, QueueStats, Refused, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
-use crate::guard::{report, Failure, FailureCause};
 use crate::kind::EventKind;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const DEFAULT_CAPACITY: usize = 4096;
 
-type Message<E> = super::queue::Message<E, Sender<()>>;
-
 /// A bus whose `publish` never blocks: it puts the event in a bounded queue,
 /// and a worker thread delivers it to the target bus (a [`SyncBus`] with
 /// subscribers, a [`JsonLinesSink`], any [`Bus`]).
 ///
 /// - **Full queue**: the event is dropped and counted, never waited for; the
-///   first drop is reported through the failure hook. Size the queue for
-///   your bursts with [`BackgroundBus::builder`].
+///   first drop is reported through the failure hook, and every drop counts
+///   in the bus's stats and in [`eventwire::stats`](crate::stats). Size the
+///   queue for your bursts with [`BackgroundBus::builder`]. An event
+///   published after [`shutdown`](BackgroundBus::shutdown) is dropped and
+///   counted apart (`dropped_after_shutdown`).
 /// - **Order**: one worker takes events in the order they were enqueued, so
 ///   the events of one producer are delivered in the order published.
 /// - **Accounting**: [`stats`](BackgroundBus::stats) obeys
-///   `published == delivered + dropped + failed + queued`.
+///   `published == delivered + dropped + failed + queued`. A target that
+///   fails or panics is isolated; each such event counts as failed.
 /// - **Shutdown**: [`shutdown`](BackgroundBus::shutdown) and
-///   [`flush`](BackgroundBus::flush) deliver everything queued before them,
-///   or say how much remained when the timeout expired. Dropping the bus
-///   shuts it down with a bounded wait (one second unless configured) and
-///   reports anything left through the failure hook: nothing queued is lost
-///   silently.
+///   [`flush`](BackgroundBus::flush) deliver everything queued before them
+///   and flush the target, and return an error naming how many events were
+///   not delivered (refused by the target, dropped, or still queued at the
+///   timeout): `flush` since the previous flush, `shutdown` over the bus's
+///   life. Dropping the bus shuts it down with a bounded wait (one second
+///   unless configured); what was still queued then counts as lost in
+///   [`eventwire::stats`](crate::stats) and is reported, with a summary of
+///   the bus's losses: nothing queued is lost silently.
 ///
 /// The queue is a `crossbeam-channel` bounded channel: it is lock-free on
 /// the fast path, allows many producers, can report its length for the
@@ -64,11 +67,17 @@ pub struct BackgroundBus<E: EventKind> {
 }
 
 struct Inner<E: EventKind> {
-    sender: Sender<Message<E>>,
-    shared: Arc<Target<E>>,
-    closed: AtomicBool,
+    events: Sender<Event<E>>,
+    control: Sender<Flush<Sender<()>>>,
+    shared: Arc<Shared<E>>,
     worker: Mutex<Option<JoinHandle<()>>>,
     drop_timeout: Duration,
+}
+
+/// What the publisher and the worker share.
+struct Shared<E: EventKind> {
+    core: Core,
+    target: Box<dyn Bus<E>>,
 }
 
 impl<E: EventKind> fmt::Debug for BackgroundBus<E> {
@@ -125,18 +134,22 @@ impl<E: EventKind> BackgroundBusBuilder<E> {
     ///
     /// If the operating system cannot start a thread.
     pub fn build(self, target: impl Bus<E> + 'static) -> BackgroundBus<E> {
-        let (sender, receiver) = crossbeam_channel::bounded(self.capacity);
-        let shared = Arc::new(Target::new(target));
+        let (events, event_queue) = crossbeam_channel::bounded(self.capacity);
+        let (control, flushes) = crossbeam_channel::unbounded();
+        let shared = Arc::new(Shared {
+            core: Core::new("a BackgroundBus"),
+            target: Box::new(target),
+        });
         let worker_shared = Arc::clone(&shared);
         let worker = std::thread::Builder::new()
             .name(self.thread_name)
-            .spawn(move || work(&worker_shared, &receiver))
+            .spawn(move || work(&worker_shared, &event_queue, &flushes))
             .expect("eventwire: could not start the background bus's worker thread");
         BackgroundBus {
             inner: Arc::new(Inner {
-                sender,
+                events,
+                control,
                 shared,
-                closed: AtomicBool::new(false),
                 worker: Mutex::new(Some(worker)),
                 drop_timeout: self.drop_timeout,
             }),
@@ -144,14 +157,33 @@ impl<E: EventKind> BackgroundBusBuilder<E> {
     }
 }
 
-fn work<E: EventKind>(target: &Target<E>, receiver: &Receiver<Message<E>>) {
-    // Ends when every sender is gone: the last handle was dropped.
-    for message in receiver {
-        if let Some(done) = target.handle(message) {
-            let _ = done.send(());
+/// Delivers events in queue order; answers a flush once every event
+/// published before it is accounted for. Ends when every handle is gone.
+fn work<E: EventKind>(
+    shared: &Shared<E>,
+    events: &Receiver<Event<E>>,
+    flushes: &Receiver<Flush<Sender<()>>>,
+) {
+    loop {
+        crossbeam_channel::select! {
+            recv(events) -> event => match event {
+                Ok(event) => shared.core.deliver(&*shared.target, event),
+                Err(_) => break,
+            },
+            recv(flushes) -> flush => {
+                let Ok(flush) = flush else { break };
+                while !shared.core.reached(flush.mark) {
+                    match events.recv() {
+                        Ok(event) => shared.core.deliver(&*shared.target, event),
+                        Err(_) => break,
+                    }
+                }
+                shared.core.flush_target(&*shared.target);
+                let _ = flush.ack.send(());
+            }
         }
     }
-    target.accounting.flush_target(&*target.bus);
+    shared.core.flush_target(&*shared.target);
 }
 
 impl<E: EventKind> BackgroundBus<E> {
@@ -182,7 +214,7 @@ impl<E: EventKind> BackgroundBus<E> {
 
     /// The counts so far.
     pub fn stats(&self) -> QueueStats {
-        self.inner.shared.accounting.stats()
+        self.inner.shared.core.stats()
     }
 
     /// Waits until everything published before this call is delivered and
@@ -190,65 +222,63 @@ impl<E: EventKind> BackgroundBus<E> {
     ///
     /// # Errors
     ///
-    /// [`ShutdownError`] with what is still queued when `timeout` expires.
+    /// [`ShutdownError`] when events published since the previous flush
+    /// were not all delivered: refused by the target, dropped, or still
+    /// queued when `timeout` expired.
     pub fn flush(&self, timeout: Duration) -> Result<(), ShutdownError> {
-        let deadline = Instant::now() + timeout;
-        let (done, acknowledged) = crossbeam_channel::bounded(1);
-        let undelivered = || ShutdownError {
-            undelivered: self.stats().queued,
-        };
-        self.inner
-            .sender
-            .send_deadline(super::queue::Message::Flush(done), deadline)
-            .map_err(|_| undelivered())?;
-        acknowledged
-            .recv_deadline(deadline)
-            .map_err(|_| undelivered())
+        let timed_out = !self.inner.wait(timeout);
+        self.inner.shared.core.flushed(timed_out)
     }
 
-    /// Stops taking events (later ones are dropped and counted), delivers
-    /// everything queued and flushes the target — or gives up when `timeout`
-    /// expires, saying how many were left. The worker thread ends when the
-    /// last handle to the bus is dropped.
+    /// Stops taking events (later ones are dropped, counted and reported),
+    /// delivers everything queued and flushes the target, or gives up when
+    /// `timeout` expires. The worker thread ends when the last handle to
+    /// the bus is dropped.
     ///
     /// # Errors
     ///
-    /// [`ShutdownError`] with what is still queued when `timeout` expires.
+    /// [`ShutdownError`] when any event of the bus's life was not
+    /// delivered: refused by the target, dropped, or still queued when
+    /// `timeout` expired.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownError> {
-        self.inner.closed.store(true, Ordering::SeqCst);
-        self.flush(timeout)?;
-        // Everything is delivered; the worker ends once the last sender is gone.
-        Ok(())
+        self.inner.shared.core.close();
+        let timed_out = !self.inner.wait(timeout);
+        self.inner.shared.core.ended(timed_out)
+    }
+}
+
+impl<E: EventKind> Inner<E> {
+    /// Sends a flush and waits for it; false when `timeout` expired first.
+    fn wait(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (ack, acknowledged) = crossbeam_channel::bounded(1);
+        let mark = self.shared.core.mark();
+        self.control.send(Flush { mark, ack }).is_ok()
+            && acknowledged.recv_deadline(deadline).is_ok()
     }
 }
 
 impl<E: EventKind> Bus<E> for BackgroundBus<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let accounting = &self.inner.shared.accounting;
-        accounting.published();
-        if self.inner.closed.load(Ordering::Relaxed) {
-            accounting.dropped(&event, "a BackgroundBus that was shut down");
-            return Ok(());
-        }
-        match self
-            .inner
-            .sender
-            .try_send(super::queue::Message::Event(event))
-        {
-            Ok(()) => {}
-            Err(TrySendError::Full(super::queue::Message::Event(event))) => {
-                accounting.dropped(&event, "a BackgroundBus");
+        let shared = &self.inner.shared;
+        if let Some(event) = shared.core.admit(event) {
+            match self.inner.events.try_send(event) {
+                Ok(()) => {}
+                Err(TrySendError::Full(event)) => {
+                    shared.core.refused(event.kind, &event.site, Refused::Full);
+                }
+                Err(TrySendError::Disconnected(event)) => {
+                    shared
+                        .core
+                        .refused(event.kind, &event.site, Refused::Stopped);
+                }
             }
-            Err(TrySendError::Disconnected(super::queue::Message::Event(event))) => {
-                accounting.dropped(&event, "a BackgroundBus whose worker has stopped");
-            }
-            Err(_) => {}
         }
         Ok(())
     }
 
     fn accepts(&self, kind: E) -> bool {
-        self.inner.shared.bus.accepts(kind)
+        self.inner.shared.target.accepts(kind)
     }
 }
 
@@ -256,26 +286,18 @@ impl<E: EventKind> Drop for Inner<E> {
     fn drop(&mut self) {
         // The last handle is gone: drain with a bounded wait, then let the
         // worker end and wait for it.
-        self.closed.store(true, Ordering::SeqCst);
-        let deadline = Instant::now() + self.drop_timeout;
-        let (done, acknowledged) = crossbeam_channel::bounded(1);
-        let drained = self
-            .sender
-            .send_deadline(super::queue::Message::Flush(done), deadline)
-            .is_ok()
-            && acknowledged.recv_deadline(deadline).is_ok();
+        self.shared.core.close();
+        let drained = self.wait(self.drop_timeout);
+        let _ = self.shared.core.ended(!drained);
         if !drained {
-            let undelivered = self.shared.accounting.stats().queued;
-            report(&Failure {
-                event: None,
-                cause: FailureCause::Undelivered(undelivered),
-            });
             // The worker keeps the rest; it is detached, not waited for.
             return;
         }
-        // Closing the channel ends the worker's loop.
-        let (closed_sender, _) = crossbeam_channel::bounded(1);
-        drop(std::mem::replace(&mut self.sender, closed_sender));
+        // Closing the channels ends the worker's loop.
+        let (closed_events, _) = crossbeam_channel::bounded(1);
+        drop(std::mem::replace(&mut self.events, closed_events));
+        let (closed_control, _) = crossbeam_channel::bounded(1);
+        drop(std::mem::replace(&mut self.control, closed_control));
         if let Some(worker) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = worker.join();
         }

@@ -2,16 +2,18 @@
 
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
-use crate::guard::{panic_message, report, Failure, FailureCause};
+use crate::failure::{fail, FailedEvent, Failure, FailureCause};
+use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 /// Publishes every event to each of several buses, each in isolation: one
-/// that fails or panics is reported through the failure hook and the others
-/// still get the event. Each bus is asked whether it accepts a kind; the
-/// event is cloned only for the buses after the first that take it.
+/// that fails or panics (in `publish` or in `accepts`) is counted in
+/// [`eventwire::stats`](crate::stats) and reported through the failure
+/// hook, and the others still get the event. Each bus is asked whether it
+/// accepts a kind; the event is cloned only for the buses after the first
+/// that take it.
 ///
 /// ```
 /// use eventwire::buses::{Broadcast, Filtered};
@@ -63,7 +65,7 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
         let takers: Vec<&SharedBus<E>> = self
             .buses
             .iter()
-            .filter(|b| b.accepts(event.kind))
+            .filter(|b| accepts_isolated(b.as_ref(), event.kind, &event))
             .collect();
         let Some((last, rest)) = takers.split_last() else {
             return Ok(());
@@ -75,15 +77,23 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
         Ok(())
     }
 
+    /// Whether any bus accepts `kind`. A bus whose `accepts` panics counts
+    /// as accepting here; `publish` asks it again, isolated, and reports.
     fn accepts(&self, kind: E) -> bool {
-        self.buses.iter().any(|b| b.accepts(kind))
+        self.buses
+            .iter()
+            .any(|b| isolate(|| b.accepts(kind)).unwrap_or(true))
     }
 
     fn flush(&self) -> Result<(), BusError> {
         let failures: Vec<String> = self
             .buses
             .iter()
-            .filter_map(|b| b.flush().err().map(|e| e.to_string()))
+            .filter_map(|b| match isolate(|| b.flush()) {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(Panicked(why)) => Some(format!("a bus's flush panicked: {why}")),
+            })
             .collect();
         if failures.is_empty() {
             Ok(())
@@ -93,19 +103,38 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
     }
 }
 
+/// Whether `bus` accepts the kind of `event`; a panic declines, and is
+/// counted and reported.
+fn accepts_isolated<E: EventKind>(bus: &dyn Bus<E>, kind: E, event: &Event<E>) -> bool {
+    match isolate(|| bus.accepts(kind)) {
+        Ok(accepted) => accepted,
+        Err(Panicked(why)) => {
+            fail(
+                &Failure::new(
+                    FailureCause::AcceptsPanicked(why),
+                    Some(FailedEvent::of(kind, event.site.clone())),
+                )
+                .by("a bus behind a Broadcast"),
+            );
+            false
+        }
+    }
+}
+
 fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
-    let report_as = (event.kind, event.phase, event.site.clone());
-    let cause = match catch_unwind(AssertUnwindSafe(|| bus.publish(event))) {
+    let (kind, site) = (event.kind, event.site.clone());
+    let cause = match isolate(|| bus.publish(event)) {
         Ok(Ok(())) => return,
         Ok(Err(error)) => FailureCause::Error(error.to_string()),
-        Err(payload) => FailureCause::Panic(panic_message(payload.as_ref())),
+        Err(Panicked(why)) => FailureCause::Panic(why),
     };
-    let (kind, phase, site) = report_as;
-    report(&Failure::of(&Event::new(kind, phase, site), cause));
+    fail(&Failure::new(cause, Some(FailedEvent::of(kind, site))).by("a bus behind a Broadcast"));
 }
 
 /// Passes on only the kinds a predicate keeps; the others are declined
-/// through [`Bus::accepts`], so their payload is never built.
+/// through [`Bus::accepts`], so their payload is never built. A predicate
+/// that panics is isolated by whoever asks (the emission site, a
+/// `Broadcast`, a queue): the event is declined, counted and reported.
 pub struct Filtered<E: EventKind, F> {
     bus: SharedBus<E>,
     keep: F,

@@ -3,11 +3,11 @@
 
 use crate::bus::{Bus, BusError};
 use crate::event::Event;
-use crate::guard::{panic_message, report, Failure, FailureCause};
+use crate::failure::{fail, FailedEvent, Failure, FailureCause};
+use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
 use std::cell::Cell;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -271,18 +271,20 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
         }
         self.counters.published.fetch_add(1, Ordering::Relaxed);
         for subscriber in self.snapshot().iter().filter(|s| s.wants(event.kind)) {
-            match catch_unwind(AssertUnwindSafe(|| (subscriber.callback)(&event))) {
+            match isolate(|| (subscriber.callback)(&event)) {
                 Ok(()) => {
                     self.counters.delivered.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(payload) => {
+                Err(Panicked(why)) => {
                     self.counters.panicked.fetch_add(1, Ordering::Relaxed);
-                    let why = format!(
-                        "subscriber {} panicked: {}",
-                        subscriber.id,
-                        panic_message(payload.as_ref())
+                    let why = format!("subscriber {} panicked: {why}", subscriber.id);
+                    fail(
+                        &Failure::new(
+                            FailureCause::Panic(why),
+                            Some(FailedEvent::of(event.kind, event.site.clone())),
+                        )
+                        .by("a SyncBus"),
                     );
-                    report(&Failure::of(&event, FailureCause::Panic(why)));
                 }
             }
         }

@@ -4,17 +4,23 @@ use crate::bus::{Bus, BusError};
 use crate::event::Event;
 use crate::kind::EventKind;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Appends each event as one line of JSON (the [`Event`] shape) to a file.
 ///
+/// Each event is written straight to the file (one `write` of its whole
+/// line, no buffer): when `publish` returns `Ok`, its bytes are in the file
+/// (the operating system's cache of it). A write that fails (a full disk,
+/// `/dev/full`) returns the error, so the bus that called counts that event
+/// as failed and reports it; a line cut short by the failure is removed, so
+/// that every line in the file reads back as an event. With
+/// [`sync_on_flush`](JsonLinesSink::sync_on_flush), every flush and
+/// shutdown also waits until the data is on the disk.
+///
 /// Writing a file blocks, so put the sink behind a
-/// [`BackgroundBus`](crate::buses::BackgroundBus), which writes on its worker
-/// and flushes the file when flushed or shut down. A write error is returned
-/// to the bus that called it, which counts it and reports it through the
-/// failure hook; it never reaches the service.
+/// [`BackgroundBus`](crate::buses::BackgroundBus), which writes on its worker.
 ///
 /// ```
 /// use eventwire::buses::{BackgroundBus, JsonLinesSink};
@@ -26,10 +32,10 @@ use std::sync::Mutex;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("audit.jsonl");
-/// let bus = BackgroundBus::new(JsonLinesSink::append(&path).unwrap());
+/// let bus = BackgroundBus::new(JsonLinesSink::append(&path).unwrap().sync_on_flush(true));
 /// let shared = bus.shared();
 /// emit!(UserDeleted, bus = shared, user = 42);
-/// bus.shutdown(Duration::from_secs(1)).unwrap();
+/// bus.shutdown(Duration::from_secs(1)).expect("on disk");
 ///
 /// let text = std::fs::read_to_string(&path).unwrap();
 /// let event: Event<EventType> = serde_json::from_str(text.lines().next().unwrap()).unwrap();
@@ -38,7 +44,8 @@ use std::sync::Mutex;
 #[derive(Debug)]
 pub struct JsonLinesSink {
     path: PathBuf,
-    file: Mutex<BufWriter<File>>,
+    file: Mutex<File>,
+    sync: bool,
 }
 
 impl JsonLinesSink {
@@ -52,8 +59,17 @@ impl JsonLinesSink {
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
         Ok(JsonLinesSink {
             path,
-            file: Mutex::new(BufWriter::new(file)),
+            file: Mutex::new(file),
+            sync: false,
         })
+    }
+
+    /// Also waits, at every flush and shutdown, until the data is on the
+    /// disk (`fsync`), so that a crash of the machine loses nothing flushed.
+    #[must_use]
+    pub fn sync_on_flush(mut self, sync: bool) -> Self {
+        self.sync = sync;
+        self
     }
 
     /// The file written to.
@@ -61,10 +77,36 @@ impl JsonLinesSink {
         &self.path
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, BufWriter<File>> {
-        // A panic while writing leaves at worst a partial line; keep writing.
+    fn file(&self) -> std::sync::MutexGuard<'_, File> {
+        // A panic while writing leaves no partial line (see `write_line`).
         self.file.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Writes `line` whole or not at all: on an error after part of it was
+/// written, the file is cut back to where the line began.
+fn write_line(file: &mut File, line: &[u8]) -> std::io::Result<()> {
+    let mut written = 0;
+    while written < line.len() {
+        match file.write(&line[written..]) {
+            Ok(0) => {
+                return Err(undo(file, written, std::io::ErrorKind::WriteZero.into()));
+            }
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(undo(file, written, e)),
+        }
+    }
+    Ok(())
+}
+
+fn undo(file: &mut File, written: usize, error: std::io::Error) -> std::io::Error {
+    if written > 0 {
+        if let Ok(meta) = file.metadata() {
+            let _ = file.set_len(meta.len().saturating_sub(written as u64));
+        }
+    }
+    error
 }
 
 impl<E: EventKind> Bus<E> for JsonLinesSink {
@@ -72,14 +114,17 @@ impl<E: EventKind> Bus<E> for JsonLinesSink {
         let mut line = serde_json::to_vec(&event)
             .map_err(|e| BusError::from_source("could not serialise the event", e))?;
         line.push(b'\n');
-        self.writer().write_all(&line).map_err(|e| {
+        write_line(&mut self.file(), &line).map_err(|e| {
             BusError::from_source(format!("could not append to {}", self.path.display()), e)
         })
     }
 
     fn flush(&self) -> Result<(), BusError> {
-        self.writer().flush().map_err(|e| {
-            BusError::from_source(format!("could not flush {}", self.path.display()), e)
+        if !self.sync {
+            return Ok(());
+        }
+        self.file().sync_data().map_err(|e| {
+            BusError::from_source(format!("could not sync {} to disk", self.path.display()), e)
         })
     }
 }

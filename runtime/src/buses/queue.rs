@@ -1,19 +1,28 @@
-//! What the queued buses share: their accounting, and how the worker
-//! delivers one event.
+//! The queued-bus core that `BackgroundBus` and `TokioBus` share: the
+//! admission of an event on the publisher's side, the delivery of one on
+//! the worker's, the accounting between them, what a flush waits for, and
+//! what a shutdown reports.
+//!
+//! The event channel carries events only. A flush travels on a control
+//! channel of its own with the count of events published so far; the worker
+//! keeps delivering until that many are accounted for, then flushes the
+//! target and acknowledges. So the publisher's path is one counter and one
+//! `try_send`.
 
 use crate::bus::Bus;
-use crate::event::Event;
-use crate::guard::{panic_message, report, Failure, FailureCause};
+use crate::event::{Event, Site};
+use crate::failure::{fail, FailedEvent, Failure, FailureCause};
+use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// What a queued bus did, since it was made.
 ///
-/// At any moment `published == delivered + dropped + failed + queued`, where
-/// `queued` counts the events waiting or being delivered; after a flush or a
-/// shutdown that has delivered everything, `queued` is 0.
+/// At any moment `published == delivered + dropped + failed + queued`,
+/// where `queued` counts the events waiting or being delivered, and
+/// `dropped == dropped_full + dropped_after_shutdown`. After a flush or a
+/// shutdown that delivered everything, `queued` is 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct QueueStats {
@@ -21,114 +30,63 @@ pub struct QueueStats {
     pub published: u64,
     /// Events the target took without error.
     pub delivered: u64,
-    /// Events dropped because the queue was full or the bus was shut down.
+    /// Events dropped: `dropped_full + dropped_after_shutdown`.
     pub dropped: u64,
+    /// Events dropped because the queue was full.
+    pub dropped_full: u64,
+    /// Events published after the bus was shut down (or its worker
+    /// stopped), dropped.
+    pub dropped_after_shutdown: u64,
     /// Events the target refused with an error or a panic.
     pub failed: u64,
     /// Events waiting in the queue or being delivered.
     pub queued: u64,
 }
 
-/// The counters behind [`QueueStats`].
-#[derive(Default)]
-pub(crate) struct Accounting {
-    published: AtomicU64,
-    delivered: AtomicU64,
-    dropped: AtomicU64,
-    failed: AtomicU64,
-    /// Whether the first drop has been reported through the hook.
-    drop_reported: AtomicBool,
-}
-
-impl Accounting {
-    /// Counts a publish; call before the event is enqueued, so that the
-    /// worker can never count it done before it is counted published.
-    pub(crate) fn published(&self) {
-        self.published.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Counts a dropped event; the first drop is reported through the hook.
-    pub(crate) fn dropped<E: EventKind>(&self, event: &Event<E>, bus: &'static str) {
-        self.dropped.fetch_add(1, Ordering::SeqCst);
-        if !self.drop_reported.swap(true, Ordering::Relaxed) {
-            report(&Failure::of(event, FailureCause::QueueFull(bus)));
-        }
-    }
-
-    /// A snapshot; `queued` is derived from the other counts, read in the
-    /// order they are written so that it is never negative.
-    pub(crate) fn stats(&self) -> QueueStats {
-        let delivered = self.delivered.load(Ordering::SeqCst);
-        let failed = self.failed.load(Ordering::SeqCst);
-        let dropped = self.dropped.load(Ordering::SeqCst);
-        let published = self.published.load(Ordering::SeqCst);
-        QueueStats {
-            published,
-            delivered,
-            dropped,
-            failed,
-            queued: published.saturating_sub(delivered + dropped + failed),
-        }
-    }
-
-    /// Delivers one dequeued event to `target`, counting the outcome; an
-    /// error or a panic is reported through the hook.
-    pub(crate) fn deliver<E: EventKind>(&self, target: &dyn Bus<E>, event: Event<E>) {
-        let report_as = (event.kind, event.site.clone(), event.phase);
-        let cause = match catch_unwind(AssertUnwindSafe(|| target.publish(event))) {
-            Ok(Ok(())) => {
-                self.delivered.fetch_add(1, Ordering::SeqCst);
-                return;
-            }
-            Ok(Err(error)) => FailureCause::Error(error.to_string()),
-            Err(payload) => FailureCause::Panic(panic_message(payload.as_ref())),
-        };
-        self.failed.fetch_add(1, Ordering::SeqCst);
-        let (kind, site, phase) = report_as;
-        let stand_in = Event::new(kind, phase, site);
-        report(&Failure::of(&stand_in, cause));
-    }
-
-    /// Counts an event a sink took.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn count_delivered(&self) {
-        self.delivered.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Counts an event a sink refused, and reports it.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn count_failed<E: EventKind>(&self, refused: &Event<E>, cause: FailureCause) {
-        self.failed.fetch_add(1, Ordering::SeqCst);
-        report(&Failure::of(refused, cause));
-    }
-
-    /// Flushes `target`; a failure is reported through the hook.
-    pub(crate) fn flush_target<E: EventKind>(&self, target: &dyn Bus<E>) {
-        let outcome = catch_unwind(AssertUnwindSafe(|| target.flush()));
-        let why = match outcome {
-            Ok(Ok(())) => return,
-            Ok(Err(error)) => error.to_string(),
-            Err(payload) => panic_message(payload.as_ref()),
-        };
-        report(&Failure {
-            event: None,
-            cause: FailureCause::Flush(why),
-        });
+impl fmt::Display for QueueStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "published {}, delivered {}, failed {}, dropped {} (queue full {}, after shutdown {}), queued {}",
+            self.published,
+            self.delivered,
+            self.failed,
+            self.dropped,
+            self.dropped_full,
+            self.dropped_after_shutdown,
+            self.queued
+        )
     }
 }
 
-/// A flush or shutdown that did not finish in time.
+/// A flush or shutdown whose events were not all delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ShutdownError {
     /// Events still queued or being delivered when the time ran out.
     pub undelivered: u64,
+    /// Events the target refused (an error or a panic), in the period the
+    /// flush or shutdown answers for.
+    pub failed: u64,
+    /// Events dropped (a full queue, or published after shutdown), in that period.
+    pub dropped: u64,
+}
+
+impl ShutdownError {
+    /// Every event not delivered: `undelivered + failed + dropped`.
+    pub fn total(&self) -> u64 {
+        self.undelivered + self.failed + self.dropped
+    }
 }
 
 impl fmt::Display for ShutdownError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} event(s) were still queued when the timeout expired",
+            "{} event(s) were not delivered: {} refused by the target, {} dropped, {} still queued when the timeout expired",
+            self.total(),
+            self.failed,
+            self.dropped,
             self.undelivered
         )
     }
@@ -136,39 +94,235 @@ impl fmt::Display for ShutdownError {
 
 impl std::error::Error for ShutdownError {}
 
-/// What travels through a queued bus's channel; `A` acknowledges a flush.
-pub(crate) enum Message<E, A> {
-    Event(Event<E>),
-    /// Everything before it has been delivered once it is acknowledged.
-    Flush(A),
+/// Why a `try_send` did not enqueue.
+pub(crate) enum Refused {
+    /// The queue is full.
+    Full,
+    /// The worker is gone.
+    Stopped,
 }
 
-/// The delivering side of a queued bus: its target and its accounting.
-pub(crate) struct Target<E: EventKind> {
-    pub(crate) bus: Box<dyn Bus<E>>,
-    pub(crate) accounting: Accounting,
+/// The state both sides of a queued bus share.
+pub(crate) struct Core {
+    /// `BackgroundBus` or `TokioBus`, for reports.
+    name: &'static str,
+    closed: AtomicBool,
+    published: AtomicU64,
+    delivered: AtomicU64,
+    failed: AtomicU64,
+    dropped_full: AtomicU64,
+    dropped_after_shutdown: AtomicU64,
+    /// Whether the first drop of each kind was reported through the hook.
+    reported_full: AtomicBool,
+    reported_after_shutdown: AtomicBool,
+    /// `failed` and `dropped` at the end of the last flush.
+    flushed_failed: AtomicU64,
+    flushed_dropped: AtomicU64,
+    /// Whether the end of the bus was reported.
+    ended: AtomicBool,
 }
 
-impl<E: EventKind> Target<E> {
-    pub(crate) fn new(bus: impl Bus<E> + 'static) -> Self {
-        Target {
-            bus: Box::new(bus),
-            accounting: Accounting::default(),
+impl Core {
+    pub(crate) fn new(name: &'static str) -> Core {
+        Core {
+            name,
+            closed: AtomicBool::new(false),
+            published: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            dropped_full: AtomicU64::new(0),
+            dropped_after_shutdown: AtomicU64::new(0),
+            reported_full: AtomicBool::new(false),
+            reported_after_shutdown: AtomicBool::new(false),
+            flushed_failed: AtomicU64::new(0),
+            flushed_dropped: AtomicU64::new(0),
+            ended: AtomicBool::new(false),
         }
     }
 
-    /// Handles one message on the worker; returns the flush acknowledgement
-    /// to send, if it was a flush.
-    pub(crate) fn handle<A>(&self, message: Message<E, A>) -> Option<A> {
-        match message {
-            Message::Event(event) => {
-                self.accounting.deliver(&*self.bus, event);
-                None
+    /// The publisher's side: counts the event, and returns it unless the
+    /// bus is shut down (then it is dropped, counted and reported).
+    #[inline]
+    pub(crate) fn admit<E: EventKind>(&self, event: Event<E>) -> Option<Event<E>> {
+        // Counted before it is enqueued, so that the worker can never count
+        // it done before it is counted published.
+        self.published.fetch_add(1, Ordering::SeqCst);
+        if self.closed.load(Ordering::Relaxed) {
+            self.refused(event.kind, &event.site, Refused::Stopped);
+            return None;
+        }
+        Some(event)
+    }
+
+    /// Counts an event the queue would not take, and reports the first of
+    /// each kind through the hook; every one counts in `eventwire::stats()`.
+    #[cold]
+    pub(crate) fn refused<E: EventKind>(&self, kind: E, site: &Site, why: Refused) {
+        let (counter, reported, cause) = match why {
+            Refused::Full => (
+                &self.dropped_full,
+                &self.reported_full,
+                FailureCause::QueueFull,
+            ),
+            Refused::Stopped => (
+                &self.dropped_after_shutdown,
+                &self.reported_after_shutdown,
+                FailureCause::AfterShutdown,
+            ),
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        let failure = if reported.swap(true, Ordering::Relaxed) {
+            None
+        } else {
+            Some(FailedEvent::of(kind, site.clone()))
+        };
+        let first = failure.is_some();
+        let failure = Failure::new(cause, failure).by(self.name);
+        if first {
+            fail(&failure);
+        } else {
+            crate::failure::count_silently(&failure);
+        }
+    }
+
+    /// The worker's side: hands `event` to `target`, isolated, and counts it.
+    pub(crate) fn deliver<E: EventKind>(&self, target: &dyn Bus<E>, event: Event<E>) {
+        let about = (event.kind, event.site.clone());
+        let outcome = match isolate(|| target.publish(event)) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(FailureCause::Error(error.to_string())),
+            Err(Panicked(why)) => Err(FailureCause::Panic(why)),
+        };
+        self.delivered_or(outcome, about.0, about.1);
+    }
+
+    /// Counts the outcome of one delivery; a failure is reported.
+    pub(crate) fn delivered_or<E: EventKind>(
+        &self,
+        outcome: Result<(), FailureCause>,
+        kind: E,
+        site: Site,
+    ) {
+        match outcome {
+            Ok(()) => {
+                self.delivered.fetch_add(1, Ordering::SeqCst);
             }
-            Message::Flush(ack) => {
-                self.accounting.flush_target(&*self.bus);
-                Some(ack)
+            Err(cause) => {
+                self.failed.fetch_add(1, Ordering::SeqCst);
+                fail(&Failure::new(cause, Some(FailedEvent::of(kind, site))).by(self.name));
             }
         }
     }
+
+    /// Flushes `target`, isolated; a failure is reported.
+    pub(crate) fn flush_target<E: EventKind>(&self, target: &dyn Bus<E>) {
+        let why = match isolate(|| target.flush()) {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(Panicked(why)) => format!("it panicked: {why}"),
+        };
+        self.flush_failed(why);
+    }
+
+    /// Reports a failed flush of the target.
+    pub(crate) fn flush_failed(&self, why: String) {
+        fail(&Failure::new(FailureCause::Flush(why), None).by(self.name));
+    }
+
+    /// The mark a flush waits for: every event published so far.
+    pub(crate) fn mark(&self) -> u64 {
+        self.published.load(Ordering::SeqCst)
+    }
+
+    /// Whether every event up to `mark` is delivered, failed or dropped.
+    pub(crate) fn reached(&self, mark: u64) -> bool {
+        let s = self.stats();
+        s.delivered + s.failed + s.dropped >= mark
+    }
+
+    /// Stops taking events: later ones are dropped, counted and reported.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// A snapshot; `queued` is derived from the other counts, read in the
+    /// order they are written so that it is never negative.
+    pub(crate) fn stats(&self) -> QueueStats {
+        let delivered = self.delivered.load(Ordering::SeqCst);
+        let failed = self.failed.load(Ordering::SeqCst);
+        let dropped_full = self.dropped_full.load(Ordering::SeqCst);
+        let dropped_after_shutdown = self.dropped_after_shutdown.load(Ordering::SeqCst);
+        let published = self.published.load(Ordering::SeqCst);
+        let dropped = dropped_full + dropped_after_shutdown;
+        QueueStats {
+            published,
+            delivered,
+            dropped,
+            dropped_full,
+            dropped_after_shutdown,
+            failed,
+            queued: published.saturating_sub(delivered + dropped + failed),
+        }
+    }
+
+    /// What a flush answers for: the events refused or dropped since the
+    /// previous flush, and what is still queued (`timed_out`).
+    pub(crate) fn flushed(&self, timed_out: bool) -> Result<(), ShutdownError> {
+        let s = self.stats();
+        let failed = s.failed
+            - self
+                .flushed_failed
+                .swap(s.failed, Ordering::SeqCst)
+                .min(s.failed);
+        let dropped = s.dropped
+            - self
+                .flushed_dropped
+                .swap(s.dropped, Ordering::SeqCst)
+                .min(s.dropped);
+        let undelivered = if timed_out { s.queued } else { 0 };
+        if failed + dropped + undelivered == 0 {
+            Ok(())
+        } else {
+            Err(ShutdownError {
+                undelivered,
+                failed,
+                dropped,
+            })
+        }
+    }
+
+    /// What a shutdown answers for: every event of the bus's life that was
+    /// not delivered. Reports what was still queued as lost, and a summary
+    /// if anything was, once.
+    pub(crate) fn ended(&self, timed_out: bool) -> Result<(), ShutdownError> {
+        let s = self.stats();
+        let undelivered = if timed_out { s.queued } else { 0 };
+        if !self.ended.swap(true, Ordering::SeqCst) {
+            if undelivered > 0 {
+                fail(
+                    &Failure::new(FailureCause::Lost, None)
+                        .by(self.name)
+                        .times(undelivered),
+                );
+            }
+            if s.failed + s.dropped + undelivered > 0 {
+                fail(&Failure::new(FailureCause::Summary(s.to_string()), None).by(self.name));
+            }
+        }
+        if s.failed + s.dropped + undelivered == 0 {
+            Ok(())
+        } else {
+            Err(ShutdownError {
+                undelivered,
+                failed: s.failed,
+                dropped: s.dropped,
+            })
+        }
+    }
+}
+
+/// A flush on its way to the worker: the mark to reach, and how to answer.
+pub(crate) struct Flush<A> {
+    pub(crate) mark: u64,
+    pub(crate) ack: A,
 }

@@ -1,14 +1,14 @@
 //! The background bus on a tokio task (feature `tokio`).
 
-use super::queue::{Accounting, Message, QueueStats, ShutdownError, Target};
+use super::queue::{Core, Flush, QueueStats, Refused, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
-use crate::guard::FailureCause;
+use crate::failure::FailureCause;
+use crate::isolate::{Isolated, Panicked};
 use crate::kind::EventKind;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -18,6 +18,12 @@ use tokio::sync::{mpsc, oneshot};
 /// stays synchronous and never blocks, so it is callable from sync and
 /// async code alike; [`flush`](TokioBus::flush) and
 /// [`shutdown`](TokioBus::shutdown) are `async`.
+///
+/// It is built on the same queued-bus core as `BackgroundBus`: the same
+/// accounting (`published == delivered + dropped + failed + queued`), the
+/// same drop and shutdown reports, the same answers from `flush` and
+/// `shutdown`. A target or sink that fails or panics is isolated (an
+/// `AsyncSink` whose future panics included).
 ///
 /// When the last handle is dropped the task delivers what is still queued
 /// and ends, as long as the runtime keeps running; call `shutdown` before
@@ -46,36 +52,57 @@ pub struct TokioBus<E: EventKind> {
 }
 
 struct Inner<E: EventKind> {
-    sender: mpsc::Sender<Message<E, oneshot::Sender<()>>>,
-    worker: Worker<E>,
-    closed: AtomicBool,
+    events: mpsc::Sender<Event<E>>,
+    control: mpsc::UnboundedSender<Flush<oneshot::Sender<()>>>,
+    shared: Arc<Shared<E>>,
+}
+
+/// What the publisher and the task share.
+struct Shared<E: EventKind> {
+    core: Core,
+    target: Target<E>,
 }
 
 /// What the task delivers to.
-enum Worker<E: EventKind> {
+enum Target<E: EventKind> {
     /// A synchronous bus.
-    Bus(Arc<Target<E>>),
+    Bus(Box<dyn Bus<E>>),
     /// An asynchronous sink.
-    Sink(Arc<SinkTarget<E>>),
+    Sink(Box<dyn AsyncSink<E>>),
 }
 
-struct SinkTarget<E: EventKind> {
-    sink: Box<dyn AsyncSink<E>>,
-    accounting: Accounting,
-}
-
-impl<E: EventKind> Worker<E> {
-    fn accounting(&self) -> &Accounting {
-        match self {
-            Worker::Bus(target) => &target.accounting,
-            Worker::Sink(target) => &target.accounting,
+impl<E: EventKind> Shared<E> {
+    fn accepts(&self, kind: E) -> bool {
+        match &self.target {
+            Target::Bus(bus) => bus.accepts(kind),
+            Target::Sink(sink) => sink.accepts(kind),
         }
     }
 
-    fn accepts(&self, kind: E) -> bool {
-        match self {
-            Worker::Bus(target) => target.bus.accepts(kind),
-            Worker::Sink(target) => target.sink.accepts(kind),
+    async fn deliver(&self, event: Event<E>) {
+        match &self.target {
+            Target::Bus(bus) => self.core.deliver(&**bus, event),
+            Target::Sink(sink) => {
+                let (kind, site) = (event.kind, event.site.clone());
+                let sent = Isolated(Box::pin(sink.send(event))).await;
+                let outcome = match sent {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(error)) => Err(FailureCause::Error(error.to_string())),
+                    Err(Panicked(why)) => Err(FailureCause::Panic(why)),
+                };
+                self.core.delivered_or(outcome, kind, site);
+            }
+        }
+    }
+
+    async fn flush_target(&self) {
+        match &self.target {
+            Target::Bus(bus) => self.core.flush_target(&**bus),
+            Target::Sink(sink) => match Isolated(Box::pin(sink.flush())).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => self.core.flush_failed(error.to_string()),
+                Err(Panicked(why)) => self.core.flush_failed(format!("it panicked: {why}")),
+            },
         }
     }
 }
@@ -86,6 +113,11 @@ pub type SinkFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BusError>> + Se
 /// A destination that takes events asynchronously (a network client, say),
 /// for [`TokioBus::spawn_sink`]. The bus's task awaits one `send` at a
 /// time, so events reach the sink in queue order.
+///
+/// `send` may take as long as it needs (the queue absorbs bursts, and
+/// drops are counted); an `Err`, or a panic while it is polled, counts the
+/// event as failed and is reported. `flush` is awaited on every flush and
+/// at shutdown.
 pub trait AsyncSink<E: EventKind>: Send + Sync + 'static {
     /// Takes one event. An error counts it as failed and is reported.
     fn send(&self, event: Event<E>) -> SinkFuture<'_>;
@@ -127,19 +159,7 @@ impl<E: EventKind> TokioBus<E> {
         target: impl Bus<E> + 'static,
         capacity: usize,
     ) -> Self {
-        let (sender, mut receiver) = mpsc::channel(capacity.max(1));
-        let target = Arc::new(Target::new(target));
-        let worker = Arc::clone(&target);
-        runtime.spawn(async move {
-            while let Some(message) = receiver.recv().await {
-                let message: Message<E, oneshot::Sender<()>> = message;
-                if let Some(done) = worker.handle(message) {
-                    let _ = done.send(());
-                }
-            }
-            worker.accounting.flush_target(&*worker.bus);
-        });
-        Self::with_worker(sender, Worker::Bus(target))
+        Self::start(runtime, Target::Bus(Box::new(target)), capacity)
     }
 
     /// Starts the worker task on `runtime`, delivering to an asynchronous
@@ -149,45 +169,22 @@ impl<E: EventKind> TokioBus<E> {
         sink: impl AsyncSink<E>,
         capacity: usize,
     ) -> Self {
-        let (sender, mut receiver) = mpsc::channel(capacity.max(1));
-        let target = Arc::new(SinkTarget {
-            sink: Box::new(sink),
-            accounting: Accounting::default(),
-        });
-        let worker = Arc::clone(&target);
-        runtime.spawn(async move {
-            while let Some(message) = receiver.recv().await {
-                let message: Message<E, oneshot::Sender<()>> = message;
-                match message {
-                    Message::Event(event) => {
-                        let stand_in = Event::new(event.kind, event.phase, event.site.clone());
-                        match worker.sink.send(event).await {
-                            Ok(()) => worker.accounting.count_delivered(),
-                            Err(error) => worker
-                                .accounting
-                                .count_failed(&stand_in, FailureCause::Error(error.to_string())),
-                        }
-                    }
-                    Message::Flush(done) => {
-                        flush_sink(&*worker.sink).await;
-                        let _ = done.send(());
-                    }
-                }
-            }
-            flush_sink(&*worker.sink).await;
-        });
-        Self::with_worker(sender, Worker::Sink(target))
+        Self::start(runtime, Target::Sink(Box::new(sink)), capacity)
     }
 
-    fn with_worker(
-        sender: mpsc::Sender<Message<E, oneshot::Sender<()>>>,
-        worker: Worker<E>,
-    ) -> Self {
+    fn start(runtime: &tokio::runtime::Handle, target: Target<E>, capacity: usize) -> Self {
+        let (events, event_queue) = mpsc::channel(capacity.max(1));
+        let (control, flushes) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            core: Core::new("a TokioBus"),
+            target,
+        });
+        runtime.spawn(work(Arc::clone(&shared), event_queue, flushes));
         TokioBus {
             inner: Arc::new(Inner {
-                sender,
-                worker,
-                closed: AtomicBool::new(false),
+                events,
+                control,
+                shared,
             }),
         }
     }
@@ -201,7 +198,7 @@ impl<E: EventKind> TokioBus<E> {
 
     /// The counts so far.
     pub fn stats(&self) -> QueueStats {
-        self.inner.worker.accounting().stats()
+        self.inner.shared.core.stats()
     }
 
     /// Waits until everything published before this call is delivered and
@@ -209,65 +206,91 @@ impl<E: EventKind> TokioBus<E> {
     ///
     /// # Errors
     ///
-    /// [`ShutdownError`] with what is still queued when `timeout` expires.
+    /// [`ShutdownError`] when events published since the previous flush
+    /// were not all delivered: refused by the target, dropped, or still
+    /// queued when `timeout` expired.
     pub async fn flush(&self, timeout: Duration) -> Result<(), ShutdownError> {
-        let (done, acknowledged) = oneshot::channel();
-        let flushed = tokio::time::timeout(timeout, async {
-            self.inner.sender.send(Message::Flush(done)).await.ok()?;
-            acknowledged.await.ok()
-        })
-        .await;
-        match flushed {
-            Ok(Some(())) => Ok(()),
-            _ => Err(ShutdownError {
-                undelivered: self.stats().queued,
-            }),
-        }
+        let timed_out = !self.wait(timeout).await;
+        self.inner.shared.core.flushed(timed_out)
     }
 
-    /// Stops taking events (later ones are dropped and counted) and
-    /// delivers everything queued, or says how much remained at `timeout`.
+    /// Stops taking events (later ones are dropped, counted and reported)
+    /// and delivers everything queued, or says how much remained at `timeout`.
     ///
     /// # Errors
     ///
-    /// [`ShutdownError`] with what is still queued when `timeout` expires.
+    /// [`ShutdownError`] when any event of the bus's life was not
+    /// delivered: refused by the target, dropped, or still queued when
+    /// `timeout` expired.
     pub async fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownError> {
-        self.inner.closed.store(true, Ordering::SeqCst);
-        self.flush(timeout).await
+        self.inner.shared.core.close();
+        let timed_out = !self.wait(timeout).await;
+        self.inner.shared.core.ended(timed_out)
     }
+
+    /// Sends a flush and waits for it; false when `timeout` expired first.
+    async fn wait(&self, timeout: Duration) -> bool {
+        let (ack, acknowledged) = oneshot::channel();
+        let mark = self.inner.shared.core.mark();
+        if self.inner.control.send(Flush { mark, ack }).is_err() {
+            return false;
+        }
+        matches!(
+            tokio::time::timeout(timeout, acknowledged).await,
+            Ok(Ok(()))
+        )
+    }
+}
+
+/// Delivers events in queue order; answers a flush once every event
+/// published before it is accounted for. Ends when every handle is gone.
+async fn work<E: EventKind>(
+    shared: Arc<Shared<E>>,
+    mut events: mpsc::Receiver<Event<E>>,
+    mut flushes: mpsc::UnboundedReceiver<Flush<oneshot::Sender<()>>>,
+) {
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => shared.deliver(event).await,
+                None => break,
+            },
+            flush = flushes.recv() => {
+                let Some(flush) = flush else { break };
+                while !shared.core.reached(flush.mark) {
+                    match events.recv().await {
+                        Some(event) => shared.deliver(event).await,
+                        None => break,
+                    }
+                }
+                shared.flush_target().await;
+                let _ = flush.ack.send(());
+            }
+        }
+    }
+    shared.flush_target().await;
 }
 
 impl<E: EventKind> Bus<E> for TokioBus<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let accounting = self.inner.worker.accounting();
-        accounting.published();
-        if self.inner.closed.load(Ordering::Relaxed) {
-            accounting.dropped(&event, "a TokioBus that was shut down");
-            return Ok(());
-        }
-        match self.inner.sender.try_send(Message::Event(event)) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(Message::Event(event))) => {
-                accounting.dropped(&event, "a TokioBus");
+        let shared = &self.inner.shared;
+        if let Some(event) = shared.core.admit(event) {
+            match self.inner.events.try_send(event) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(event)) => {
+                    shared.core.refused(event.kind, &event.site, Refused::Full);
+                }
+                Err(mpsc::error::TrySendError::Closed(event)) => {
+                    shared
+                        .core
+                        .refused(event.kind, &event.site, Refused::Stopped);
+                }
             }
-            Err(mpsc::error::TrySendError::Closed(Message::Event(event))) => {
-                accounting.dropped(&event, "a TokioBus whose task has stopped");
-            }
-            Err(_) => {}
         }
         Ok(())
     }
 
     fn accepts(&self, kind: E) -> bool {
-        self.inner.worker.accepts(kind)
-    }
-}
-
-async fn flush_sink<E: EventKind>(sink: &dyn AsyncSink<E>) {
-    if let Err(error) = sink.flush().await {
-        crate::guard::report(&crate::guard::Failure {
-            event: None,
-            cause: FailureCause::Flush(error.to_string()),
-        });
+        self.inner.shared.accepts(kind)
     }
 }

@@ -1,0 +1,95 @@
+//! Keeping the parameters' drops where they were.
+//!
+//! The body runs in a `move` closure (or an `async move` block), which
+//! captures only the parts of a parameter it uses (edition 2021's disjoint
+//! capture) and drops its captures in the order it first used them: a body
+//! that reads `&pair.second` would drop `pair.second` before `pair.first`,
+//! and before the other parameters. Without the attribute, parameters drop
+//! whole, at the end of the body, in reverse order of declaration.
+//!
+//! So the closure starts by mentioning each parameter whole, in reverse
+//! order of declaration (`hold(&param)`): it then captures each whole and
+//! drops them in that order. A parameter the body never uses is left out
+//! (it drops with the function, as before, and its `unused` lint still
+//! fires), unless its name starts with `_`; a `_` parameter gets a name of
+//! its own, so that it too can be held.
+
+use crate::runtime_path::private;
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::{FnArg, ItemFn, Pat};
+
+/// Names `_` parameters, and returns the statements that make the body's
+/// closure capture its parameters whole, in the order that drops them as
+/// the function would. `used` holds every token that may name a parameter:
+/// the body, `fields(..)` and `bus = ..`.
+pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> TokenStream {
+    let mentioned = idents(used);
+    let mut held: Vec<TokenStream> = Vec::new();
+    let mut unnamed = 0;
+    for input in &mut function.sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => {
+                let token = receiver.self_token;
+                held.push(quote!(#token));
+            }
+            FnArg::Typed(typed) => {
+                if let Pat::Wild(wild) = &*typed.pat {
+                    let name = Ident::new(
+                        &format!("__eventwire_unnamed_{unnamed}"),
+                        Span::mixed_site().located_at(wild.underscore_token.span),
+                    );
+                    unnamed += 1;
+                    *typed.pat = syn::parse_quote!(#name);
+                }
+                let mut bindings = Vec::new();
+                bound(&typed.pat, &mut bindings);
+                for ident in bindings {
+                    let name = ident.to_string();
+                    if name.starts_with('_') || mentioned.contains(&name) {
+                        held.push(quote!(#ident));
+                    }
+                }
+            }
+        }
+    }
+    if held.is_empty() {
+        return TokenStream::new();
+    }
+    let p = private();
+    held.reverse();
+    quote!(#( #p::hold(&#held); )*)
+}
+
+/// Every identifier among `tokens`, nested groups included.
+fn idents(tokens: &TokenStream) -> Vec<String> {
+    let mut found = Vec::new();
+    for tree in tokens.clone() {
+        match tree {
+            TokenTree::Ident(ident) => found.push(ident.to_string()),
+            TokenTree::Group(group) => found.extend(idents(&group.stream())),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The identifiers a parameter's pattern binds, in order.
+fn bound(pat: &Pat, out: &mut Vec<Ident>) {
+    match pat {
+        Pat::Ident(ident) => {
+            out.push(ident.ident.clone());
+            if let Some((_, sub)) = &ident.subpat {
+                bound(sub, out);
+            }
+        }
+        Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| bound(p, out)),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| bound(p, out)),
+        Pat::Struct(strukt) => strukt.fields.iter().for_each(|f| bound(&f.pat, out)),
+        Pat::Reference(reference) => bound(&reference.pat, out),
+        Pat::Slice(slice) => slice.elems.iter().for_each(|p| bound(p, out)),
+        Pat::Type(typed) => bound(&typed.pat, out),
+        Pat::Paren(paren) => bound(&paren.pat, out),
+        _ => {}
+    }
+}
