@@ -270,3 +270,92 @@ proptest! {
         let _ = std::panic::take_hook();
     }
 }
+
+/// A float of any kind: finite, extreme, infinite, NaN.
+fn any_float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>(),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(-0.0),
+        Just(f64::MAX),
+        Just(f64::MIN_POSITIVE),
+    ]
+}
+
+fn any_value() -> impl Strategy<Value = eventwire::Value> {
+    use eventwire::Value;
+    prop_oneof![
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::I64),
+        any::<u64>().prop_map(|v| if i64::try_from(v).is_ok() {
+            Value::I64(v as i64)
+        } else {
+            Value::U64(v)
+        }),
+        any_float().prop_map(Value::F64),
+        any::<String>().prop_map(Value::Str),
+    ]
+}
+
+/// What a value reads back as: a float JSON cannot hold comes back as its text.
+fn as_written(value: &eventwire::Value) -> eventwire::Value {
+    match value {
+        eventwire::Value::F64(v) if !v.is_finite() => eventwire::Value::Str(v.to_string()),
+        other => other.clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Every event the library writes, it reads back: any fields, any text,
+    /// any float, any error, any elapsed time a `u64` of nanoseconds holds.
+    #[test]
+    fn every_event_reads_back_from_json(
+        kind in 0usize..4,
+        fields in proptest::collection::vec((any::<String>(), any_value()), 0..6),
+        error in proptest::option::of(any::<String>()),
+        elapsed in proptest::option::of(any::<u64>()),
+        site in (any::<String>(), any::<String>(), any::<u32>(), any::<u32>()),
+        seconds in 0u64..253_402_300_799,
+        nanos in 0u32..1_000_000_000,
+    ) {
+        use eventwire::{Event, EventKind, Fields, Phase, Site};
+        let kind = <EventType as EventKind>::ALL[kind];
+        let site = Site {
+            function: site.0.clone().into(),
+            path: format!("{}::{}", site.0, site.1).into(),
+            file: site.1.into(),
+            line: site.2,
+            column: site.3,
+        };
+        let mut event = Event::new(kind, Phase::Body, site);
+        let mut written = Fields::new();
+        for (name, value) in &fields {
+            event.fields.push(name.clone(), value.clone());
+            written.push(name.clone(), as_written(value));
+        }
+        event.error = error;
+        event.elapsed = elapsed.map(Duration::from_nanos);
+        event.timestamp = std::time::UNIX_EPOCH + Duration::new(seconds, nanos);
+        let text = serde_json::to_string(&event).unwrap();
+        let back: Event<EventType> = serde_json::from_str(&text)
+            .map_err(|e| TestCaseError::fail(format!("{text} does not read back: {e}")))?;
+        prop_assert_eq!(back.fields.len(), written.len());
+        for ((name, value), (back_name, back_value)) in written.iter().zip(back.fields.iter()) {
+            prop_assert_eq!(name, back_name);
+            match (value, back_value) {
+                (eventwire::Value::F64(a), eventwire::Value::F64(b)) => {
+                    prop_assert!(a == b, "{} read back as {}", a, b)
+                }
+                (a, b) => prop_assert_eq!(a, b),
+            }
+        }
+        let mut expected = event.clone();
+        expected.fields = back.fields.clone();
+        prop_assert_eq!(back, expected);
+        prop_assert_eq!(serde_json::to_string(&serde_json::from_str::<Event<EventType>>(&text).unwrap()).unwrap(), text);
+    }
+}
