@@ -226,12 +226,27 @@ impl<E: EventKind> Call<E> {
         by_hand: &'static [SiteOf<E>],
         capture: F,
     ) -> Self {
-        counting::phase(sites, Phase::Entry);
+        let mut call = Self::prepare(source, sites, by_hand, capture);
+        call.begin(sites);
+        call
+    }
+
+    /// The first half of [`Call::start`]: resolves the bus and, if it
+    /// accepts any of the call's events, evaluates the fields. Owned and
+    /// `'static`: a function that returns a future prepares its call when
+    /// it is called, and the future begins it when first polled.
+    #[inline(always)]
+    pub fn prepare<F: FnOnce(&mut FieldSet)>(
+        source: Option<&SharedBus<E>>,
+        sites: &'static [SiteOf<E>],
+        by_hand: &'static [SiteOf<E>],
+        capture: F,
+    ) -> Self {
         let mut capture = callable_once(capture);
         let active = match source {
-            Some(bus) => Self::start_cold(bus, sites, by_hand, &mut capture),
+            Some(bus) => Self::prepare_cold(bus, sites, by_hand, &mut capture),
             None => match defaults::current::<E>() {
-                Some(bus) => Self::start_cold(&bus, sites, by_hand, &mut capture),
+                Some(bus) => Self::prepare_cold(&bus, sites, by_hand, &mut capture),
                 None => None,
             },
         };
@@ -240,7 +255,7 @@ impl<E: EventKind> Call<E> {
 
     #[cold]
     #[inline(never)]
-    fn start_cold(
+    fn prepare_cold(
         bus: &SharedBus<E>,
         sites: &'static [SiteOf<E>],
         by_hand: &'static [SiteOf<E>],
@@ -249,16 +264,34 @@ impl<E: EventKind> Call<E> {
         let mut wanted = sites.iter().chain(by_hand);
         let first = wanted.find(|(kind, record)| accepts(&**bus, *kind, record))?;
         let mut active = Box::new(Active::new(Arc::clone(bus)));
-        active.start = Some(Instant::now());
         let mut fields = FieldSet::default();
         capture(&mut fields);
         active.fields = fields.finish(first.0, first.1);
+        Some(active)
+    }
+
+    /// The second half of [`Call::start`]: the body begins; the `entry`
+    /// events are published, and the clock starts.
+    #[inline(always)]
+    pub fn begin(&mut self, sites: &'static [SiteOf<E>]) {
+        counting::phase(sites, Phase::Entry);
+        if self.active.is_some() {
+            self.begin_cold(sites);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn begin_cold(&mut self, sites: &'static [SiteOf<E>]) {
+        let Some(active) = &mut self.active else {
+            return;
+        };
+        active.start = Some(Instant::now());
         for (kind, record) in sites {
             if record.phases().contains(Phase::Entry) {
                 active.publish(*kind, record, Phase::Entry, None);
             }
         }
-        Some(active)
     }
 
     /// Marks the call as used by a function that never returns, whose
@@ -461,48 +494,84 @@ impl ErrorText<'_> {
     }
 }
 
-/// Wraps a return value so that method resolution picks the most specific
-/// [`OutcomeProbe`] impl: a `Result` whose error has `Display`, then `Debug`,
-/// then any `Result`, then anything else. The type system decides, so type
-/// aliases such as `io::Result<T>` work.
+/// Wraps a return value to ask, through method resolution, whether it is a
+/// `Result`: `(&&Probe(&value)).eventwire_split()` picks the impl for
+/// `Result<T, Er>` when it is one, whatever its name (`io::Result<T>`, an
+/// alias), and the impl for anything else otherwise. The type system
+/// decides; the `Ok` type is never looked at, so an opaque `impl Trait`
+/// there is fine.
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
 
-/// See [`Probe`]; called as `(&&&&Probe(&value)).eventwire_outcome()`.
-pub trait OutcomeProbe<'a> {
-    /// How the value counts for `ok` and `err`.
-    fn eventwire_outcome(&self) -> Outcome<'a>;
+/// See [`Probe`].
+pub trait SplitResult<'a> {
+    /// The error type, when the value is a `Result`.
+    type Error: ?Sized;
+    /// Whether the value is a `Result`, and which of its variants.
+    fn eventwire_split(&self) -> Split<'a, Self::Error>;
 }
 
-impl<'a, T, Er: Display> OutcomeProbe<'a> for &&&Probe<'a, Result<T, Er>> {
-    fn eventwire_outcome(&self) -> Outcome<'a> {
+/// What a return value is, for `ok` and `err`.
+pub enum Split<'a, Er: ?Sized> {
+    /// Not a `Result`.
+    Returned,
+    /// `Ok(..)`.
+    Ok,
+    /// `Err(error)`.
+    Err(&'a Er),
+}
+
+impl<'a, T, Er> SplitResult<'a> for &Probe<'a, Result<T, Er>> {
+    type Error = Er;
+    fn eventwire_split(&self) -> Split<'a, Er> {
         match self.0 {
-            Ok(_) => Outcome::Ok,
-            Err(e) => Outcome::Err(ErrorText::Display(e)),
+            Ok(_) => Split::Ok,
+            Err(e) => Split::Err(e),
         }
     }
 }
 
-impl<'a, T, Er: Debug> OutcomeProbe<'a> for &&Probe<'a, Result<T, Er>> {
-    fn eventwire_outcome(&self) -> Outcome<'a> {
-        match self.0 {
-            Ok(_) => Outcome::Ok,
-            Err(e) => Outcome::Err(ErrorText::Debug(e)),
-        }
+impl<'a, T: ?Sized> SplitResult<'a> for Probe<'a, T> {
+    type Error = NotAnError;
+    fn eventwire_split(&self) -> Split<'a, NotAnError> {
+        Split::Returned
     }
 }
 
-impl<'a, T, Er> OutcomeProbe<'a> for &Probe<'a, Result<T, Er>> {
-    fn eventwire_outcome(&self) -> Outcome<'a> {
-        match self.0 {
-            Ok(_) => Outcome::Ok,
-            Err(_) => Outcome::Err(ErrorText::Opaque),
-        }
+/// The error type of a return value that is not a `Result`: there is none.
+pub enum NotAnError {}
+
+impl Display for NotAnError {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
     }
 }
 
-impl<'a, T: ?Sized> OutcomeProbe<'a> for Probe<'a, T> {
-    fn eventwire_outcome(&self) -> Outcome<'a> {
-        Outcome::Returned
+/// Wraps an error so that method resolution picks how to render it:
+/// `(&&&ErrorProbe(error)).eventwire_text()` uses its `Display`, else its
+/// `Debug`, else says it has neither.
+pub struct ErrorProbe<'a, Er: ?Sized>(pub &'a Er);
+
+/// See [`ErrorProbe`].
+pub trait ErrorTextProbe<'a> {
+    /// How to render the error.
+    fn eventwire_text(&self) -> ErrorText<'a>;
+}
+
+impl<'a, Er: Display> ErrorTextProbe<'a> for &&ErrorProbe<'a, Er> {
+    fn eventwire_text(&self) -> ErrorText<'a> {
+        ErrorText::Display(self.0)
+    }
+}
+
+impl<'a, Er: Debug> ErrorTextProbe<'a> for &ErrorProbe<'a, Er> {
+    fn eventwire_text(&self) -> ErrorText<'a> {
+        ErrorText::Debug(self.0)
+    }
+}
+
+impl<'a, Er: ?Sized> ErrorTextProbe<'a> for ErrorProbe<'a, Er> {
+    fn eventwire_text(&self) -> ErrorText<'a> {
+        ErrorText::Opaque
     }
 }
 
@@ -524,7 +593,7 @@ pub fn check_err_phase<const ERR: bool, R: CanReturnErr<ERR> + ?Sized>(_: &R) {}
 /// Mentions a parameter whole, so that the closure around the body captures
 /// it whole (see the macros' `emits::params`).
 #[inline(always)]
-pub fn hold<T: ?Sized>(_: &T) {}
+pub fn capture_whole<T: ?Sized>(_: &T) {}
 
 /// A value that the `move` closure around a synchronous body consumes, so
 /// that the closure is `FnOnce` and may return borrows of its captures.
@@ -565,10 +634,15 @@ impl<E: EventKind> AsyncCall<E> {
         by_hand: &'static [SiteOf<E>],
         capture: F,
     ) -> Self {
-        AsyncCall {
-            call: Call::start(source, sites, by_hand, capture),
-            sites,
-        }
+        Self::begin(Call::prepare(source, sites, by_hand, capture), sites)
+    }
+
+    /// Begins a call prepared when the function was called; runs at the
+    /// first poll.
+    #[inline(always)]
+    pub fn begin(mut call: Call<E>, sites: &'static [SiteOf<E>]) -> Self {
+        call.begin(sites);
+        AsyncCall { call, sites }
     }
 
     /// See [`Call::emit`].
@@ -592,11 +666,4 @@ impl<E: EventKind> Drop for AsyncCall<E> {
             self.call.cancel(self.sites);
         }
     }
-}
-
-/// Returns `future` unchanged; naming its output lets the compiler infer
-/// the error type of `?` inside an `async move` block.
-#[inline(always)]
-pub fn with_output<R, F: std::future::Future<Output = R>>(future: F) -> F {
-    future
 }

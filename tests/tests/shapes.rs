@@ -47,6 +47,7 @@ impl Svc {
     }
 
     #[emits(Called, Returned)]
+    #[allow(clippy::boxed_local)] // as it would need without the attribute
     fn boxed(self: Box<Self>) -> usize {
         self.items.len()
     }

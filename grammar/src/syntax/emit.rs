@@ -2,7 +2,7 @@
 
 use super::fields::{check_unique, FieldSpec};
 use super::options::SiteOptions;
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::{Group, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Macro, Path, Stmt, Token};
@@ -110,8 +110,9 @@ pub struct EmitCall {
 }
 
 /// Walks a function body for the `emit!`s that belong to its call, and
-/// replaces each with what `replace` returns (or leaves it when it returns
-/// `None`). This is the rule `#[emits]` and `cargo eventwire` share:
+/// replaces the arguments of each with what `replace` returns (or leaves
+/// them when it returns `None`); the invocation itself, `emit!(..)` with
+/// its spans, stays. This is the rule `#[emits]` and `cargo eventwire` share:
 ///
 /// - `emit!` in statements and expressions count, closures and blocks included;
 /// - so do `emit!` among the tokens of other macros' invocations (`vec![..]`,
@@ -130,12 +131,14 @@ struct BodyWalk<'a> {
 }
 
 impl BodyWalk<'_> {
-    fn call(&mut self, mac: &Macro) -> Option<TokenStream> {
+    fn call(&mut self, mac: &mut Macro) {
         let path = &mac.path;
-        (self.replace)(EmitCall {
+        if let Some(args) = (self.replace)(EmitCall {
             path: quote::quote!(#path),
             args: mac.tokens.clone(),
-        })
+        }) {
+            mac.tokens = args;
+        }
     }
 
     /// Handles `emit!(..)`, `eventwire::emit!(..)` and
@@ -159,22 +162,22 @@ impl BodyWalk<'_> {
                     };
                     let bang = iter.next();
                     iter.next();
-                    let prefix = strip_eventwire_prefix(&mut out);
-                    let mut path = prefix.clone();
+                    let prefix = eventwire_prefix(&out);
+                    let mut path = prefix;
                     path.extend([TokenTree::Ident(ident.clone())]);
-                    match (self.replace)(EmitCall {
+                    let args = (self.replace)(EmitCall {
                         path,
                         args: group.stream(),
-                    }) {
-                        Some(expansion) => {
-                            out.push(TokenTree::Group(Group::new(Delimiter::Brace, expansion)));
+                    });
+                    out.push(TokenTree::Ident(ident));
+                    out.extend(bang);
+                    match args {
+                        Some(args) => {
+                            let mut replaced = Group::new(group.delimiter(), args);
+                            replaced.set_span(group.span());
+                            out.push(TokenTree::Group(replaced));
                         }
-                        None => {
-                            out.extend(prefix);
-                            out.push(TokenTree::Ident(ident));
-                            out.extend(bang);
-                            out.push(TokenTree::Group(group));
-                        }
+                        None => out.push(TokenTree::Group(group)),
                     }
                 }
                 TokenTree::Group(group) => {
@@ -189,9 +192,8 @@ impl BodyWalk<'_> {
     }
 }
 
-/// Takes a trailing `eventwire ::` or `:: eventwire ::` before `emit` off
-/// `out`, and returns it.
-fn strip_eventwire_prefix(out: &mut Vec<TokenTree>) -> TokenStream {
+/// The `eventwire ::` or `:: eventwire ::` that ends `out`, before `emit`.
+fn eventwire_prefix(out: &[TokenTree]) -> TokenStream {
     let is_colon =
         |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
     let n = out.len();
@@ -204,7 +206,7 @@ fn strip_eventwire_prefix(out: &mut Vec<TokenTree>) -> TokenStream {
         if start >= 2 && is_colon(out.get(start - 1)) && is_colon(out.get(start - 2)) {
             start -= 2;
         }
-        return out.drain(start..).collect();
+        return out[start..].iter().cloned().collect();
     }
     TokenStream::new()
 }
@@ -215,9 +217,7 @@ impl VisitMut for BodyWalk<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         if let Expr::Macro(m) = expr {
             if is_emit_path(&m.mac.path) {
-                if let Some(tokens) = self.call(&m.mac) {
-                    *expr = Expr::Verbatim(tokens);
-                }
+                self.call(&mut m.mac);
             } else {
                 m.mac.tokens = self.tokens(m.mac.tokens.clone());
             }
@@ -229,9 +229,7 @@ impl VisitMut for BodyWalk<'_> {
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
         if let Stmt::Macro(m) = stmt {
             if is_emit_path(&m.mac.path) {
-                if let Some(tokens) = self.call(&m.mac) {
-                    *stmt = Stmt::Expr(Expr::Verbatim(tokens), m.semi_token);
-                }
+                self.call(&mut m.mac);
             } else {
                 m.mac.tokens = self.tokens(m.mac.tokens.clone());
             }

@@ -10,14 +10,10 @@ use quote::{quote, quote_spanned};
 pub(crate) enum Emitter {
     /// Its own: `bus = ..`, else the defaults.
     Free,
-    /// The enclosing `#[emits]` call, through the local `call`; `path` is
-    /// how the user wrote `emit`; the site's record is `record`, which the
-    /// attribute declares with the function's other records.
-    Call {
-        call: Ident,
-        path: TokenStream,
-        record: Ident,
-    },
+    /// The enclosing `#[emits]` call, through the local `call`; the site's
+    /// record is `record`, which the attribute declares with the function's
+    /// other records.
+    Call { call: Ident, record: Ident },
 }
 
 /// The static record of one `emit!` site, named `name`; `namer` names the
@@ -72,15 +68,11 @@ pub(crate) fn expand(
         },
     };
     match emitter {
-        Emitter::Call { path, .. } => {
-            let used = super::use_marker(path);
-            quote! {
-                {
-                    #used
-                    #publish
-                }
+        Emitter::Call { .. } => quote! {
+            {
+                #publish
             }
-        }
+        },
         Emitter::Free => {
             let marker = Ident::new("__eventwire_here", Span::call_site());
             let namer = Ident::new("__eventwire_function", Span::call_site());

@@ -1,9 +1,10 @@
-//! Rewrites the `emit!`s of an `#[emits]` body to publish through the
-//! function's call state. Which `emit!`s belong to the call is the
-//! grammar's rule (`eventwire_grammar::syntax::emit::rewrite_body_emits`),
-//! shared with `cargo eventwire`.
+//! Rewrites the arguments of the `emit!`s of an `#[emits]` body so that they
+//! publish through the function's call state. Which `emit!`s belong to the
+//! call is the grammar's rule
+//! (`eventwire_grammar::syntax::emit::rewrite_body_emits`), shared with
+//! `cargo eventwire`.
 
-use crate::emit::{expand as expand_emit, site_record, Emitter};
+use crate::emit::{site_record, skipped, within};
 use eventwire_grammar::syntax::emit::{rewrite_body_emits, EmitInput};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote_spanned};
@@ -31,16 +32,12 @@ impl BodyRewrite<'_> {
         }
     }
 
-    /// The expansion of one `emit!(..)` whose arguments are `tokens`,
-    /// invoked through `path`; nothing on error (the error is kept).
-    fn rewrite(&mut self, path: TokenStream, tokens: TokenStream) -> TokenStream {
-        let input = match syn::parse2::<EmitInput>(tokens) {
-            Ok(input) => input,
-            Err(error) => {
-                self.error(error);
-                return TokenStream::new();
-            }
-        };
+    /// The new arguments of one `emit!(..)` whose arguments are `args`:
+    /// `@within(..)` with its record, or `@skip` for an event this function
+    /// does not list (reported here). Arguments that do not parse are left
+    /// for the `emit!` to report, once.
+    fn rewrite(&mut self, args: TokenStream) -> Option<TokenStream> {
+        let input = syn::parse2::<EmitInput>(args.clone()).ok()?;
         if !self.listed.contains(&input.variant) {
             let variant = &input.variant;
             self.error(syn::Error::new(
@@ -49,7 +46,7 @@ impl BodyRewrite<'_> {
                     "`{variant}` is emitted here but not listed in this function's #[emits(..)]; add it to the list: #[emits(.., {variant})]"
                 ),
             ));
-            return TokenStream::new();
+            return Some(skipped());
         }
         self.emitted.push(input.variant.clone());
         let record = format_ident!(
@@ -65,19 +62,11 @@ impl BodyRewrite<'_> {
             site_record(&input, self.enum_path, &record, &self.namer),
             quote::quote!((#kind, &#record)),
         ));
-        expand_emit(
-            &input,
-            self.enum_path,
-            &Emitter::Call {
-                call: self.call.clone(),
-                path,
-                record,
-            },
-        )
+        Some(within(&self.call, &record, self.enum_path, args))
     }
 
     /// Rewrites every `emit!` of `block` that belongs to the call.
     pub(crate) fn run(&mut self, block: &mut syn::Block) {
-        rewrite_body_emits(block, &mut |call| Some(self.rewrite(call.path, call.args)));
+        rewrite_body_emits(block, &mut |call| self.rewrite(call.args));
     }
 }

@@ -20,7 +20,9 @@
 //! before the block completes.
 
 use super::body::BodyRewrite;
+use super::flow::flow;
 use super::params::hold_parameters;
+use super::shape::{self, Parts};
 use super::validate::Checked;
 use crate::phases::to_const;
 use crate::runtime_path::private;
@@ -101,17 +103,6 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     if let Some(errors) = rewrite.errors {
         return Err(errors);
     }
-
-    // Parameters the body's closure must capture whole (drop order).
-    let holds = if kind == FnKind::AsyncTail {
-        TokenStream::new()
-    } else {
-        let block = &function.block;
-        let fields = args.fields.iter().map(|f| &f.value);
-        let bus = &args.bus;
-        let used = quote!(#block #(#fields)* #bus);
-        hold_parameters(&mut function, &used)
-    };
 
     let ret = Ident::new("eventwire_ret", Span::mixed_site());
     let never_returns =
@@ -240,17 +231,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
 
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
     let pushes = crate::fields::expand(&args.fields, &fields_var);
-    let once = Ident::new("eventwire_once", Span::mixed_site());
-    let guard = Ident::new("eventwire_guard", Span::mixed_site());
-    let bind_ref = match (emitted.is_empty(), kind) {
-        (true, _) => quote!(),
-        (false, FnKind::Sync) => quote!(let #call_ref = &#call;),
-        (false, _) => quote!(let #call_ref = &#guard;),
-    };
-    let output_type = match &function.sig.output {
+    let output = match &function.sig.output {
         ReturnType::Type(_, ty) if mentions_impl_trait(ty) => None,
-        ReturnType::Type(_, ty) => Some(quote!(#ty)),
-        ReturnType::Default => Some(quote!(())),
+        ReturnType::Type(_, ty) => Some((quote!(#ty), ty.span())),
+        ReturnType::Default => Some((quote!(()), Span::call_site())),
     };
 
     // Inner attributes (`#![allow(..)]`) stay at the top of the function.
@@ -259,6 +243,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .iter()
         .cloned()
         .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+    let track_caller = outer_attrs
+        .iter()
+        .any(|a| a.path().is_ident("track_caller"));
 
     let namer_fns =
         crate::site::function_namer(&Ident::new("__eventwire_here", Span::call_site()), &namer);
@@ -282,138 +269,71 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         static __EVENTWIRE_BY_HAND: [#p::SiteOf<#enum_path>; #by_hand_count] = [#(#by_hand),*];
     };
 
-    // What `Call::start` and `AsyncCall::start` take: the bus, the sites,
-    // and the capture of the fields.
+    // What a call starts from: the bus, the sites, and the capture of the fields.
     let start_args = quote! {
         #source,
         &__EVENTWIRE_SITES,
         &__EVENTWIRE_BY_HAND,
         |#fields_var: &mut #p::FieldSet| { #pushes },
     };
-    let async_parts = AsyncParts {
+    let parts = Parts {
         start_args: &start_args,
-        guard: &guard,
-        bind_ref: &bind_ref,
+        call: &call,
+        call_ref: (!emitted.is_empty()).then_some(&call_ref),
         ret: &ret,
         err_checks: &err_checks,
+        output: output.clone(),
     };
     let run = match kind {
-        FnKind::Async => {
-            let body = &function.block.stmts;
-            async_run(
-                &async_parts,
-                &quote!(async move { #holds #(#body)* }),
-                output_type.as_ref(),
-            )
+        FnKind::Async if flow(&function.block).awaits => {
+            let block = function.block.clone();
+            let used = {
+                let fields = args.fields.iter().map(|f| &f.value);
+                let bus = &args.bus;
+                quote!(#block #(#fields)* #bus)
+            };
+            let holds = hold_parameters(&mut function, &used);
+            shape::awaiting(&parts, &block, &holds)
         }
+        FnKind::Async => shape::sync(&parts, (*function.block).clone(), false),
         FnKind::AsyncTail => {
             // A synchronous function that returns an `async` block, such as the
             // `Box::pin(async move { .. })` of `#[async_trait]`: the block is
             // what runs, so its first poll is `entry` and its completion `ok`.
-            let output = future_output(&function.sig.output);
+            let prepared = Ident::new("eventwire_prepared", Span::mixed_site());
             if let Some(tail) = async_tail(&mut function.block) {
-                let block = &tail.block;
-                let capture = &tail.capture;
-                let wrapped = async_run(
-                    &async_parts,
-                    &quote!(async #capture #block),
-                    output.as_ref(),
-                );
-                tail.block = syn::parse_quote!({ #wrapped });
+                let wrapped = shape::prepared_tail(&parts, &prepared, tail);
+                *tail = syn::parse_quote!(#wrapped);
             }
             let stmts = &function.block.stmts;
-            quote!(#(#stmts)*)
-        }
-        FnKind::Sync if never_returns => {
-            // The body's statements, spliced in: its own braces around the
-            // closure's would trip `unused_braces` in the user's crate.
-            let body = &function.block.stmts;
             quote! {
-                let #call = #p::Call::<#enum_path>::start(#start_args);
-                #call.hold();
-                #bind_ref
-                let #once = #p::Once;
-                (move || -> ! { #p::consume(#once); #holds #(#body)* })()
+                let #prepared = #p::Call::prepare(#start_args);
+                #(#stmts)*
             }
         }
+        FnKind::Sync if never_returns => shape::never_returning(&parts, (*function.block).clone()),
         FnKind::Sync => {
-            let body = &function.block.stmts;
-            let closure_ret = match &output_type {
-                Some(ty) => quote!(-> #ty),
-                None => quote!(),
-            };
-            quote! {
-                let mut #call = #p::Call::<#enum_path>::start(#start_args);
-                let #ret = {
-                    #bind_ref
-                    let #once = #p::Once;
-                    #[allow(clippy::redundant_closure_call)]
-                    (move || #closure_ret { #p::consume(#once); #holds #(#body)* })()
-                };
-                #(#err_checks)*
-                {
-                    use #p::OutcomeProbe as _;
-                    #call.finish(&__EVENTWIRE_SITES, || (&&&&#p::Probe(&#ret)).eventwire_outcome());
-                }
-                #ret
-            }
+            let inline = track_caller && !flow(&function.block).exits_early;
+            shape::sync(&parts, (*function.block).clone(), inline)
         }
     };
 
     let sig = &function.sig;
     let vis = &function.vis;
-    Ok(quote! {
-        #(#outer_attrs)*
-        #vis #sig {
+    // The body's braces keep the user's spans, so that the function is
+    // the user's own to the compiler and its lints (dead code, clippy).
+    let mut body = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        quote! {
             #prologue
             #run
-        }
+        },
+    );
+    body.set_span(function.block.brace_token.span.join());
+    Ok(quote! {
+        #(#outer_attrs)*
+        #vis #sig #body
     })
-}
-
-/// The tokens an async body's expansion is made of.
-struct AsyncParts<'a> {
-    start_args: &'a TokenStream,
-    guard: &'a Ident,
-    bind_ref: &'a TokenStream,
-    ret: &'a Ident,
-    err_checks: &'a [TokenStream],
-}
-
-/// The statements that run `future` (the body as an `async` block) under a
-/// guard: `entry` before it, `ok`/`err`/`exit` after it, `cancel` if the
-/// enclosing future is dropped while it runs.
-fn async_run(
-    parts: &AsyncParts<'_>,
-    future: &TokenStream,
-    output: Option<&TokenStream>,
-) -> TokenStream {
-    let p = private();
-    let AsyncParts {
-        start_args,
-        guard,
-        bind_ref,
-        ret,
-        err_checks,
-    } = parts;
-    // Naming the output lets `?` in the block infer its error type.
-    let future = match output {
-        Some(ty) => quote!(#p::with_output::<#ty, _>(#future)),
-        None => quote!(#future),
-    };
-    quote! {
-        let mut #guard = #p::AsyncCall::start(#start_args);
-        let #ret = {
-            #bind_ref
-            #future.await
-        };
-        #(#err_checks)*
-        {
-            use #p::OutcomeProbe as _;
-            #guard.finish(|| (&&&&#p::Probe(&#ret)).eventwire_outcome());
-        }
-        #ret
-    }
 }
 
 /// How the function runs its body.
@@ -456,26 +376,4 @@ fn is_pin_path(func: &syn::Expr) -> bool {
         .map(|s| s.ident.to_string())
         .collect();
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
-}
-
-/// `X` in a return type such as `impl Future<Output = X>` or
-/// `Pin<Box<dyn Future<Output = X> + Send + 'a>>`.
-fn future_output(output: &ReturnType) -> Option<TokenStream> {
-    struct Finder(Option<Type>);
-    impl Visit<'_> for Finder {
-        fn visit_assoc_type(&mut self, assoc: &syn::AssocType) {
-            if assoc.ident == "Output" && self.0.is_none() {
-                self.0 = Some(assoc.ty.clone());
-            }
-        }
-    }
-    let ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let mut finder = Finder(None);
-    finder.visit_type(ty);
-    finder
-        .0
-        .filter(|ty| !mentions_impl_trait(ty))
-        .map(|ty| quote!(#ty))
 }

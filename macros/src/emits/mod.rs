@@ -8,8 +8,10 @@
 
 mod body;
 mod expand;
+mod flow;
 mod item;
 mod params;
+mod shape;
 mod validate;
 
 use eventwire_grammar::syntax::emits::EmitsArgs;

@@ -58,7 +58,7 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
     }
     let p = private();
     held.reverse();
-    quote!(#( #p::hold(&#held); )*)
+    quote!(#( #p::capture_whole(&#held); )*)
 }
 
 /// Every identifier among `tokens`, nested groups included.

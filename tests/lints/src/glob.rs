@@ -37,6 +37,7 @@ pub enum EventType {
 }
 
 /// An annotated function amid the shadows.
+#[must_use]
 #[eventwire::emits(Shadowed, fields(value))]
 pub fn shadowed(value: u8) -> u8 {
     let _ = (Option, Some, None, Result, Ok, Err, Box, Fn, String, Vec);

@@ -1,5 +1,8 @@
 //! Every function shape under `#[emits]`, compiled under the strictest lints
-//! a user may set: the expansion must not trigger any of them. CI runs
+//! a user may set: the expansion must not trigger any of them. The code is
+//! written as its plain twin would have to be (`#[must_use]` where clippy
+//! asks for it, an `.await` in each `async fn`): lints about the user's own
+//! code do fire on annotated functions (see `tests/lint-twins`). CI runs
 //! `cargo clippy -p eventwire-lint-check -- -D clippy::all -D clippy::pedantic -D clippy::nursery`
 //! on it, and its tests check that each shape still behaves.
 #![deny(warnings)]

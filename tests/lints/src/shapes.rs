@@ -89,6 +89,7 @@ impl Service {
     }
 
     /// An inner attribute in the body.
+    #[must_use]
     #[emits(Finished)]
     pub fn inner_attribute(&self) -> u32 {
         #![allow(clippy::let_and_return)]
@@ -118,6 +119,7 @@ impl Service {
     /// When `fail`.
     #[emits(Started, Finished, Failed, Cancelled, Stepped)]
     pub async fn fetch(&self, fail: bool) -> Result<u32, String> {
+        std::future::ready(()).await;
         emit!(Stepped);
         if fail {
             return Err("fetch failed".to_owned());
@@ -137,6 +139,7 @@ pub fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {
 }
 
 /// `extern "C"`.
+#[must_use]
 #[emits(Finished)]
 pub extern "C" fn extern_c(value: u32) -> u32 {
     value + 1
@@ -162,6 +165,7 @@ pub fn factorial(n: u64) -> u64 {
 }
 
 /// `#[track_caller]` and doc comments are kept.
+#[must_use]
 #[track_caller]
 #[emits(Finished)]
 pub fn tracked() -> u32 {
@@ -171,7 +175,30 @@ pub fn tracked() -> u32 {
 /// An async free function.
 #[emits(Started, Finished, Cancelled)]
 pub async fn async_free(value: u32) -> u32 {
+    std::future::ready(()).await;
     value * 2
+}
+
+/// A body that is a single expression block: its braces must not look
+/// unnecessary to `unused_braces`.
+///
+/// # Errors
+/// When `x` is 1.
+#[emits(Started, Finished, Failed)]
+pub fn single_expression(x: u64) -> Result<u64, String> {
+    if x == 1 {
+        Err("one".to_owned())
+    } else {
+        Ok(x + 1)
+    }
+}
+
+/// A single-expression body that never returns.
+#[emits(Started)]
+pub fn single_expression_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
 }
 
 #[cfg(test)]
@@ -215,27 +242,5 @@ mod tests {
         recorder.assert_count(Failed, 3);
         recorder.assert_count(Left, 1 + 2 + 4);
         recorder.assert_error(Failed, "invalid digit found in string");
-    }
-}
-
-/// A body that is a single expression block: its braces must not look
-/// unnecessary to `unused_braces`.
-///
-/// # Errors
-/// When `x` is 1.
-#[emits(Started, Finished, Failed)]
-pub fn single_expression(x: u64) -> Result<u64, String> {
-    if x == 1 {
-        Err("one".to_owned())
-    } else {
-        Ok(x + 1)
-    }
-}
-
-/// A single-expression body that never returns.
-#[emits(Started)]
-pub fn single_expression_forever() -> ! {
-    loop {
-        std::thread::park();
     }
 }

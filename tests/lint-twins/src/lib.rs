@@ -1,0 +1,16 @@
+//! Each function of `plain.rs` is in `annotated.rs` on the same line, with
+//! an `#[emits(..)]` where `plain.rs` has a comment. Clippy must say the
+//! same of both.
+#![warn(clippy::pedantic)]
+
+mod annotated;
+mod plain;
+
+use eventwire::EventType;
+
+/// The events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    /// One.
+    Noted,
+}

@@ -1,0 +1,51 @@
+use crate::EventType;
+#[allow(unused_imports)]
+use eventwire::{emit, emits, HasBus, SharedBus};
+
+#[derive(HasBus)]
+pub struct Svc {
+    bus: Option<SharedBus<EventType>>,
+}
+
+// #[emits(Noted)]
+fn never_called() {}
+
+impl Svc {
+    // #[emits(Noted)]
+    pub fn needless_return(&self, n: u32) -> u32 {
+        return n + 1;
+    }
+
+    // #[emits(Noted)]
+    pub fn by_value(&self, names: Vec<String>) -> usize {
+        names.len()
+    }
+
+    // #[emits(Noted)]
+    pub async fn without_await(&self) -> u32 {
+        7
+    }
+
+    // #[emits(Noted)]
+    pub fn a_vec(&self, n: u32) -> usize {
+        let list = vec![emit!(Noted, n)];
+        list.len()
+    }
+
+    // #[emits(Noted)]
+    pub fn unused_argument(&self, count: u32) -> u32 {
+        3
+    }
+
+    // #[emits(Noted)]
+    #[allow(clippy::boxed_local)]
+    pub fn boxed(self: Box<Self>) -> bool {
+        self.bus.is_some()
+    }
+
+    // #[emits(Noted)]
+    pub fn let_and_return(&self) -> u32 {
+        let value = 4;
+        value
+    }
+}

@@ -1,0 +1,18 @@
+#[allow(unused_imports)]
+use eventwire::{emits, EventType};
+use std::future::Future;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    Started,
+    Done,
+}
+
+#[emits(Started, Done)]
+pub async fn wait() -> u32 {
+    std::future::ready(()).await;
+    "x"
+}
+
+fn main() {}

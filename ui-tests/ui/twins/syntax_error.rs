@@ -1,0 +1,18 @@
+#[allow(unused_imports)]
+use eventwire::{emits, EventType};
+use std::future::Future;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    Started,
+    Done,
+}
+
+#[emits(Started, Done)]
+pub fn broken() -> u32 {
+    let x = ;
+    x
+}
+
+fn main() {}
