@@ -288,6 +288,8 @@ pub fn big_registry(count: usize) -> Vec<&'static eventwire::registry::SiteRecor
                 line: u32::try_from(i).unwrap_or(u32::MAX),
                 column: 1,
                 test_only: false,
+                doctest: false,
+                package: "svc",
                 waiver: None,
                 order: 0,
             })));

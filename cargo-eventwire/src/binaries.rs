@@ -5,7 +5,7 @@
 
 use crate::workspace::{Kind, Workspace};
 use cargo_metadata::Message;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,10 +19,10 @@ pub struct TestBinary {
     pub package_id: String,
     /// What kind of target it tests.
     pub kind: Kind,
-    /// Its path.
+    /// Its path, canonical.
     pub executable: PathBuf,
-    /// The features its package was built with, when Cargo says.
-    pub features: Option<Vec<String>>,
+    /// Whether it has libtest's harness (whose `--list` can be asked).
+    pub harness: bool,
     /// Its tests, by full path, when known.
     pub tests: Option<BTreeSet<String>>,
 }
@@ -43,12 +43,13 @@ pub(crate) fn cargo() -> Command {
 }
 
 /// Builds the test binaries of `cargo test <args>` without running them.
+/// (A nextest run builds the same binaries with the same arguments.)
 ///
 /// # Errors
 ///
 /// The build failed (its diagnostics are on standard error), or Cargo's
 /// messages could not be read.
-pub fn build_for_cargo_test(ws: &Workspace, args: &[String]) -> Result<Built, Failure> {
+pub fn build(ws: &Workspace, args: &[String]) -> Result<Built, Failure> {
     let mut command = cargo();
     command
         .args([
@@ -63,36 +64,22 @@ pub fn build_for_cargo_test(ws: &Workspace, args: &[String]) -> Result<Built, Fa
     let mut child = command
         .spawn()
         .map_err(|e| Failure::Tool(format!("could not run cargo test: {e}")))?;
-    let mut binaries = Vec::new();
-    let mut recording = Some(false);
+    let mut built = Built::default();
     if let Some(stdout) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(stdout)).flatten() {
-            let Message::CompilerArtifact(artifact) = message else {
-                continue;
-            };
-            if artifact.target.name == "eventwire"
-                && artifact.features.iter().any(|f| f == "coverage")
-            {
-                recording = Some(true);
+            match message {
+                Message::CompilerArtifact(artifact) => built.artifact(ws, &artifact),
+                Message::BuildScriptExecuted(script) => {
+                    if let Some(member) = ws.member(&script.package_id.repr) {
+                        built
+                            .script_cfgs
+                            .entry(member.name.clone())
+                            .or_default()
+                            .extend(script.cfgs.iter().cloned());
+                    }
+                }
+                _ => {}
             }
-            let (Some(executable), true) = (&artifact.executable, artifact.profile.test) else {
-                continue;
-            };
-            let Some(kind) = ws_kind(&artifact.target.kind) else {
-                continue;
-            };
-            let package = ws.member(&artifact.package_id.repr).map_or_else(
-                || package_name(&artifact.package_id.repr),
-                |m| m.name.clone(),
-            );
-            binaries.push(TestBinary {
-                id: binary_id(&package, kind, &artifact.target.name),
-                package_id: artifact.package_id.repr.clone(),
-                kind,
-                executable: executable.as_std_path().to_path_buf(),
-                features: Some(artifact.features.clone()),
-                tests: None,
-            });
         }
     }
     let status = child
@@ -101,66 +88,61 @@ pub fn build_for_cargo_test(ws: &Workspace, args: &[String]) -> Result<Built, Fa
     if !status.success() {
         return Err(Failure::Build(status.code().unwrap_or(101)));
     }
-    Ok(Built {
-        binaries,
-        recording,
-    })
+    Ok(built)
 }
 
 /// What a build made.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Built {
     /// The test binaries.
     pub binaries: Vec<TestBinary>,
-    /// Whether `eventwire` was built with its `coverage` feature, when known.
-    pub recording: Option<bool>,
+    /// Whether `eventwire` was built with its `coverage` feature.
+    pub recording: bool,
+    /// The features each workspace member was built with, by name.
+    pub features: BTreeMap<String, Vec<String>>,
+    /// The `cfg`s each member's build script set, by name.
+    pub script_cfgs: BTreeMap<String, Vec<String>>,
+    /// Whether the tests were built with debug assertions.
+    pub debug_assertions: Option<bool>,
 }
 
-/// Lists the test binaries and tests of `cargo nextest run <args>`, building them.
-///
-/// # Errors
-///
-/// As [`build_for_cargo_test`].
-pub fn build_for_nextest(args: &[String]) -> Result<Built, Failure> {
-    let output = cargo()
-        .args(["nextest", "list", "--message-format", "json"])
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| Failure::Tool(format!("could not run cargo nextest list: {e}")))?;
-    if !output.status.success() {
-        return Err(Failure::Build(output.status.code().unwrap_or(101)));
-    }
-    let list: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| Failure::Tool(format!("could not read nextest's list of tests: {e}")))?;
-    let mut binaries = Vec::new();
-    let suites = list["rust-suites"].as_object().cloned().unwrap_or_default();
-    for (id, suite) in suites {
-        let package_id = suite["package-id"].as_str().unwrap_or_default().to_owned();
-        let kind = match suite["kind"].as_str() {
-            Some("lib" | "proc-macro") => Kind::Lib,
-            Some("bin") => Kind::Bin,
-            Some("bench") => Kind::Bench,
-            Some("example") => Kind::Example,
-            _ => Kind::Test,
+impl Built {
+    fn artifact(&mut self, ws: &Workspace, artifact: &cargo_metadata::Artifact) {
+        if artifact.target.name == "eventwire" && artifact.features.iter().any(|f| f == "coverage")
+        {
+            self.recording = true;
+        }
+        let member = ws.member(&artifact.package_id.repr);
+        if let Some(member) = member {
+            self.features
+                .entry(member.name.clone())
+                .or_insert_with(|| artifact.features.clone());
+        }
+        let (Some(executable), true) = (&artifact.executable, artifact.profile.test) else {
+            return;
         };
-        let tests = suite["testcases"]
-            .as_object()
-            .map(|cases| cases.keys().cloned().collect());
-        binaries.push(TestBinary {
-            id,
-            package_id: package_id.clone(),
+        let Some(kind) = ws_kind(&artifact.target.kind) else {
+            return;
+        };
+        self.debug_assertions = Some(artifact.profile.debug_assertions);
+        let package = member.map_or_else(
+            || package_name(&artifact.package_id.repr),
+            |m| m.name.clone(),
+        );
+        let executable = executable.as_std_path();
+        self.binaries.push(TestBinary {
+            id: binary_id(&package, kind, &artifact.target.name),
+            package_id: artifact.package_id.repr.clone(),
             kind,
-            executable: PathBuf::from(suite["binary-path"].as_str().unwrap_or_default()),
-            // nextest's list does not say which features were enabled.
-            features: None,
-            tests,
+            executable: executable
+                .canonicalize()
+                .unwrap_or_else(|_| executable.to_path_buf()),
+            harness: member
+                .and_then(|m| m.targets.iter().find(|t| t.name == artifact.target.name))
+                .is_none_or(|t| t.harness),
+            tests: None,
         });
     }
-    Ok(Built {
-        binaries,
-        recording: None,
-    })
 }
 
 fn ws_kind(kinds: &[cargo_metadata::TargetKind]) -> Option<Kind> {

@@ -8,16 +8,16 @@ use std::path::Path;
 /// Everything the test processes wrote.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Merged {
-    /// Every enum seen, by name.
-    pub enums: BTreeMap<String, EnumInfo>,
+    /// Every enum seen, once each (an enum is its path and where it is declared).
+    pub enums: Vec<EnumInfo>,
     /// Every site seen, by key.
     pub sites: BTreeMap<String, SiteEntry>,
     /// What ran each site, by key.
     pub runs: BTreeMap<String, SiteRuns>,
     /// How many process files were read.
     pub processes: usize,
-    /// The executables that wrote a registry.
-    pub executables: BTreeSet<String>,
+    /// The executables that wrote a registry, canonical.
+    pub executables: BTreeSet<std::path::PathBuf>,
 }
 
 /// What the tests did with one site.
@@ -35,8 +35,8 @@ pub struct SiteRuns {
 /// or the thread it ran on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Runner {
-    /// The test binary.
-    pub executable: Option<String>,
+    /// The test binary, canonical.
+    pub executable: Option<std::path::PathBuf>,
     /// The test, as the runner named it (nextest).
     pub test: Option<String>,
     /// The thread's name.
@@ -79,17 +79,31 @@ impl Merged {
                     ..
                 }) => {
                     for info in enums {
-                        match self.enums.get_mut(&info.name) {
+                        match self.enums.iter_mut().find(|e| e.same_enum(&info)) {
                             // Test code only if every build that links it says so.
-                            Some(known) => known.test_only &= info.test_only,
-                            None => {
-                                self.enums.insert(info.name.clone(), info);
+                            Some(known) => {
+                                known.test_only &= info.test_only;
+                                known.doctest &= info.doctest;
                             }
+                            None => self.enums.push(info),
                         }
                     }
                     for site in sites {
-                        self.sites.entry(site.key.clone()).or_insert(site);
+                        match self.sites.get_mut(&site.key) {
+                            // A site is production code if any build compiles it so.
+                            Some(known) => {
+                                known.test_only &= site.test_only;
+                                known.doctest &= site.doctest;
+                            }
+                            None => {
+                                self.sites.insert(site.key.clone(), site);
+                            }
+                        }
                     }
+                    let exe = exe.map(|e| {
+                        let path = std::path::PathBuf::from(e);
+                        path.canonicalize().unwrap_or(path)
+                    });
                     if let Some(exe) = &exe {
                         self.executables.insert(exe.clone());
                     }
@@ -175,7 +189,7 @@ mod tests {
         assert!(a
             .by
             .iter()
-            .all(|r| r.executable.as_deref() == Some("/t/shop-1")));
+            .all(|r| r.executable.as_deref() == Some(std::path::Path::new("/t/shop-1"))));
         assert!(!merged.runs.contains_key("b"));
     }
 }

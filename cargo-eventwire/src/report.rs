@@ -20,7 +20,7 @@ use crate::workspace::Workspace;
 use eventwire::coverage_data::SiteEntry;
 use eventwire_grammar::source::Gate;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// How many tests are named per site; `test_count` has the full number.
 pub const TESTS_SHOWN: usize = 3;
@@ -263,7 +263,37 @@ pub struct Inputs<'a> {
 impl Report {
     /// The report of a run.
     pub fn build(inputs: &Inputs<'_>) -> Report {
-        Builder { inputs }.build()
+        let mut names: Vec<KnownName> = Vec::new();
+        for info in inputs
+            .merged
+            .enums
+            .iter()
+            .filter(|e| !e.test_only && !e.doctest)
+        {
+            names.push(KnownName {
+                path: info.name.clone(),
+                last: info.name.rsplit("::").next().unwrap_or_default().to_owned(),
+                package: None,
+                variants: info.variants.iter().map(|v| v.variant.clone()).collect(),
+            });
+        }
+        for found in inputs.sources.enums.iter().filter(|e| !e.test_only) {
+            match names.iter_mut().find(|k| k.path == found.path) {
+                Some(known) => known.package = Some(found.package.clone()),
+                None => names.push(KnownName {
+                    path: found.path.clone(),
+                    last: found
+                        .path
+                        .rsplit("::")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    package: Some(found.package.clone()),
+                    variants: found.variants.iter().map(|(v, _, _)| v.clone()).collect(),
+                }),
+            }
+        }
+        Builder { inputs, names }.build()
     }
 
     /// Every event in `status`, as `(enum, event)`.
@@ -276,16 +306,15 @@ impl Report {
     }
 
     /// Whether the report fails the run: an event without a site, a stale
-    /// exemption or waiver, a site no test process registered, or (unless
-    /// allowed) a required site no test ran.
+    /// exemption or waiver, or (unless allowed) a required site no test ran
+    /// (a site no test process registered is one).
     pub fn fails(&self, allow_unexercised: bool) -> bool {
         let structural = self
             .enums
             .iter()
             .flat_map(|e| &e.events)
             .any(|e| matches!(e.status, Status::NoSite | Status::StaleExemption))
-            || self.totals.stale_waivers > 0
-            || !self.unlinked.is_empty();
+            || self.totals.stale_waivers > 0;
         structural || (!allow_unexercised && self.totals.unexercised_sites > 0)
     }
 }
@@ -293,8 +322,48 @@ impl Report {
 /// A variant: Rust name, dotted name, exemption.
 type Variant = (String, String, Option<String>);
 
+/// An enum by name, to tell which one an unregistered site means.
+struct KnownName {
+    path: String,
+    last: String,
+    package: Option<String>,
+    variants: Vec<String>,
+}
+
+/// The full paths a written enum path can mean from `module`: `crate::`,
+/// `self::`, `super::` and `::` paths resolve exactly; another path is
+/// either a module below this one or a crate's; `None` for a single name,
+/// which a `use` brought in.
+fn resolve(path: &str, module: &str) -> Option<Vec<String>> {
+    let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+    let mut here: Vec<&str> = module.split("::").collect();
+    let krate = here.first().copied().unwrap_or_default();
+    match segments.first().copied() {
+        _ if segments.len() < 2 && !path.starts_with("::") => None,
+        Some("crate") => Some(vec![format!("{krate}::{}", segments[1..].join("::"))]),
+        Some("self") => Some(vec![format!("{module}::{}", segments[1..].join("::"))]),
+        Some("super") => {
+            let mut rest = &segments[..];
+            while rest.first() == Some(&"super") {
+                here.pop();
+                rest = &rest[1..];
+            }
+            Some(vec![format!("{}::{}", here.join("::"), rest.join("::"))])
+        }
+        _ if path.starts_with("::") => Some(vec![segments.join("::")]),
+        _ => Some(vec![
+            format!("{module}::{}", segments.join("::")),
+            segments.join("::"),
+        ]),
+    }
+}
+
 /// An enum as the registries and the sources know it.
 struct KnownEnum {
+    name: String,
+    /// Where it is declared, relative to the workspace's root.
+    file: String,
+    line: u32,
     variants: Vec<Variant>,
     test_only: bool,
     /// The package whose sources declare it.
@@ -303,6 +372,8 @@ struct KnownEnum {
 
 struct Builder<'a, 'b> {
     inputs: &'b Inputs<'a>,
+    /// Every enum not of test code, by name.
+    names: Vec<KnownName>,
 }
 
 /// An event's sites, sorted into where they count.
@@ -330,12 +401,10 @@ impl Builder<'_, '_> {
         let mut tests = BTreeSet::new();
         let mut unknown = false;
         for runner in runners {
-            let binary = runner.executable.as_ref().and_then(|exe| {
-                self.inputs
-                    .binaries
-                    .iter()
-                    .find(|b| b.executable.to_string_lossy() == exe.as_str())
-            });
+            let binary = runner
+                .executable
+                .as_ref()
+                .and_then(|exe| self.inputs.binaries.iter().find(|b| b.executable == *exe));
             let name = match (&runner.test, binary) {
                 (Some(test), Some(binary)) => Some(format!("{} {test}", binary.id)),
                 (None, Some(binary)) => runner
@@ -355,6 +424,19 @@ impl Builder<'_, '_> {
         (tests.into_iter().collect(), unknown)
     }
 
+    /// Whether a registered site is test code: the process said so, or the
+    /// place its macro was invoked is compiled only for tests (a macro
+    /// defined in production code, invoked by a test module).
+    fn is_test_site(&self, entry: &SiteEntry) -> bool {
+        entry.test_only
+            || entry.doctest
+            || self.inputs.sources.is_test_code_at(
+                &self.inputs.workspace.root.join(self.normalize(&entry.file)),
+                entry.line,
+                entry.column,
+            )
+    }
+
     fn site_report(&self, entry: &SiteEntry) -> SiteReport {
         let runs = self.inputs.merged.runs.get(&entry.key);
         let hits = runs.map_or(0, |r| r.count);
@@ -368,8 +450,12 @@ impl Builder<'_, '_> {
         SiteReport {
             key: entry.key.clone(),
             function: entry.function.clone(),
-            package: self.package_of(&entry.file),
-            file: entry.file.clone(),
+            package: if entry.package.is_empty() {
+                self.package_of(&entry.file)
+            } else {
+                Some(entry.package.clone())
+            },
+            file: self.normalize(&entry.file),
             line: entry.line,
             column: entry.column,
             ordinal: entry.ordinal,
@@ -384,55 +470,122 @@ impl Builder<'_, '_> {
         }
     }
 
+    /// `file` as the report writes it: relative to the workspace's root,
+    /// symbolic links resolved, with `/`, whichever way it was spelt.
+    fn normalize(&self, file: &str) -> String {
+        let root = &self.inputs.workspace.root;
+        let path = std::path::Path::new(file);
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            root.join(path)
+        };
+        let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
+        match absolute.canonicalize() {
+            Ok(canonical) => canonical
+                .strip_prefix(&canonical_root)
+                .unwrap_or(&canonical)
+                .to_string_lossy()
+                .replace('\\', "/"),
+            Err(_) => file.replace('\\', "/"),
+        }
+    }
+
     fn build(&self) -> Report {
         let merged = self.inputs.merged;
         let sources = self.inputs.sources;
-        let registered: BTreeSet<(&str, u32, u32)> = merged
+        // Where production code registered a site: a source site there is
+        // registered. (Test code compiled from the same file, a bin's module
+        // included by a test, registers nothing for production.)
+        let registered: BTreeSet<(String, u32, u32)> = merged
             .sites
             .values()
-            .map(|s| (s.file.as_str(), s.line, s.column))
+            .filter(|s| !self.is_test_site(s))
+            .map(|s| (self.normalize(&s.file), s.line, s.column))
+            .collect();
+        let any_registered: BTreeSet<(String, u32, u32)> = merged
+            .sites
+            .values()
+            .map(|s| (self.normalize(&s.file), s.line, s.column))
             .collect();
 
-        // Every enum known: from the registries and from the sources.
-        let mut enums: BTreeMap<String, KnownEnum> = BTreeMap::new();
-        for info in merged.enums.values() {
-            let variants = info
-                .variants
-                .iter()
-                .map(|v| (v.variant.clone(), v.name.clone(), v.exemption.clone()))
-                .collect();
-            enums.insert(
-                info.name.clone(),
-                KnownEnum {
-                    variants,
-                    test_only: info.test_only,
-                    declared_in: None,
-                },
-            );
+        // Every enum known: from the registries and from the sources. An
+        // enum is its path and where it is declared.
+        let mut enums: Vec<KnownEnum> = Vec::new();
+        for info in &merged.enums {
+            enums.push(KnownEnum {
+                name: info.name.clone(),
+                file: self.normalize(&info.file),
+                line: info.line,
+                variants: info
+                    .variants
+                    .iter()
+                    .map(|v| (v.variant.clone(), v.name.clone(), v.exemption.clone()))
+                    .collect(),
+                test_only: info.test_only || info.doctest,
+                declared_in: None,
+            });
         }
         for found in &sources.enums {
-            let entry = enums
-                .entry(found.path.clone())
-                .or_insert_with(|| KnownEnum {
+            let file = self.normalize(&found.file);
+            let known = enums.iter_mut().find(|e| {
+                e.name == found.path
+                    && (e.file.is_empty() || (e.file == file && e.line == found.line))
+            });
+            match known {
+                Some(known) => {
+                    known.test_only &= found.test_only;
+                    known.declared_in = Some(found.package.clone());
+                }
+                None => enums.push(KnownEnum {
+                    name: found.path.clone(),
+                    file,
+                    line: found.line,
                     variants: found.variants.clone(),
                     test_only: found.test_only,
-                    declared_in: None,
-                });
-            entry.test_only &= found.test_only;
-            entry.declared_in = Some(found.package.clone());
+                    declared_in: Some(found.package.clone()),
+                }),
+            }
         }
+        // Two enums of one path in one list (two crates of one name) are
+        // named with where they are declared. An enum of test code is only
+        // listed apart, so a library's enum keeps its plain name when an
+        // integration test of the same crate name declares its own; the
+        // test's is always named with its place when the path is shared.
+        let production: Vec<String> = enums
+            .iter()
+            .filter(|e| !e.test_only)
+            .map(|e| e.name.clone())
+            .collect();
+        let shown_name = |known: &KnownEnum| {
+            let same = production.iter().filter(|n| **n == known.name).count();
+            if same > 1 || (known.test_only && same > 0) {
+                format!("{} ({}:{})", known.name, known.file, known.line)
+            } else {
+                known.name.clone()
+            }
+        };
 
-        // Sources' sites in the run's packages that no process registered.
+        // Sources' sites that no process registered for production.
         let unregistered: Vec<&crate::sources::Site> = sources
             .sites
             .iter()
-            .filter(|s| !registered.contains(&(s.file.as_str(), s.line, s.column)))
+            .filter(|s| {
+                let at = (self.normalize(&s.file), s.line, s.column);
+                match s.gate {
+                    Gate::Production | Gate::Undecided(_) => !registered.contains(&at),
+                    Gate::TestOnly | Gate::NotCompiled(_) => !any_registered.contains(&at),
+                }
+            })
             .collect();
         let unlinked: Vec<UnlinkedSite> = unregistered
             .iter()
-            .filter(|s| s.gate == Gate::Production && self.inputs.scope.contains(&s.package))
+            .filter(|s| {
+                matches!(s.gate, Gate::Production | Gate::Undecided(_))
+                    && self.inputs.scope.contains(&s.package)
+            })
             .map(|s| UnlinkedSite {
-                file: s.file.clone(),
+                file: self.normalize(&s.file),
                 line: s.line,
                 column: s.column,
                 event: s.event.clone(),
@@ -447,7 +600,8 @@ impl Builder<'_, '_> {
         let mut report_enums = Vec::new();
         let mut test_only_enums = Vec::new();
         let mut totals = Totals::default();
-        for (name, known) in &enums {
+        for known in &enums {
+            let name = &known.name;
             let variants = &known.variants;
             let package = known
                 .declared_in
@@ -455,7 +609,7 @@ impl Builder<'_, '_> {
                 .or_else(|| self.package_of_enum(name));
             if known.test_only {
                 if self.in_scope(package.as_deref()) {
-                    test_only_enums.push(name.clone());
+                    test_only_enums.push(shown_name(known));
                 }
                 continue;
             }
@@ -463,13 +617,16 @@ impl Builder<'_, '_> {
             let mut any_in_scope = self.in_scope(package.as_deref());
             for (index, (variant, dotted, exemption)) in variants.iter().enumerate() {
                 let mut placed = Placed::default();
-                for entry in merged
-                    .sites
-                    .values()
-                    .filter(|s| s.enum_name == *name && s.variant == index)
-                {
+                for entry in merged.sites.values().filter(|s| {
+                    s.enum_name == *name
+                        && s.variant == index
+                        && (s.enum_file.is_empty()
+                            || known.file.is_empty()
+                            || (self.normalize(&s.enum_file) == known.file
+                                && s.enum_line == known.line))
+                }) {
                     let report = self.site_report(entry);
-                    if entry.test_only {
+                    if self.is_test_site(entry) {
                         placed.test_sites.push(report);
                     } else if self.in_scope(report.package.as_deref()) {
                         placed.sites.push(report);
@@ -486,7 +643,7 @@ impl Builder<'_, '_> {
                         key: String::new(),
                         function: eventwire_grammar::site::short_name(&site.function).to_owned(),
                         package: Some(site.package.clone()),
-                        file: site.file.clone(),
+                        file: self.normalize(&site.file),
                         line: site.line,
                         column: site.column,
                         ordinal: 0,
@@ -499,12 +656,17 @@ impl Builder<'_, '_> {
                         status: SiteStatus::NeverRan,
                         registered: false,
                     };
+                    // A site behind a `cfg` this run cannot decide is required
+                    // like any other: it may well be compiled.
                     match &site.gate {
-                        Gate::Production if self.inputs.scope.contains(&site.package) => {
+                        Gate::Production | Gate::Undecided(_)
+                            if self.inputs.scope.contains(&site.package) =>
+                        {
                             placed.sites.push(report);
                         }
                         Gate::Production | Gate::Undecided(_) => placed.outside.push(report),
-                        Gate::TestOnly | Gate::NotCompiled(_) => {}
+                        Gate::TestOnly => placed.test_sites.push(report),
+                        Gate::NotCompiled(_) => {}
                     }
                 }
                 any_in_scope |= !placed.sites.is_empty();
@@ -541,7 +703,7 @@ impl Builder<'_, '_> {
                 count(&mut totals, event);
             }
             report_enums.push(EnumReport {
-                name: name.clone(),
+                name: shown_name(known),
                 package,
                 events,
             });
@@ -555,18 +717,21 @@ impl Builder<'_, '_> {
                 self.package_of(&s.file)
                     .is_some_and(|p| self.inputs.scope.contains(&p))
             })
-            .cloned()
+            .map(|s| Skip {
+                file: self.normalize(&s.file),
+                ..s.clone()
+            })
             .chain(unregistered.iter().filter_map(|s| match &s.gate {
                 Gate::Undecided(why) if self.inputs.scope.contains(&s.package) => Some(Skip {
-                    file: s.file.clone(),
+                    file: self.normalize(&s.file),
                     line: s.line,
                     what: format!("{} ({})", s.event, syntax_name(s.syntax)),
                     reason: format!(
-                        "whether {why} holds in this build cannot be decided; not required"
+                        "whether {why} holds in this build cannot be decided; required all the same"
                     ),
                 }),
                 Gate::NotCompiled(why) if self.inputs.scope.contains(&s.package) => Some(Skip {
-                    file: s.file.clone(),
+                    file: self.normalize(&s.file),
                     line: s.line,
                     what: format!("{} ({})", s.event, syntax_name(s.syntax)),
                     reason: format!("not compiled in this build: {why} is false"),
@@ -608,47 +773,44 @@ impl Builder<'_, '_> {
             return false;
         }
         if let Some(path) = &site.enum_path {
-            let last = name.rsplit("::").next().unwrap_or(name);
-            return path.rsplit("::").next() == Some(last)
-                && (path.contains("::")
-                    || self.enum_package(name).as_deref() == Some(&site.package));
+            if let Some(resolved) = resolve(path, &site.module) {
+                return resolved.iter().any(|r| r == name);
+            }
+            // A name brought in by `use`: the enum of that name declared in
+            // the site's own package, or else the only one of that name.
+            let last = path.rsplit("::").next().unwrap_or(path);
+            if name.rsplit("::").next() != Some(last) {
+                return false;
+            }
+            let same_name: Vec<&KnownName> = self.known_names(&site.event);
+            let own: Vec<&&KnownName> = same_name
+                .iter()
+                .filter(|k| k.last == last && k.package.as_deref() == Some(&site.package))
+                .collect();
+            return match own.as_slice() {
+                [one] => one.path == name,
+                [] => same_name.iter().filter(|k| k.last == last).count() == 1,
+                _ => false,
+            };
         }
-        let candidates: BTreeSet<String> = self
-            .inputs
-            .merged
-            .enums
-            .values()
-            .filter(|e| !e.test_only && e.variants.iter().any(|v| v.variant == site.event))
-            .map(|e| e.name.clone())
-            .chain(
-                self.inputs
-                    .sources
-                    .enums
-                    .iter()
-                    .filter(|e| !e.test_only && e.variants.iter().any(|(v, _, _)| *v == site.event))
-                    .map(|e| e.path.clone()),
-            )
-            .collect();
-        let own: Vec<&String> = candidates
+        let candidates = self.known_names(&site.event);
+        let own: Vec<&&KnownName> = candidates
             .iter()
-            .filter(|c| self.enum_package(c).as_deref() == Some(&site.package))
+            .filter(|k| k.package.as_deref() == Some(&site.package))
             .collect();
         match own.as_slice() {
-            [] => candidates.len() == 1,
-            [one] => *one == name,
+            [] => candidates.len() == 1 && candidates[0].path == name,
+            [one] => one.path == name,
             _ => false,
         }
     }
 
-    /// The package that declares the enum `name`.
-    fn enum_package(&self, name: &str) -> Option<String> {
-        self.inputs
-            .sources
-            .enums
+    /// The enums, not of test code, that have a variant named `variant`.
+    fn known_names(&self, variant: &str) -> Vec<&KnownName> {
+        self.names
             .iter()
-            .find(|e| e.path == name)
-            .map(|e| e.package.clone())
-            .or_else(|| self.package_of_enum(name))
+            .filter(|k| k.variants.iter().any(|v| v == variant))
+            .collect()
     }
 }
 
@@ -720,4 +882,38 @@ fn summary(totals: &Totals) -> String {
         }
     }
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    fn one(path: &str, module: &str) -> Vec<String> {
+        resolve(path, module).unwrap()
+    }
+
+    #[test]
+    fn written_enum_paths_resolve_from_the_module_of_the_site() {
+        assert_eq!(one("crate::EventType", "shop::tools"), ["shop::EventType"]);
+        assert_eq!(
+            one("self::events::EventType", "shop::tools"),
+            ["shop::tools::events::EventType"]
+        );
+        assert_eq!(
+            one("super::EventType", "shop::tools::run"),
+            ["shop::tools::EventType"]
+        );
+        assert_eq!(
+            one("super::super::EventType", "shop::tools::run"),
+            ["shop::EventType"]
+        );
+        assert_eq!(one("::billing::EventType", "shop"), ["billing::EventType"]);
+        // A relative path is a module below this one or another crate's.
+        assert_eq!(
+            one("events::EventType", "shop::tools"),
+            ["shop::tools::events::EventType", "events::EventType"]
+        );
+        // A single name came in with a `use`: the path alone cannot say.
+        assert_eq!(resolve("EventType", "shop::tools"), None);
+    }
 }

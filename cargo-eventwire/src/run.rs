@@ -1,11 +1,11 @@
 //! `cargo eventwire coverage` and `cargo eventwire report`.
 
-use crate::binaries::{build_for_cargo_test, build_for_nextest, cargo, list_tests, Failure};
+use crate::binaries::{build, cargo, list_tests, Failure};
 use crate::cli::{CoverageArgs, Format, ReportArgs};
 use crate::merge::read_dir;
 use crate::render::{json, markdown, table, Colour};
 use crate::report::{Inputs, Report};
-use crate::sources;
+use crate::sources::{self, MemberFacts};
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
@@ -46,11 +46,8 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
     let ws = Workspace::load(args.manifest().as_deref())?;
     let cargo_args = args.cargo_args();
     let run = RunDir::create(&ws.target)?;
-    let built = match if args.nextest {
-        build_for_nextest(&cargo_args)
-    } else {
-        build_for_cargo_test(&ws, &cargo_args)
-    } {
+    // Both runners test what `cargo test` builds for these arguments.
+    let built = match build(&ws, &cargo_args) {
         Ok(built) => built,
         Err(Failure::Build(code)) => {
             eprintln!("cargo eventwire: building the tests failed (cargo exited with {code}); nothing was run");
@@ -68,13 +65,25 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
     command
         .args(&cargo_args)
         .env("EVENTWIRE_COVERAGE_DIR", &run.0);
+    if !args.nextest {
+        // A run started from inside nextest must not name its tests after
+        // the outer one.
+        for variable in [
+            "NEXTEST",
+            "NEXTEST_TEST_NAME",
+            "NEXTEST_BINARY_ID",
+            "NEXTEST_RUN_ID",
+        ] {
+            command.env_remove(variable);
+        }
+    }
     let status = command
         .status()
         .map_err(|e| format!("could not run the tests: {e}"))?;
 
     let merged =
         read_dir(&run.0).map_err(|e| format!("could not read {}: {e}", run.0.display()))?;
-    if merged.processes == 0 && built.recording != Some(true) {
+    if merged.processes == 0 && !built.recording {
         if !status.success() {
             eprintln!("cargo eventwire: the tests failed before any site was recorded");
             return Ok(exit_code(status));
@@ -85,11 +94,14 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
     }
 
     let mut binaries = built.binaries;
-    for binary in binaries.iter_mut().filter(|b| b.tests.is_none()) {
-        if merged
-            .executables
-            .contains(&binary.executable.display().to_string())
-        {
+    // Under `cargo test` a test runs on a thread named after it: to tell a
+    // test from another thread, ask the binaries that ran a site for their
+    // tests (only those with libtest's harness, which answers `--list`).
+    for binary in binaries
+        .iter_mut()
+        .filter(|b| b.harness && b.tests.is_none())
+    {
+        if merged.executables.contains(&binary.executable) {
             binary.tests = list_tests(&binary.executable);
         }
     }
@@ -97,14 +109,15 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
         .iter()
         .filter_map(|b| ws.member(&b.package_id).map(|m| m.name.clone()))
         .collect();
-    let features: BTreeMap<String, Vec<String>> = binaries
-        .iter()
-        .filter_map(|b| {
-            let member = ws.member(&b.package_id)?;
-            Some((member.name.clone(), b.features.clone()?))
-        })
-        .collect();
-    let sources = sources::read(&ws, &features, &sources::target_cfg());
+    let mut facts: BTreeMap<String, MemberFacts> = BTreeMap::new();
+    for (name, features) in &built.features {
+        facts.entry(name.clone()).or_default().features = features.clone();
+    }
+    for (name, cfgs) in &built.script_cfgs {
+        facts.entry(name.clone()).or_default().script_cfgs = cfgs.clone();
+    }
+    let build_cfg = sources::build_cfg(&ws, scope.iter().next().map(String::as_str), &cargo_args);
+    let sources = sources::read(&ws, &facts, &build_cfg);
     let report = Report::build(&Inputs {
         workspace: &ws,
         scope: &scope,

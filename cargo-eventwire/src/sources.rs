@@ -2,7 +2,7 @@
 //! macros use, from each target's root through its module tree.
 
 use crate::workspace::Workspace;
-use eventwire_grammar::source::{scan_crate, CfgSet, Gate, SiteSyntax};
+use eventwire_grammar::source::{scan_crate, CfgSet, CrateScan, Gate, Position, SiteSyntax};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
@@ -21,6 +21,8 @@ pub struct Site {
     pub event: String,
     /// The enum, when the site names it.
     pub enum_path: Option<String>,
+    /// The module the site is in: `krate::tools`.
+    pub module: String,
     /// `#[emits]` or `emit!`.
     pub syntax: SiteSyntax,
     /// The enclosing function.
@@ -42,6 +44,8 @@ pub struct Enum {
     pub test_only: bool,
     /// The file, relative to the workspace's root.
     pub file: String,
+    /// The line of its name.
+    pub line: u32,
 }
 
 /// Something not read, and why.
@@ -66,42 +70,141 @@ pub struct Sources {
     pub enums: Vec<Enum>,
     /// What was not followed.
     pub skipped: Vec<Skip>,
+    /// Each target's scan, to ask where test code is.
+    scans: Vec<CrateScan>,
 }
 
-/// The target facts of this build, from `rustc --print cfg`.
-pub fn target_cfg() -> CfgSet {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    match Command::new(rustc).args(["--print", "cfg"]).output() {
-        Ok(output) if output.status.success() => {
-            CfgSet::from_print_cfg(&String::from_utf8_lossy(&output.stdout))
-        }
-        _ => CfgSet::host(),
+impl Sources {
+    /// Whether the code at `line`:`column` of `file` (absolute) is test code
+    /// in every target that compiles the file: a site a macro registered
+    /// there, wherever the macro's own tokens come from, is a test's.
+    pub fn is_test_code_at(&self, file: &std::path::Path, line: u32, column: u32) -> bool {
+        let position = Position { line, column };
+        let mut gates = self
+            .scans
+            .iter()
+            .filter_map(|scan| scan.gate_at(file, position))
+            .peekable();
+        gates.peek().is_some()
+            && gates.all(|gate| matches!(gate, Gate::TestOnly | Gate::NotCompiled(_)))
     }
 }
 
-/// Reads every member's targets. `features` gives, per package name, the
-/// features a run built it with; a package without an entry is read with
-/// its features unknown (code behind them is undecided, not skipped).
-pub fn read(ws: &Workspace, features: &BTreeMap<String, Vec<String>>, target: &CfgSet) -> Sources {
+/// What the compiler is told for the tests' build, as Cargo tells it:
+/// `cargo rustc --print cfg` on one member in the test profile (target
+/// facts, `RUSTFLAGS` and configured flags). Features and build-script
+/// `cfg`s differ by package; they are added per member by [`read`]. Falls
+/// back to `rustc --print cfg` alone.
+pub fn build_cfg(ws: &Workspace, package: Option<&str>, cargo_args: &[String]) -> CfgSet {
+    let member = package.and_then(|p| ws.members.iter().find(|m| m.name == p));
+    let selector: Option<Vec<String>> = member.and_then(|m| {
+        let lib = m
+            .targets
+            .iter()
+            .find(|t| t.kind == crate::workspace::Kind::Lib);
+        let bin = m
+            .targets
+            .iter()
+            .find(|t| t.kind == crate::workspace::Kind::Bin);
+        match (lib, bin) {
+            (Some(_), _) => Some(vec!["--lib".to_owned()]),
+            (None, Some(bin)) => Some(vec!["--bin".to_owned(), bin.name.clone()]),
+            _ => None,
+        }
+    });
+    let mut forwarded = Vec::new();
+    let mut args = cargo_args.iter().take_while(|a| *a != "--");
+    while let Some(arg) = args.next() {
+        if ["--target", "--manifest-path", "--config"].contains(&arg.as_str()) {
+            forwarded.push(arg.clone());
+            forwarded.extend(args.next().cloned());
+        } else if arg.starts_with("--target=")
+            || arg.starts_with("--manifest-path=")
+            || arg.starts_with("--config=")
+            || arg == "--release"
+        {
+            forwarded.push(arg.clone());
+        }
+    }
+    let printed = match (member, selector) {
+        (Some(member), Some(selector)) => crate::binaries::cargo()
+            .args(["rustc", "-q", "-p", &member.name])
+            .args(&selector)
+            .args([
+                "--profile",
+                if forwarded.iter().any(|a| a == "--release") {
+                    "bench"
+                } else {
+                    "test"
+                },
+            ])
+            .args(forwarded.iter().filter(|a| *a != "--release"))
+            .args(["--", "--print", "cfg"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success()),
+        _ => None,
+    };
+    let printed = printed.or_else(|| {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        Command::new(rustc)
+            .args(["--print", "cfg"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    });
+    match printed {
+        Some(output) => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            // Features and `test` are the member's and the reading's to say.
+            let facts: String = text
+                .lines()
+                .filter(|l| !l.starts_with("feature=") && l.trim() != "test")
+                .map(|l| format!("{l}\n"))
+                .collect();
+            CfgSet::from_print_cfg(&facts).closed_world()
+        }
+        None => CfgSet::host(),
+    }
+}
+
+/// What one member is built with, besides the build's `cfg`s.
+#[derive(Clone, Debug, Default)]
+pub struct MemberFacts {
+    /// Its enabled features.
+    pub features: Vec<String>,
+    /// What its build script set with `cargo:rustc-cfg`.
+    pub script_cfgs: Vec<String>,
+}
+
+/// Reads every member's targets. `facts` gives, per package name, what a
+/// run built it with; a package without an entry is read with its
+/// features unknown (code behind them is undecided, not skipped).
+pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgSet) -> Sources {
     let mut sources = Sources::default();
     let mut seen: BTreeMap<(String, u32, u32), usize> = BTreeMap::new();
     let mut enums_seen = BTreeSet::new();
     for member in &ws.members {
-        let cfg = match features.get(&member.name) {
-            Some(enabled) => {
-                let facts: Vec<String> =
-                    enabled.iter().map(|f| format!("feature=\"{f}\"")).collect();
+        let cfg = match facts.get(&member.name) {
+            Some(known) => {
+                let mut given: Vec<String> = known
+                    .features
+                    .iter()
+                    .map(|f| format!("feature=\"{f}\""))
+                    .collect();
+                given.extend(known.script_cfgs.iter().cloned());
                 target
                     .clone()
-                    .with_facts(facts.iter().map(String::as_str))
+                    .with_facts(given.iter().map(String::as_str))
                     .closing("feature")
             }
-            None => target.clone(),
+            None => target.clone().opening("feature"),
         };
         for target in &member.targets {
             let crate_name = target.name.replace('-', "_");
             let scan = scan_crate(&target.root, &crate_name, target.kind.is_test_code(), &cfg);
-            for site in scan.sites {
+            for site in scan.sites.clone() {
                 let file = ws.relative(&site.file);
                 let key = (file.clone(), site.position.line, site.position.column);
                 let found = Site {
@@ -111,6 +214,7 @@ pub fn read(ws: &Workspace, features: &BTreeMap<String, Vec<String>>, target: &C
                     column: site.position.column,
                     event: site.event,
                     enum_path: site.enum_path,
+                    module: site.module,
                     syntax: site.syntax,
                     function: site.function,
                     gate: site.gate,
@@ -127,7 +231,7 @@ pub fn read(ws: &Workspace, features: &BTreeMap<String, Vec<String>>, target: &C
                     }
                 }
             }
-            for found in scan.enums {
+            for found in scan.enums.clone() {
                 let file = ws.relative(&found.file);
                 if !enums_seen.insert((file.clone(), found.position.line)) {
                     continue;
@@ -138,19 +242,21 @@ pub fn read(ws: &Workspace, features: &BTreeMap<String, Vec<String>>, target: &C
                     variants: found.variants,
                     test_only: found.gate == Gate::TestOnly,
                     file,
+                    line: found.position.line,
                 });
             }
-            for skipped in scan.skipped {
+            for skipped in &scan.skipped {
                 let skip = Skip {
                     file: ws.relative(&skipped.file),
                     line: skipped.position.line,
-                    what: skipped.what,
-                    reason: skipped.reason,
+                    what: skipped.what.clone(),
+                    reason: skipped.reason.clone(),
                 };
                 if !sources.skipped.contains(&skip) {
                     sources.skipped.push(skip);
                 }
             }
+            sources.scans.push(scan);
         }
     }
     sources.skipped.sort();

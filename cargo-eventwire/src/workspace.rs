@@ -37,6 +37,9 @@ pub struct Target {
     pub kind: Kind,
     /// Its root source file.
     pub root: PathBuf,
+    /// Whether it has libtest's harness (`harness = false` says not), so
+    /// that its binary answers `--list` instead of running.
+    pub harness: bool,
 }
 
 /// What a target is, as far as sites are concerned.
@@ -99,25 +102,29 @@ impl Workspace {
         let members = metadata
             .workspace_packages()
             .into_iter()
-            .map(|package| Member {
-                name: package.name.to_string(),
-                id: package.id.repr.clone(),
-                dir: package
-                    .manifest_path
-                    .parent()
-                    .map(|p| p.as_std_path().to_path_buf())
-                    .unwrap_or_default(),
-                targets: package
-                    .targets
-                    .iter()
-                    .filter_map(|t| {
-                        Some(Target {
-                            name: t.name.clone(),
-                            kind: Kind::of(&t.kind)?,
-                            root: t.src_path.as_std_path().to_path_buf(),
+            .map(|package| {
+                let without_harness = without_harness(package.manifest_path.as_std_path());
+                Member {
+                    name: package.name.to_string(),
+                    id: package.id.repr.clone(),
+                    dir: package
+                        .manifest_path
+                        .parent()
+                        .map(|p| p.as_std_path().to_path_buf())
+                        .unwrap_or_default(),
+                    targets: package
+                        .targets
+                        .iter()
+                        .filter_map(|t| {
+                            Some(Target {
+                                name: t.name.clone(),
+                                kind: Kind::of(&t.kind)?,
+                                root: t.src_path.as_std_path().to_path_buf(),
+                                harness: !without_harness.contains(&t.name),
+                            })
                         })
-                    })
-                    .collect(),
+                        .collect(),
+                }
             })
             .collect();
         Ok(Workspace {
@@ -169,6 +176,42 @@ impl Workspace {
         );
         base.join(format!("{name}-{:08x}", fnv(&self.root.to_string_lossy())))
     }
+}
+
+/// The targets a manifest declares with `harness = false`.
+fn without_harness(manifest: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return Vec::new();
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for section in ["test", "bench", "bin", "example"] {
+        for target in value
+            .get(section)
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if target.get("harness").and_then(toml::Value::as_bool) == Some(false) {
+                if let Some(name) = target.get("name").and_then(toml::Value::as_str) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+    }
+    if let Some(lib) = value.get("lib") {
+        if lib.get("harness").and_then(toml::Value::as_bool) == Some(false) {
+            names.push(
+                lib.get("name")
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    names
 }
 
 /// A small stable hash (FNV-1a), for directory names.

@@ -108,6 +108,21 @@ fn an_enum_without_any_site_is_in_the_report() {
         report["summary"],
         "1/4 event types wired · 1/4 exercised by tests"
     );
+    // `tests/billing.rs` is a crate named `billing` with its own
+    // `billing::EventType`: test code, not required, and not mixed with the
+    // library's enum of the same path.
+    assert_eq!(
+        report["test_only_enums"],
+        serde_json::json!(["billing::EventType (billing/tests/billing.rs:8)"])
+    );
+    let sent = event(&report, "billing::EventType", "InvoiceSent");
+    assert!(sent["test_sites"].as_array().unwrap().is_empty(), "{sent}");
+    // A documentation example that emits is test code, and ran.
+    let paid = event(&report, "billing::EventType", "InvoicePaid");
+    let in_doc: Vec<&serde_json::Value> = paid["test_sites"].as_array().unwrap().iter().collect();
+    assert_eq!(in_doc.len(), 1, "{paid}");
+    assert_eq!(in_doc[0]["file"], "billing/src/lib.rs");
+    assert_eq!(paid["status"], "no_site");
 }
 
 #[test]
@@ -158,6 +173,18 @@ fn sites_in_test_code_never_count_as_wiring() {
         event(&report, "test_only::EventType", "PlanCreated")["status"],
         "exercised"
     );
+    // A `#[cfg(test)]` block inside a production function, and a production
+    // macro that only a test module invokes: test code, both.
+    for (variant, function) in [
+        ("PlanReverted", "Plans::revert"),
+        ("PlanArchived", "tests::pretend_to_apply"),
+    ] {
+        let found = event(&report, "test_only::EventType", variant);
+        assert_eq!(found["status"], "no_site", "{found}");
+        let in_tests = found["test_sites"].as_array().unwrap();
+        assert_eq!(in_tests.len(), 1, "{found}");
+        assert_eq!(in_tests[0]["function"], function, "{found}");
+    }
 }
 
 #[test]

@@ -30,17 +30,18 @@ pub struct SiteKey {
     pub ordinal: u32,
 }
 
-/// `src/tools.rs:42:12 app::tools::Runner::run app::EventType::ToolInvoked`,
-/// followed by ` #1` when the ordinal is not 0.
+/// `src/tools.rs:42:12`, the function, the event, each after a tab
+/// (paths may hold spaces: a function of `impl Tr for (A, B)`), then a tab
+/// and `#1` when the ordinal is not 0.
 impl fmt::Display for SiteKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{} {} {}",
+            "{}:{}:{}\t{}\t{}",
             self.file, self.line, self.column, self.function, self.event
         )?;
         if self.ordinal > 0 {
-            write!(f, " #{}", self.ordinal)?;
+            write!(f, "\t#{}", self.ordinal)?;
         }
         Ok(())
     }
@@ -65,20 +66,21 @@ impl std::error::Error for BadSiteKey {}
 impl FromStr for SiteKey {
     type Err = BadSiteKey;
 
-    /// Reads what `Display` writes. The file may contain spaces; the
-    /// function and the event never do.
+    /// Reads what `Display` writes.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bad = || BadSiteKey(text.to_owned());
-        let last = text.rsplit(' ').next().unwrap_or_default();
-        let (ordinal, words): (u32, Vec<&str>) = match last.strip_prefix('#') {
-            Some(n) => (
-                n.parse().map_err(|_| bad())?,
-                text.rsplitn(4, ' ').skip(1).collect(),
+        let parts: Vec<&str> = text.split('\t').collect();
+        let (location, function, event, ordinal) = match parts.as_slice() {
+            [location, function, event] => (*location, *function, *event, 0),
+            [location, function, event, n] => (
+                *location,
+                *function,
+                *event,
+                n.strip_prefix('#')
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(bad)?,
             ),
-            None => (0, text.rsplitn(3, ' ').collect()),
-        };
-        let [event, function, location] = words.as_slice() else {
-            return Err(bad());
+            _ => return Err(bad()),
         };
         let mut parts = location.rsplitn(3, ':');
         let column = parts.next().and_then(|c| c.parse().ok()).ok_or_else(bad)?;
@@ -88,8 +90,8 @@ impl FromStr for SiteKey {
             file: file.to_owned(),
             line,
             column,
-            function: (*function).to_owned(),
-            event: (*event).to_owned(),
+            function: function.to_owned(),
+            event: event.to_owned(),
             ordinal,
         })
     }
@@ -201,9 +203,12 @@ mod tests {
         }
         assert_eq!(
             key("src/tools.rs", 0).to_string(),
-            "src/tools.rs:42:12 app::tools::Runner::run app::EventType::ToolInvoked"
+            "src/tools.rs:42:12\tapp::tools::Runner::run\tapp::EventType::ToolInvoked"
         );
-        assert!("src/x.rs:1 f E::V".parse::<SiteKey>().is_err());
+        let mut spaced = key("src/lib.rs", 2);
+        spaced.function = "app::(A, B)::f".to_owned();
+        assert_eq!(spaced.to_string().parse::<SiteKey>(), Ok(spaced));
+        assert!("src/x.rs:1\tf\tE::V".parse::<SiteKey>().is_err());
         assert!("nonsense".parse::<SiteKey>().is_err());
     }
 

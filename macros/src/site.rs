@@ -39,7 +39,12 @@ pub(crate) fn record(
     let location = quote_spanned! {variant.span()=>
         file: ::core::file!(), line: ::core::line!(), column: ::core::column!(),
     };
-    let test_only = crate::test_code::is_test_only(variant.span());
+    // The variant's own tokens, or the macro's invocation: a variant named
+    // by a macro defined in production code still has its invocation's
+    // place when a test module invokes it.
+    let test_only = crate::test_code::is_test_only(variant.span())
+        || crate::test_code::is_test_only(Span::call_site());
+    let doctest = crate::test_code::is_doctest();
     let waiver = match &facts.waiver {
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
         None => quote!(::core::option::Option::None),
@@ -57,13 +62,16 @@ pub(crate) fn record(
             function: #function,
             #location
             test_only: #test_only,
+            doctest: #doctest,
+            package: ::core::env!("CARGO_PKG_NAME"),
             waiver: #waiver,
             order: #order,
         });
     }
 }
 
-/// Registers `records` with `inventory`, as one entry.
+/// Registers `records` with `inventory`, as one entry. Where code goes, the
+/// registration goes: under the same `cfg`s as the site.
 pub(crate) fn register(records: &[Ident]) -> TokenStream {
     let p = private();
     quote! {

@@ -20,6 +20,9 @@ use std::sync::OnceLock;
 enum Build {
     /// A library or binary as it ships.
     Production,
+    /// A documentation example (rustdoc compiles it): an example is a world
+    /// of its own to the static check, and test code to `cargo eventwire`.
+    Doctest,
     /// An integration test, a benchmark or an example: all of it is test code.
     TestTarget,
     /// A library or binary built for its unit tests; the scan of its sources.
@@ -29,7 +32,7 @@ enum Build {
 /// Whether the code at `span` is test code.
 pub(crate) fn is_test_only(span: Span) -> bool {
     match build() {
-        Build::Production | Build::UnitTests(None) => false,
+        Build::Production | Build::Doctest | Build::UnitTests(None) => false,
         Build::TestTarget => true,
         Build::UnitTests(Some(scan)) => {
             location(span).is_some_and(|(file, position)| scan.is_test_only_at(&file, position))
@@ -37,11 +40,20 @@ pub(crate) fn is_test_only(span: Span) -> bool {
     }
 }
 
+/// Whether the code is a documentation example.
+pub(crate) fn is_doctest() -> bool {
+    matches!(build(), Build::Doctest)
+}
+
 fn build() -> &'static Build {
     static BUILD: OnceLock<Build> = OnceLock::new();
     BUILD.get_or_init(|| {
         if !proc_macro::is_available() {
             return Build::Production;
+        }
+        // rustdoc sets this for the compilation of each example.
+        if std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() {
+            return Build::Doctest;
         }
         detect(
             &command_line(),
@@ -109,11 +121,15 @@ fn scan_this_crate(args: &[String]) -> Option<CrateScan> {
         CfgSet::host()
     }
     .closed_world();
+    // `--cfg value` and `--cfg=value`.
     let given: Vec<&str> = args
         .iter()
         .enumerate()
-        .filter(|(_, a)| *a == "--cfg")
-        .filter_map(|(i, _)| args.get(i + 1).map(String::as_str))
+        .filter_map(|(i, a)| match a.strip_prefix("--cfg=") {
+            Some(value) => Some(value),
+            None if a == "--cfg" => args.get(i + 1).map(String::as_str),
+            None => None,
+        })
         .collect();
     cfg = cfg.with_facts(given);
     proc_macro2::fallback::force();
@@ -122,10 +138,13 @@ fn scan_this_crate(args: &[String]) -> Option<CrateScan> {
     scan.ok()
 }
 
-/// The file, line and column where `span` starts in the source.
+/// The file, line and column where `span` starts in the source. With paths
+/// remapped (`--remap-path-prefix`), the file as the compiler names it.
 fn location(span: Span) -> Option<(PathBuf, Position)> {
     let span = span.unwrap();
-    let file = span.local_file()?;
+    let file = span
+        .local_file()
+        .or_else(|| Some(PathBuf::from(span.file())).filter(|f| f.is_file()))?;
     let line = u32::try_from(span.line()).ok()?;
     let column = u32::try_from(span.column()).ok()?;
     Some((file, Position { line, column }))
@@ -159,5 +178,6 @@ mod tests {
             Some("2021")
         );
         assert_eq!(value_of(&args("a --out-dir x b"), "--out-dir"), Some("x"));
+        assert_eq!(value_of(&args("a --cfg=loom b"), "--cfg"), Some("loom"));
     }
 }

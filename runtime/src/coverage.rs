@@ -397,6 +397,8 @@ mod tests {
             line,
             column: 5,
             test_only: false,
+            doctest: false,
+            package: "svc",
             waiver: None,
             order: 0,
         })))

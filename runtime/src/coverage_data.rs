@@ -51,6 +51,12 @@ pub struct SiteEntry {
     pub key: String,
     /// The enum's path.
     pub enum_name: String,
+    /// Where the enum is declared (with `enum_name`, its identity).
+    #[serde(default)]
+    pub enum_file: String,
+    /// The line of its declaration.
+    #[serde(default)]
+    pub enum_line: u32,
     /// The variant's position in the enum.
     pub variant: usize,
     /// The phases it fires on.
@@ -73,6 +79,12 @@ pub struct SiteEntry {
     /// Whether it is in test code, which never counts as wiring.
     #[serde(default)]
     pub test_only: bool,
+    /// Whether it is in a documentation example.
+    #[serde(default)]
+    pub doctest: bool,
+    /// The package whose code holds it.
+    #[serde(default)]
+    pub package: String,
     /// The reason of `untested = ".."`.
     #[serde(default)]
     pub waiver: Option<String>,
@@ -82,8 +94,11 @@ impl SiteEntry {
     /// The entry of a registered site.
     pub fn of(site: &'static SiteRecord) -> SiteEntry {
         let key = site.key();
+        let info = site.enum_info();
         SiteEntry {
-            enum_name: site.enum_info().name,
+            enum_name: info.name,
+            enum_file: info.file,
+            enum_line: info.line,
             variant: site.variant_index(),
             phases: site.phases().iter().collect(),
             origin: site.origin(),
@@ -94,6 +109,8 @@ impl SiteEntry {
             column: site.column(),
             ordinal: key.ordinal,
             test_only: site.is_test_only(),
+            doctest: site.is_doctest(),
+            package: site.package().to_owned(),
             waiver: site.waiver().map(str::to_owned),
             key: key.to_string(),
         }

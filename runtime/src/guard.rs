@@ -90,6 +90,8 @@ mod tests {
         line: 7,
         column: 3,
         test_only: false,
+        doctest: false,
+        package: "svc",
         waiver: None,
         order: 0,
     });

@@ -35,6 +35,10 @@ pub trait EventKind: Copy + Eq + Hash + fmt::Debug + fmt::Display + Send + Sync 
     /// Every variant, in declaration order.
     const ALL: &'static [Self];
 
+    /// Where the enum is declared, as `file!()` and `line!()` give it.
+    #[doc(hidden)]
+    const DECLARED_AT: (&'static str, u32) = ("", 0);
+
     /// This variant's position in [`EventKind::ALL`].
     fn index(self) -> usize;
 

@@ -41,6 +41,17 @@ pub struct EnumInfo {
     /// `#[cfg(test)]` code): its events are never required to have a site.
     #[serde(default)]
     pub test_only: bool,
+    /// Whether it is declared in a documentation example.
+    #[serde(default)]
+    pub doctest: bool,
+    /// Where it is declared, as `file!()` gives it: two enums of one path
+    /// (a library's and an integration test's of the same name) are told
+    /// apart by it.
+    #[serde(default)]
+    pub file: String,
+    /// The line of its declaration.
+    #[serde(default)]
+    pub line: u32,
 }
 
 /// One variant of an [`EnumInfo`].
@@ -68,7 +79,16 @@ impl EnumInfo {
                 })
                 .collect(),
             test_only: false,
+            doctest: false,
+            file: E::DECLARED_AT.0.to_owned(),
+            line: E::DECLARED_AT.1,
         }
+    }
+
+    /// Whether `other` describes the same enum: the same path, declared in
+    /// the same place.
+    pub fn same_enum(&self, other: &EnumInfo) -> bool {
+        self.name == other.name && self.file == other.file && self.line == other.line
     }
 }
 
@@ -89,6 +109,8 @@ pub struct SiteSpec {
     pub line: u32,
     pub column: u32,
     pub test_only: bool,
+    pub doctest: bool,
+    pub package: &'static str,
     pub waiver: Option<&'static str>,
     pub order: u32,
 }
@@ -177,6 +199,17 @@ impl SiteRecord {
         self.spec.test_only
     }
 
+    /// Whether the site is in a documentation example.
+    pub fn is_doctest(&self) -> bool {
+        self.spec.doctest
+    }
+
+    /// The package whose code holds the site (`CARGO_PKG_NAME` where it was
+    /// compiled).
+    pub fn package(&self) -> &'static str {
+        self.spec.package
+    }
+
     /// The reason given with `untested = ".."`: tests need not run this site.
     pub fn waiver(&self) -> Option<&'static str> {
         self.spec.waiver
@@ -251,7 +284,7 @@ impl fmt::Debug for SiteRecord {
 /// The rank of `site` among the sites of this binary that share its
 /// location, function and event, in the order the compiler expanded them.
 fn ordinal(site: &'static SiteRecord) -> u32 {
-    type Identity = (&'static str, u32, u32, String, usize, String);
+    type Identity = (&'static str, u32, u32, String, usize, String, bool);
     static ORDINALS: OnceLock<HashMap<usize, u32>> = OnceLock::new();
     let ordinals = ORDINALS.get_or_init(|| {
         let mut groups: HashMap<Identity, Vec<&'static SiteRecord>> = HashMap::new();
@@ -263,6 +296,9 @@ fn ordinal(site: &'static SiteRecord) -> u32 {
                 record.path().to_owned(),
                 record.variant_index(),
                 record.enum_info().name,
+                // Test code ranked apart, so that a site only tests compile
+                // never shifts the ordinals of production sites.
+                record.is_test_only(),
             );
             groups.entry(identity).or_default().push(record);
         }
@@ -296,6 +332,7 @@ inventory::collect!(Registered);
 pub struct RegisteredEnum {
     pub info: fn() -> EnumInfo,
     pub test_only: bool,
+    pub doctest: bool,
 }
 
 inventory::collect!(RegisteredEnum);
@@ -315,14 +352,11 @@ pub fn sites_of<E: EventKind>() -> impl Iterator<Item = (E, &'static SiteRecord)
 /// Every event enum linked into this binary, whether or not it has a site.
 pub fn enums() -> Vec<EnumInfo> {
     let mut enums: Vec<EnumInfo> = Vec::new();
-    let registered = inventory::iter::<RegisteredEnum>.into_iter().map(|r| {
-        let mut info = (r.info)();
-        info.test_only = r.test_only;
-        info
-    });
-    let of_sites = sites().map(SiteRecord::enum_info);
-    for info in registered.chain(of_sites) {
-        if !enums.iter().any(|e| e.name == info.name) {
+    for registered in inventory::iter::<RegisteredEnum> {
+        let mut info = (registered.info)();
+        info.test_only = registered.test_only;
+        info.doctest = registered.doctest;
+        if !enums.contains(&info) {
             enums.push(info);
         }
     }

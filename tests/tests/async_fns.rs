@@ -2,7 +2,7 @@
 //! `async` blocks: `entry` at first poll, `ok`/`err`/`exit` at completion,
 //! `cancel` when the future is dropped first.
 
-use eventwire::{EventType, HasBus, Phase, Recorder, SharedBus, emit, emits};
+use eventwire::{emit, emits, EventType, HasBus, Phase, Recorder, SharedBus};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};

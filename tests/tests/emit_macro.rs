@@ -1,9 +1,9 @@
 //! `emit!` inside and outside #[emits], and when fields are evaluated.
 
-use eventwire::{Bus, BusError, Event, EventType, Recorder, SharedBus, emit, emits};
+use eventwire::{emit, emits, Bus, BusError, Event, EventType, Recorder, SharedBus};
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
 pub enum EventType {

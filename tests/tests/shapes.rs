@@ -1,6 +1,6 @@
 //! Every synchronous function shape keeps its behaviour under #[emits].
 
-use eventwire::{EventType, HasBus, Recorder, SharedBus, emits};
+use eventwire::{emits, EventType, HasBus, Recorder, SharedBus};
 use std::fmt::Display;
 use std::sync::Arc;
 
@@ -142,7 +142,11 @@ where
 
 #[emits(Called, Returned)]
 fn longest<'a, 'b: 'a>(a: &'a str, b: &'b str) -> &'a str {
-    if a.len() >= b.len() { a } else { b }
+    if a.len() >= b.len() {
+        a
+    } else {
+        b
+    }
 }
 
 #[emits(Called, Returned)]
@@ -232,7 +236,11 @@ fn an_error_without_display_is_recorded_by_debug() {
 
 #[emits(Called, Left)]
 fn recursive(n: u32) -> u32 {
-    if n == 0 { 0 } else { n + recursive(n - 1) }
+    if n == 0 {
+        0
+    } else {
+        n + recursive(n - 1)
+    }
 }
 
 #[test]

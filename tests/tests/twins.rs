@@ -1,7 +1,7 @@
 //! Shapes that must compile and behave under `#[emits]` exactly as without
 //! it: each is written twice, annotated and plain, and both are run.
 
-use eventwire::{EventType, HasBus, Recorder, SharedBus, emits};
+use eventwire::{emits, EventType, HasBus, Recorder, SharedBus};
 use std::cell::Cell;
 use std::fmt::{Debug, Display};
 use std::future::Future;
@@ -137,7 +137,11 @@ async fn evens_async(fail: bool) -> Result<impl Iterator<Item = u8>, DebugOnly> 
 
 #[emits(Called, Returned, Failed)]
 fn opaque(fail: bool) -> Result<u8, Neither> {
-    if fail { Err(Neither) } else { Ok(1) }
+    if fail {
+        Err(Neither)
+    } else {
+        Ok(1)
+    }
 }
 
 // ---- a trait default method returning a Send future, for a !Sync type ----

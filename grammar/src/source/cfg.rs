@@ -20,6 +20,8 @@ pub struct CfgSet {
     /// Whether every key not otherwise known is absent (true inside rustc,
     /// which is given every `--cfg`).
     closed_world: bool,
+    /// Keys left open even in a closed world.
+    open: BTreeSet<String>,
 }
 
 /// The keys of the target facts that `rustc --print cfg` lists in full.
@@ -109,6 +111,15 @@ impl CfgSet {
         self
     }
 
+    /// Declares that `key`'s facts are not all known (features a reading was
+    /// not told), even in a closed world.
+    #[must_use]
+    pub fn opening(mut self, key: &str) -> CfgSet {
+        self.closed.remove(key);
+        self.open.insert(key.to_owned());
+        self
+    }
+
     /// Declares that every key not otherwise known is absent: true inside
     /// the compiler, which is handed every `--cfg`, except for the facts it
     /// decides itself (`debug_assertions`, `panic`, `target_feature`, ..).
@@ -139,7 +150,9 @@ impl CfgSet {
             "contract_checks",
         ];
         let builtin = DECIDED_BY_RUSTC.contains(&key) || TARGET_KEYS.contains(&key);
-        if self.closed.contains(key) || (self.closed_world && !builtin) {
+        if self.open.contains(key) {
+            None
+        } else if self.closed.contains(key) || (self.closed_world && !builtin) {
             Some(false)
         } else {
             None

@@ -1,9 +1,16 @@
 //! Reading one crate target's sources: its module tree from the root file,
-//! with the `cfg` gate of every module and item, and the sites and event
-//! enums they hold.
+//! the `cfg` gate of every place in it, and the sites and event enums it
+//! holds.
+//!
+//! A gate belongs to a place, not to a function: every node that carries
+//! attributes (an item, a statement, a block, an expression, a match arm, a
+//! field) and says `#[cfg(..)]`, `#[test]` or the like makes a region of its
+//! file, and the gate at a position is that of its file and of every region
+//! around it. So `#[cfg(test)] { emit!(X) }` inside a production function is
+//! test code, and so is `#[cfg_attr(test, emits(X))]`.
 
 use super::cfg::CfgSet;
-use crate::syntax::emit::{is_emit_path, rewrite_body_emits, EmitInput};
+use crate::syntax::emit::{rewrite_body_emits, EmitInput};
 use crate::syntax::emits::EmitsArgs;
 use crate::syntax::event_enum::EventEnum;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -72,8 +79,10 @@ pub struct SourceSite {
     pub position: Position,
     /// The event's variant name.
     pub event: String,
-    /// The enum, when written: `event = path` or `emit!(path::Variant)`.
+    /// The enum as written: `event = path` or `emit!(path::Variant)`.
     pub enum_path: Option<String>,
+    /// The module the site is in, from the crate's root: `krate::tools`.
+    pub module: String,
     /// `#[emits]` or `emit!`.
     pub syntax: SiteSyntax,
     /// The enclosing function, as a path from the crate's root.
@@ -91,7 +100,7 @@ pub struct SourceEnum {
     pub file: PathBuf,
     /// Where its name is.
     pub position: Position,
-    /// Its path from the crate's root: `krate::events::EventType`.
+    /// Its path as `module_path!()` and its name give it: `krate::events::EventType`.
     pub path: String,
     /// Its variants: Rust name, dotted name, exemption.
     pub variants: Vec<(String, String, Option<String>)>,
@@ -112,12 +121,14 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// A stretch of a file compiled only for tests.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A stretch of a file under attributes that gate it.
+#[derive(Clone, Debug)]
 struct Region {
     file: PathBuf,
     start: Position,
     end: Position,
+    compiled: Compiled,
+    why: String,
 }
 
 /// What one target's sources hold.
@@ -131,21 +142,36 @@ pub struct CrateScan {
     pub enums: Vec<SourceEnum>,
     /// What was not followed.
     pub skipped: Vec<Skipped>,
-    test_regions: Vec<Region>,
+    file_gates: Vec<(PathBuf, Compiled, String)>,
+    regions: Vec<Region>,
 }
 
 impl CrateScan {
-    /// Whether the code at `position` of `file` is compiled only for tests.
-    /// `file` is compared after canonicalisation.
-    pub fn is_test_only_at(&self, file: &Path, position: Position) -> bool {
+    /// The gate of the code at `position` of `file` (compared after
+    /// canonicalisation); `None` for a file outside the module tree.
+    pub fn gate_at(&self, file: &Path, position: Position) -> Option<Gate> {
         let file = canonical(file);
-        self.files
+        let (_, mut compiled, why) = self.file_gates.iter().find(|(f, ..)| *f == file)?.clone();
+        let mut whys = vec![why];
+        for region in self
+            .regions
             .iter()
-            .any(|(f, gate)| *f == file && *gate == Gate::TestOnly)
-            || self
-                .test_regions
-                .iter()
-                .any(|r| r.file == file && r.start <= position && position <= r.end)
+            .filter(|r| r.file == file && r.start <= position && position <= r.end)
+        {
+            compiled = compiled.and(region.compiled);
+            whys.push(region.why.clone());
+        }
+        let why = whys
+            .into_iter()
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(compiled.gate(&why))
+    }
+
+    /// Whether the code at `position` of `file` is compiled only for tests.
+    pub fn is_test_only_at(&self, file: &Path, position: Position) -> bool {
+        self.gate_at(file, position) == Some(Gate::TestOnly)
     }
 }
 
@@ -166,17 +192,46 @@ pub fn scan_crate(root: &Path, crate_name: &str, test_target: bool, cfg: &CfgSet
     } else {
         Compiled::ALWAYS
     };
+    let root = canonical(root);
     let module = ModuleFile {
-        path: canonical(root),
-        children: canonical(root)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
+        children: root.parent().map(Path::to_path_buf).unwrap_or_default(),
+        path: root,
         module: vec![crate_name.to_owned()],
         compiled,
-        why: String::new(),
+        why: if test_target {
+            "test target".to_owned()
+        } else {
+            String::new()
+        },
     };
     read_module_file(&module, cfg, &mut scan, 0);
+    let gates: Vec<Gate> = scan
+        .sites
+        .iter()
+        .map(|s| {
+            scan.gate_at(&s.file, s.position)
+                .unwrap_or(Gate::Production)
+        })
+        .collect();
+    for (site, gate) in scan.sites.iter_mut().zip(gates) {
+        site.gate = gate;
+    }
+    let gates: Vec<Gate> = scan
+        .enums
+        .iter()
+        .map(|e| {
+            scan.gate_at(&e.file, e.position)
+                .unwrap_or(Gate::Production)
+        })
+        .collect();
+    for (found, gate) in scan.enums.iter_mut().zip(gates) {
+        found.gate = gate;
+    }
+    scan.files = scan
+        .file_gates
+        .iter()
+        .map(|(file, compiled, why)| (file.clone(), compiled.gate(why)))
+        .collect();
     scan
 }
 
@@ -193,47 +248,46 @@ struct ModuleFile {
 }
 
 fn read_module_file(file: &ModuleFile, cfg: &CfgSet, scan: &mut CrateScan, depth: usize) {
-    if scan.files.iter().any(|(f, _)| *f == file.path) || depth > MAX_DEPTH {
+    if scan.file_gates.iter().any(|(f, ..)| *f == file.path) || depth > MAX_DEPTH {
         return;
     }
     let position = Position { line: 1, column: 1 };
+    let skip = |scan: &mut CrateScan, at: Position, reason: String| {
+        scan.file_gates
+            .push((file.path.clone(), file.compiled, file.why.clone()));
+        scan.skipped.push(Skipped {
+            file: file.path.clone(),
+            position: at,
+            what: format!("module `{}`", file.module.join("::")),
+            reason,
+        });
+    };
     let text = match std::fs::read_to_string(&file.path) {
         Ok(text) => text,
         Err(error) => {
-            scan.files
-                .push((file.path.clone(), file.compiled.gate(&file.why)));
-            scan.skipped.push(Skipped {
-                file: file.path.clone(),
+            skip(
+                scan,
                 position,
-                what: format!("module `{}`", file.module.join("::")),
-                reason: format!("could not read {}: {error}", file.path.display()),
-            });
+                format!("could not read {}: {error}", file.path.display()),
+            );
             return;
         }
     };
     let ast = match syn::parse_file(&text) {
         Ok(ast) => ast,
         Err(error) => {
-            scan.files
-                .push((file.path.clone(), file.compiled.gate(&file.why)));
-            let at = Position::start(error.span());
-            scan.skipped.push(Skipped {
-                file: file.path.clone(),
-                position: at,
-                what: format!("module `{}`", file.module.join("::")),
-                reason: format!("it does not parse: {error}"),
-            });
+            skip(
+                scan,
+                Position::start(error.span()),
+                format!("it does not parse: {error}"),
+            );
             return;
         }
     };
     let (inner, inner_why) = attrs_compiled(&ast.attrs, cfg);
-    let compiled = file.compiled.and(inner);
-    let why = [file.why.clone(), inner_why]
-        .into_iter()
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    scan.files.push((file.path.clone(), compiled.gate(&why)));
+    let why = join_why(&file.why, &inner_why);
+    scan.file_gates
+        .push((file.path.clone(), file.compiled.and(inner), why));
     let mut reader = Reader {
         file: &file.path,
         cfg,
@@ -241,8 +295,6 @@ fn read_module_file(file: &ModuleFile, cfg: &CfgSet, scan: &mut CrateScan, depth
         modules: file.module.clone(),
         children: file.children.clone(),
         inline_depth: 0,
-        compiled: vec![compiled],
-        why: vec![why],
         self_types: Vec::new(),
         functions: Vec::new(),
         pending: Vec::new(),
@@ -252,6 +304,14 @@ fn read_module_file(file: &ModuleFile, cfg: &CfgSet, scan: &mut CrateScan, depth
     for child in pending {
         read_module_file(&child, cfg, scan, depth + 1);
     }
+}
+
+fn join_why(a: &str, b: &str) -> String {
+    [a, b]
+        .into_iter()
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether code is compiled with and without `test`, each true, false or unknown.
@@ -275,10 +335,22 @@ impl Compiled {
         without_test: Some(true),
     };
 
+    const TEST_ONLY: Compiled = Compiled {
+        with_test: Some(true),
+        without_test: Some(false),
+    };
+
     fn and(self, other: Compiled) -> Compiled {
         Compiled {
             with_test: and(self.with_test, other.with_test),
             without_test: and(self.without_test, other.without_test),
+        }
+    }
+
+    fn of(cfg: &CfgSet, predicate: &str) -> Compiled {
+        Compiled {
+            with_test: cfg.eval(predicate, true),
+            without_test: cfg.eval(predicate, false),
         }
     }
 
@@ -292,8 +364,22 @@ impl Compiled {
     }
 }
 
-/// What the attributes of one item say: its `cfg`s, and whether it is a
-/// test (`#[test]`, `#[tokio::test]`, `#[bench]`), with the `cfg` text.
+/// Attributes that make a function a test, compiled only by test builds.
+const TEST_ATTRIBUTES: &[&str] = &[
+    "test",
+    "bench",
+    "rstest",
+    "test_case",
+    "wasm_bindgen_test",
+    "quickcheck",
+    "proptest",
+];
+
+/// Item macros whose invocations are tests.
+const TEST_MACROS: &[&str] = &["proptest", "quickcheck"];
+
+/// What the attributes of one node say: its `cfg`s, and whether it is a
+/// test (`#[test]`, `#[tokio::test]`, `#[rstest]`, ..), with the attributes' text.
 fn attrs_compiled(attrs: &[syn::Attribute], cfg: &CfgSet) -> (Compiled, String) {
     let mut compiled = Compiled::ALWAYS;
     let mut why = Vec::new();
@@ -305,13 +391,13 @@ fn attrs_compiled(attrs: &[syn::Attribute], cfg: &CfgSet) -> (Compiled, String) 
                 continue;
             };
             let predicate = list.tokens.to_string();
-            compiled = compiled.and(Compiled {
-                with_test: cfg.eval(&predicate, true),
-                without_test: cfg.eval(&predicate, false),
-            });
+            compiled = compiled.and(Compiled::of(cfg, &predicate));
             why.push(format!("#[cfg({predicate})]"));
-        } else if matches!(last.as_deref(), Some("test" | "bench")) {
-            compiled.without_test = Some(false);
+        } else if last
+            .as_deref()
+            .is_some_and(|l| TEST_ATTRIBUTES.contains(&l))
+        {
+            compiled = compiled.and(Compiled::TEST_ONLY);
             why.push(format!(
                 "#[{}]",
                 quote::quote!(#path).to_string().replace(' ', "")
@@ -319,6 +405,89 @@ fn attrs_compiled(attrs: &[syn::Attribute], cfg: &CfgSet) -> (Compiled, String) 
         }
     }
     (compiled, why.join(" "))
+}
+
+/// The `emits(..)` attributes of a function, with the `cfg` each is under:
+/// `#[emits(..)]` itself, and `#[cfg_attr(pred, emits(..))]`.
+fn emits_attributes(attrs: &[syn::Attribute]) -> Vec<(TokenStream, Option<(String, Span)>)> {
+    let mut found = Vec::new();
+    for attr in attrs {
+        let is_emits = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "emits");
+        if is_emits {
+            if let Ok(list) = attr.meta.require_list() {
+                found.push((list.tokens.clone(), None));
+            }
+        } else if attr.path().is_ident("cfg_attr") {
+            let Ok(list) = attr.meta.require_list() else {
+                continue;
+            };
+            let trees: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+            let mut parts = trees.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','));
+            let predicate: TokenStream = parts.next().unwrap_or_default().iter().cloned().collect();
+            for part in parts {
+                let is_emits = match part {
+                    [TokenTree::Ident(name), TokenTree::Group(_)] => name == "emits",
+                    [.., TokenTree::Ident(name), TokenTree::Group(_)] => name == "emits",
+                    _ => false,
+                };
+                if let (true, Some(TokenTree::Group(args))) = (is_emits, part.last()) {
+                    found.push((args.stream(), Some((predicate.to_string(), attr.span()))));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The attributes of an expression, when it can carry some.
+fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
+    use syn::Expr;
+    match expr {
+        Expr::Array(e) => &e.attrs,
+        Expr::Assign(e) => &e.attrs,
+        Expr::Async(e) => &e.attrs,
+        Expr::Await(e) => &e.attrs,
+        Expr::Binary(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::Break(e) => &e.attrs,
+        Expr::Call(e) => &e.attrs,
+        Expr::Cast(e) => &e.attrs,
+        Expr::Closure(e) => &e.attrs,
+        Expr::Const(e) => &e.attrs,
+        Expr::Continue(e) => &e.attrs,
+        Expr::Field(e) => &e.attrs,
+        Expr::ForLoop(e) => &e.attrs,
+        Expr::Group(e) => &e.attrs,
+        Expr::If(e) => &e.attrs,
+        Expr::Index(e) => &e.attrs,
+        Expr::Infer(e) => &e.attrs,
+        Expr::Let(e) => &e.attrs,
+        Expr::Lit(e) => &e.attrs,
+        Expr::Loop(e) => &e.attrs,
+        Expr::Macro(e) => &e.attrs,
+        Expr::Match(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::Paren(e) => &e.attrs,
+        Expr::Path(e) => &e.attrs,
+        Expr::Range(e) => &e.attrs,
+        Expr::RawAddr(e) => &e.attrs,
+        Expr::Reference(e) => &e.attrs,
+        Expr::Repeat(e) => &e.attrs,
+        Expr::Return(e) => &e.attrs,
+        Expr::Struct(e) => &e.attrs,
+        Expr::Try(e) => &e.attrs,
+        Expr::TryBlock(e) => &e.attrs,
+        Expr::Tuple(e) => &e.attrs,
+        Expr::Unary(e) => &e.attrs,
+        Expr::Unsafe(e) => &e.attrs,
+        Expr::While(e) => &e.attrs,
+        Expr::Yield(e) => &e.attrs,
+        _ => &[],
+    }
 }
 
 struct Reader<'a> {
@@ -329,48 +498,56 @@ struct Reader<'a> {
     /// Where `mod x;` declarations of the current (inline) module are looked for.
     children: PathBuf,
     inline_depth: usize,
-    compiled: Vec<Compiled>,
-    why: Vec<String>,
     self_types: Vec<String>,
     functions: Vec<String>,
     pending: Vec<ModuleFile>,
 }
 
 impl Reader<'_> {
-    fn current(&self) -> (Compiled, String) {
-        (
-            self.compiled.last().copied().unwrap_or(Compiled::ALWAYS),
-            self.why.last().cloned().unwrap_or_default(),
-        )
+    /// Records the region of a node with these attributes, if they gate it.
+    fn gate(&mut self, attrs: &[syn::Attribute], span: Span) {
+        let (compiled, why) = attrs_compiled(attrs, self.cfg);
+        if compiled != Compiled::ALWAYS {
+            self.region(span, compiled, why);
+        }
     }
 
-    /// Runs `inside` with the gate of an item with these attributes.
-    fn gated(&mut self, attrs: &[syn::Attribute], span: Span, inside: impl FnOnce(&mut Self)) {
-        let (own, own_why) = attrs_compiled(attrs, self.cfg);
-        let (parent, parent_why) = self.current();
-        let compiled = parent.and(own);
-        let why = [parent_why, own_why]
+    fn region(&mut self, span: Span, compiled: Compiled, why: String) {
+        self.scan.regions.push(Region {
+            file: self.file.to_path_buf(),
+            start: Position::start(span),
+            end: Position::end(span),
+            compiled,
+            why,
+        });
+    }
+
+    /// The gate here, so far (regions around `span` are already recorded).
+    fn compiled_at(&self, span: Span) -> (Compiled, String) {
+        let position = Position::start(span);
+        let mut compiled = Compiled::ALWAYS;
+        let mut whys = Vec::new();
+        if let Some((_, file_compiled, why)) =
+            self.scan.file_gates.iter().find(|(f, ..)| f == self.file)
+        {
+            compiled = *file_compiled;
+            whys.push(why.clone());
+        }
+        for region in self
+            .scan
+            .regions
+            .iter()
+            .filter(|r| r.file == self.file && r.start <= position && position <= r.end)
+        {
+            compiled = compiled.and(region.compiled);
+            whys.push(region.why.clone());
+        }
+        let why = whys
             .into_iter()
             .filter(|w| !w.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        if compiled.gate("") == Gate::TestOnly && parent.gate("") != Gate::TestOnly {
-            self.scan.test_regions.push(Region {
-                file: self.file.to_path_buf(),
-                start: Position::start(span),
-                end: Position::end(span),
-            });
-        }
-        self.compiled.push(compiled);
-        self.why.push(why);
-        inside(self);
-        self.compiled.pop();
-        self.why.pop();
-    }
-
-    fn gate(&self) -> Gate {
-        let (compiled, why) = self.current();
-        compiled.gate(&why)
+        (compiled, why)
     }
 
     fn function_path(&self, name: &str) -> String {
@@ -396,9 +573,11 @@ impl Reader<'_> {
             position: Position::start(ident.span()),
             event: ident.to_string(),
             enum_path,
+            module: self.modules.join("::"),
             syntax,
             function: function.to_owned(),
-            gate: self.gate(),
+            // Decided once the whole crate is read: see `scan_crate`.
+            gate: Gate::Production,
             waiver,
         });
     }
@@ -406,10 +585,17 @@ impl Reader<'_> {
     /// A function: the sites of its `#[emits]`, and the `emit!`s of its body.
     fn function(&mut self, attrs: &[syn::Attribute], name: &syn::Ident, body: Option<&syn::Block>) {
         let function = self.function_path(&name.to_string());
-        let emits = attrs
-            .iter()
-            .find(|a| a.path().segments.last().is_some_and(|s| s.ident == "emits"));
-        let args = emits.and_then(|attr| attr.parse_args::<EmitsArgs>().ok());
+        let mut listed: Vec<EmitsArgs> = Vec::new();
+        for (tokens, gate) in emits_attributes(attrs) {
+            let Ok(args) = syn::parse2::<EmitsArgs>(tokens) else {
+                continue;
+            };
+            if let Some((predicate, span)) = gate {
+                let compiled = Compiled::of(self.cfg, &predicate);
+                self.region(span, compiled, format!("#[cfg_attr({predicate}, ..)]"));
+            }
+            listed.push(args);
+        }
         let mut by_hand: Vec<EmitInput> = Vec::new();
         if let Some(body) = body {
             let mut block = body.clone();
@@ -420,11 +606,12 @@ impl Reader<'_> {
                 None
             });
         }
-        let enum_path = args
-            .as_ref()
-            .and_then(|a| a.event_enum.as_ref())
-            .map(|p| quote::quote!(#p).to_string().replace(' ', ""));
-        if let Some(args) = &args {
+        let path_text = |p: &syn::Path| quote::quote!(#p).to_string().replace(' ', "");
+        let enum_path = listed
+            .iter()
+            .find_map(|a| a.event_enum.as_ref())
+            .map(path_text);
+        for args in &listed {
             for event in &args.events {
                 if !by_hand.iter().any(|e| e.variant == event.ident) {
                     self.site(
@@ -441,8 +628,8 @@ impl Reader<'_> {
             let path = input
                 .enum_path
                 .as_ref()
-                .map(|p| quote::quote!(#p).to_string().replace(' ', ""))
-                .or_else(|| args.as_ref().and(enum_path.clone()));
+                .map(path_text)
+                .or_else(|| (!listed.is_empty()).then(|| enum_path.clone()).flatten());
             self.site(
                 &input.variant,
                 path,
@@ -469,6 +656,26 @@ impl Reader<'_> {
         }
     }
 
+    /// `include!("file.rs")` at item level: the file's items belong here.
+    fn included(&mut self, item: &syn::ItemMacro) {
+        let Ok(literal) = item.mac.parse_body::<syn::LitStr>() else {
+            return;
+        };
+        let base = self
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let (compiled, why) = self.compiled_at(item.span());
+        self.pending.push(ModuleFile {
+            path: canonical(&base.join(literal.value())),
+            children: self.children.clone(),
+            module: self.modules.clone(),
+            compiled,
+            why,
+        });
+    }
+
     fn declared_module(&mut self, item: &syn::ItemMod) {
         let name = item.ident.to_string();
         let name = name.trim_start_matches("r#").to_owned();
@@ -482,7 +689,7 @@ impl Reader<'_> {
             },
             _ => None,
         });
-        let (compiled, why) = self.current();
+        let (compiled, why) = self.compiled_at(item.ident.span());
         let candidates: Vec<(PathBuf, PathBuf)> = match &path_attr {
             Some(path) => {
                 let base = if self.inline_depth > 0 {
@@ -600,29 +807,31 @@ fn type_name(ty: &syn::Type) -> String {
     }
 }
 
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::ForeignMod(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::TraitAlias(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
 impl<'ast> Visit<'ast> for Reader<'_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        let attrs: &[syn::Attribute] = match item {
-            syn::Item::Const(i) => &i.attrs,
-            syn::Item::Enum(i) => &i.attrs,
-            syn::Item::ExternCrate(i) => &i.attrs,
-            syn::Item::Fn(i) => &i.attrs,
-            syn::Item::ForeignMod(i) => &i.attrs,
-            syn::Item::Impl(i) => &i.attrs,
-            syn::Item::Macro(i) => &i.attrs,
-            syn::Item::Mod(i) => &i.attrs,
-            syn::Item::Static(i) => &i.attrs,
-            syn::Item::Struct(i) => &i.attrs,
-            syn::Item::Trait(i) => &i.attrs,
-            syn::Item::TraitAlias(i) => &i.attrs,
-            syn::Item::Type(i) => &i.attrs,
-            syn::Item::Union(i) => &i.attrs,
-            syn::Item::Use(i) => &i.attrs,
-            _ => &[],
-        };
-        self.gated(attrs, item.span(), |this| {
-            syn::visit::visit_item(this, item)
-        });
+        self.gate(item_attrs(item), item.span());
+        syn::visit::visit_item(self, item);
     }
 
     fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
@@ -633,9 +842,8 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             syn::ImplItem::Macro(i) => &i.attrs,
             _ => &[],
         };
-        self.gated(attrs, item.span(), |this| {
-            syn::visit::visit_impl_item(this, item);
-        });
+        self.gate(attrs, item.span());
+        syn::visit::visit_impl_item(self, item);
     }
 
     fn visit_trait_item(&mut self, item: &'ast syn::TraitItem) {
@@ -646,21 +854,32 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             syn::TraitItem::Macro(i) => &i.attrs,
             _ => &[],
         };
-        self.gated(attrs, item.span(), |this| {
-            syn::visit::visit_trait_item(this, item);
-        });
+        self.gate(attrs, item.span());
+        syn::visit::visit_trait_item(self, item);
     }
 
-    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        // Statements' own `cfg`s: `#[cfg(test)] let ..`.
-        let attrs: &[syn::Attribute] = match stmt {
-            syn::Stmt::Local(local) => &local.attrs,
-            syn::Stmt::Macro(m) => &m.attrs,
-            _ => &[],
-        };
-        self.gated(attrs, stmt.span(), |this| {
-            syn::visit::visit_stmt(this, stmt)
-        });
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        self.gate(&local.attrs, local.span());
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_stmt_macro(&mut self, stmt: &'ast syn::StmtMacro) {
+        self.gate(&stmt.attrs, stmt.span());
+    }
+
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        self.gate(expr_attrs(expr), expr.span());
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.gate(&arm.attrs, arm.span());
+        syn::visit::visit_arm(self, arm);
+    }
+
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        self.gate(&field.attrs, field.span());
+        syn::visit::visit_field_value(self, field);
     }
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
@@ -707,11 +926,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
         self.function(&item.attrs, &item.sig.ident, Some(&item.block));
         let outer = std::mem::take(&mut self.self_types);
+        self.functions
+            .push(outer.last().cloned().unwrap_or_default());
         self.functions.push(item.sig.ident.to_string());
-        self.functions.insert(
-            self.functions.len() - 1,
-            outer.last().cloned().unwrap_or_default(),
-        );
         syn::visit::visit_block(self, &item.block);
         self.functions.pop();
         self.functions.pop();
@@ -736,10 +953,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         if derives_event_type(&item.attrs) {
             let input = syn::DeriveInput::from(item.clone());
             if let Ok(parsed) = EventEnum::from_input(&input) {
+                // `module_path!()` names modules, not functions.
                 let mut path = self.modules.clone();
-                path.extend(self.functions.iter().cloned());
                 path.push(parsed.ident.to_string());
-                let gate = self.gate();
                 self.scan.enums.push(SourceEnum {
                     file: self.file.to_path_buf(),
                     position: Position::start(item.ident.span()),
@@ -749,7 +965,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                         .into_iter()
                         .map(|v| (v.ident.to_string(), v.dotted, v.exemption))
                         .collect(),
-                    gate,
+                    gate: Gate::Production,
                 });
             }
         }
@@ -757,19 +973,28 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        let name = item
+            .mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if item.mac.path.is_ident("macro_rules") {
             let name = item
                 .ident
                 .as_ref()
                 .map_or_else(String::new, ToString::to_string);
             self.macro_template(&name, &item.mac.tokens);
+        } else if item.mac.path.is_ident("include") {
+            self.included(item);
+        } else if TEST_MACROS.contains(&name.as_str()) {
+            self.region(item.span(), Compiled::TEST_ONLY, format!("{name}!"));
         }
     }
 
     // A function's `emit!`s are read by `function`; nested items are visited.
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let _ = is_emit_path(&mac.path);
-    }
+    fn visit_macro(&mut self, _: &'ast syn::Macro) {}
 }
 
 #[cfg(test)]
@@ -888,7 +1113,7 @@ macro_rules! retry {
             &[
                 (
                     "src/lib.rs",
-                    "mod a;\n#[cfg(windows)] mod win;\n#[cfg(test)] mod tests;\n#[cfg(feature = \"x\")] mod maybe;\n#[path = \"other/place.rs\"] mod moved;\n#[cfg(test)]\nmod inline {\n    fn helper() { emit!(InlineTest); }\n}\n#[test]\nfn t() { emit!(InTest); }\n",
+                    "mod a;\n#[cfg(windows)] mod win;\n#[cfg(test)] mod tests;\n#[cfg(feature = \"x\")] mod maybe;\n#[path = \"other/place.rs\"] mod moved;\n#[cfg(test)]\nmod inline {\n    fn helper() { emit!(InlineTest); }\n}\n#[test]\nfn t() { emit!(InTest); }\n#[cfg(test)]\ninclude!(\"included.rs\");\n",
                 ),
                 ("src/a.rs", "mod b;\nfn f() { emit!(InA); }\n"),
                 ("src/a/b.rs", "fn g() { emit!(InB); }\n"),
@@ -896,6 +1121,7 @@ macro_rules! retry {
                 ("src/tests.rs", "fn h() { emit!(InTests); }\n"),
                 ("src/maybe.rs", "fn m() { emit!(Maybe); }\n"),
                 ("src/other/place.rs", "fn p() { emit!(Moved); }\n"),
+                ("src/included.rs", "fn i() { emit!(Included); }\n"),
                 ("src/stray.rs", "fn s() { emit!(NotInTheTree); }\n"),
             ],
         );
@@ -912,6 +1138,7 @@ macro_rules! retry {
         assert_eq!(gate_of("InTests"), Some(Gate::TestOnly));
         assert_eq!(gate_of("InlineTest"), Some(Gate::TestOnly));
         assert_eq!(gate_of("InTest"), Some(Gate::TestOnly));
+        assert_eq!(gate_of("Included"), Some(Gate::TestOnly));
         assert!(
             matches!(gate_of("OnWindows"), Some(Gate::NotCompiled(why)) if why == "#[cfg(windows)]")
         );
@@ -923,6 +1150,68 @@ macro_rules! retry {
         assert!(scan.is_test_only_at(&helper.file, helper.position));
         let in_a = scan.sites.iter().find(|s| s.event == "InA").unwrap();
         assert!(!scan.is_test_only_at(&in_a.file, in_a.position));
+    }
+
+    #[test]
+    fn gates_belong_to_places_inside_functions_too() {
+        let dir = tempdir("places");
+        write(
+            &dir,
+            &[(
+                "src/lib.rs",
+                r#"impl Plans {
+    pub fn apply(&self) {
+        #[cfg(test)] { eventwire::emit!(Applied); }
+        #[cfg(test)]
+        eventwire::emit!(AppliedStatement);
+        match 1 {
+            #[cfg(test)]
+            1 => eventwire::emit!(InArm),
+            _ => eventwire::emit!(Live),
+        }
+    }
+
+    #[cfg_attr(test, emits(Created))]
+    pub fn create(&self) {}
+}
+
+proptest! {
+    #[test]
+    fn p(x in 0..1) { eventwire::emit!(InProptest); }
+}
+
+#[rstest]
+fn r() { eventwire::emit!(InRstest); }
+
+fn outer() {
+    #[derive(EventType)]
+    enum Local { A }
+}
+"#,
+            )],
+        );
+        let scan = scan_crate(&dir.join("src/lib.rs"), "k", false, &linux());
+        let gate_of = |event: &str| {
+            scan.sites
+                .iter()
+                .find(|s| s.event == event)
+                .map(|s| s.gate.clone())
+        };
+        for test_code in [
+            "Applied",
+            "AppliedStatement",
+            "InArm",
+            "Created",
+            "InRstest",
+        ] {
+            assert_eq!(gate_of(test_code), Some(Gate::TestOnly), "{test_code}");
+        }
+        assert_eq!(gate_of("Live"), Some(Gate::Production));
+        assert_eq!(gate_of("InProptest"), None, "inside a macro: not read");
+        assert_eq!(
+            scan.enums[0].path, "k::Local",
+            "module_path!() names no function"
+        );
     }
 
     #[test]

@@ -68,11 +68,17 @@ pub(crate) fn expand(
         },
     };
     match emitter {
-        Emitter::Call { .. } => quote! {
-            {
-                #publish
+        // The record is declared with the function's; it is registered
+        // here, so that a `cfg` that removes this `emit!` unregisters it.
+        Emitter::Call { .. } => {
+            let registration = register(std::slice::from_ref(record));
+            quote! {
+                {
+                    #registration
+                    #publish
+                }
             }
-        },
+        }
         Emitter::Free => {
             let marker = Ident::new("__eventwire_here", Span::call_site());
             let namer = Ident::new("__eventwire_function", Span::call_site());

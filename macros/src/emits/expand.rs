@@ -212,9 +212,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     // The emit!s' records, declared here with the others: the call asks
     // the bus about their events, and one registration holds them all.
     let mut by_hand: Vec<TokenStream> = Vec::new();
-    for (record, site, entry) in emit_records {
+    for (_, site, entry) in emit_records {
         items.extend(site);
-        records.push(record);
         by_hand.push(entry);
     }
     let by_hand_count = by_hand.len();
@@ -249,10 +248,15 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
 
     let namer_fns =
         crate::site::function_namer(&Ident::new("__eventwire_here", Span::call_site()), &namer);
-    let (namer_fns, registration) = if records.is_empty() {
-        (quote!(), quote!())
+    let registration = if records.is_empty() {
+        quote!()
     } else {
-        (namer_fns, crate::site::register(&records))
+        crate::site::register(&records)
+    };
+    let namer_fns = if records.is_empty() && by_hand.is_empty() {
+        quote!()
+    } else {
+        namer_fns
     };
     let const_checks = if const_checks.is_empty() {
         quote!()

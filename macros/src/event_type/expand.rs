@@ -24,6 +24,8 @@ pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
         }
     });
     let test_only = crate::test_code::is_test_only(ident.span());
+    let declared_at = quote::quote_spanned!(ident.span()=> (::core::file!(), ::core::line!()));
+    let doctest = crate::test_code::is_doctest();
     let exemptions = valid.variants.iter().map(|v| match &v.exemption {
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
         None => quote!(::core::option::Option::None),
@@ -52,12 +54,17 @@ pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
 
         const _: () = {
             #p::inventory::submit! {
-                #p::RegisteredEnum { info: #p::enum_info::<#ident>, test_only: #test_only }
+                #p::RegisteredEnum {
+                    info: #p::enum_info::<#ident>,
+                    test_only: #test_only,
+                    doctest: #doctest,
+                }
             }
 
             impl #p::EventKindTrait for #ident {
                 const ENUM_NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
                 const ALL: &'static [Self] = &[#(Self::#variants),*];
+                const DECLARED_AT: (&'static str, u32) = #declared_at;
 
                 fn index(self) -> usize {
                     self.__eventwire_index()

@@ -1,6 +1,6 @@
 //! Shapes of edition 2024 under `#[emits]`.
 
-use eventwire::{EventType, HasBus, SharedBus, emits};
+use eventwire::{emits, EventType, HasBus, SharedBus};
 use std::future::Future;
 
 /// The events of this crate.

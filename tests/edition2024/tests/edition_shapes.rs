@@ -1,5 +1,5 @@
 use eventwire::Recorder;
-use eventwire_edition2024::{EventType, Svc, tail};
+use eventwire_edition2024::{tail, EventType, Svc};
 use std::sync::{Arc, Mutex};
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
