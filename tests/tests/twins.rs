@@ -1,6 +1,11 @@
 //! Shapes that must compile and behave under `#[emits]` exactly as without
 //! it: each is written twice, annotated and plain, and both are run.
 
+// The twins compile clean under every warning and clippy's pedantic set:
+// what the attribute generates must never warn in a user's crate.
+#![deny(warnings)]
+#![deny(clippy::pedantic)]
+
 use eventwire::{emits, EventType, HasBus, Recorder, SharedBus};
 use std::cell::Cell;
 use std::fmt::{Debug, Display};
@@ -47,10 +52,13 @@ impl Svc {
 
     // ---- async returns that rely on a coercion ----
 
+    // `unused_async` fires on both twins alike (tests/lint-twins checks that).
+    #[allow(clippy::unused_async)]
     async fn name_plain(&self) -> &str {
         &self.name
     }
 
+    #[allow(clippy::unused_async)]
     #[emits(Called, Returned)]
     async fn name(&self) -> &str {
         &self.name
