@@ -20,6 +20,36 @@ pub enum EventType {
     WorkFailed,
 }
 
+/// The same events, for services that opted out of default buses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+#[event(default_bus = false)]
+pub enum Quiet {
+    /// Before the work.
+    #[event(on = entry)]
+    WorkStarted,
+    /// After it succeeded.
+    WorkDone,
+    /// After it failed.
+    #[event(on = err)]
+    WorkFailed,
+}
+
+/// A service whose events opted out of default buses.
+#[derive(Debug, Default, HasBus)]
+pub struct QuietService {
+    /// The bus, if any.
+    pub bus: Option<SharedBus<Quiet>>,
+}
+
+impl QuietService {
+    /// `#[emits]` with three events of an enum without default buses.
+    #[inline(never)]
+    #[emits(WorkStarted, WorkDone, WorkFailed, event = Quiet)]
+    pub fn with_emits(&self, x: u64) -> Result<u64, String> {
+        work(x)
+    }
+}
+
 /// The work every variant does: a few arithmetic steps, kept opaque.
 #[inline(always)]
 fn work(x: u64) -> Result<u64, String> {

@@ -29,8 +29,9 @@ use std::sync::Arc;
 ///   to that bus. The bus is asked again for the next call.
 /// - [`accepts`](Bus::accepts) lets a bus decline kinds it does not want;
 ///   for a declined kind no payload is built and no field is evaluated. It
-///   is asked before every event, so it must be cheap, and it should give
-///   the same answer for a kind for the length of a call.
+///   is asked once per site when an annotated call starts (the answer
+///   holds for that call's events) and before each `emit!`, so it must be
+///   cheap.
 /// - `flush` is called by the queued buses when they are flushed and at
 ///   shutdown; it may block (it runs on their worker). An `Err` or a panic
 ///   is counted and reported as a failed flush.
@@ -72,6 +73,14 @@ pub trait Bus<E: EventKind>: Send + Sync {
     fn flush(&self) -> Result<(), BusError> {
         Ok(())
     }
+
+    /// Whether this bus contains every panic of the code it calls, so that
+    /// an emission site need not catch them: true only for eventwire's own
+    /// buses, which isolate their subscribers, sinks and targets.
+    #[doc(hidden)]
+    fn __eventwire_contained(&self) -> bool {
+        false
+    }
 }
 
 /// So that services holding a bus can derive `Debug`.
@@ -90,6 +99,9 @@ impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
     }
     fn flush(&self) -> Result<(), BusError> {
         (**self).flush()
+    }
+    fn __eventwire_contained(&self) -> bool {
+        (**self).__eventwire_contained()
     }
 }
 

@@ -1,11 +1,13 @@
 //! Default buses: one per thread (scoped, for tests) and one per process.
 //!
-//! A counter of installed defaults lets the hot path skip every lookup with
-//! one relaxed load while none is installed, which is the common case in
-//! production services that hold their bus in a field.
+//! A counter per event enum of its installed defaults lets the hot path
+//! skip every lookup with one relaxed load while none is installed, which
+//! is the common case in production services that hold their bus in a
+//! field. The counter is a `static` the derive puts in the enum's crate, so
+//! that the load is direct, not through another crate's address table.
 
 use crate::bus::SharedBus;
-use crate::kind::EventKind;
+use crate::kind::{EventKind, UsesDefaultBus};
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::fmt;
@@ -13,10 +15,8 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::RwLock;
 
-/// How many defaults (scoped on any thread, or global) are installed now.
-static INSTALLED: AtomicUsize = AtomicUsize::new(0);
-
-type Slot = (TypeId, Box<dyn Any + Send + Sync>);
+/// A default: the enum's type, its counter of installed defaults, the bus.
+type Slot = (TypeId, &'static AtomicUsize, Box<dyn Any + Send + Sync>);
 
 static GLOBAL: RwLock<Vec<Slot>> = RwLock::new(Vec::new());
 
@@ -28,8 +28,8 @@ fn find<E: EventKind>(slots: &[Slot]) -> Option<SharedBus<E>> {
     slots
         .iter()
         .rev()
-        .find(|(id, _)| *id == TypeId::of::<E>())
-        .and_then(|(_, bus)| bus.downcast_ref::<SharedBus<E>>())
+        .find(|(id, ..)| *id == TypeId::of::<E>())
+        .and_then(|(_, _, bus)| bus.downcast_ref::<SharedBus<E>>())
         .cloned()
 }
 
@@ -37,15 +37,24 @@ fn find<E: EventKind>(slots: &[Slot]) -> Option<SharedBus<E>> {
 /// one, else the global one.
 #[inline]
 pub(crate) fn current<E: EventKind>() -> Option<SharedBus<E>> {
-    if INSTALLED.load(Ordering::Relaxed) == 0 {
+    if !may_be_installed::<E>() {
         return None;
     }
-    current_slow()
+    current_installed()
 }
 
+/// Whether a default bus for `E` may be installed: false for an enum that
+/// opted out (`#[event(default_bus = false)]`, known at compile time), and
+/// while no default of any enum is installed (one relaxed load).
+#[inline(always)]
+pub(crate) fn may_be_installed<E: EventKind>() -> bool {
+    E::DEFAULT_BUS && E::__installed_defaults().load(Ordering::Relaxed) != 0
+}
+
+/// [`current`], once [`may_be_installed`] said yes.
 #[cold]
 #[inline(never)]
-fn current_slow<E: EventKind>() -> Option<SharedBus<E>> {
+pub(crate) fn current_installed<E: EventKind>() -> Option<SharedBus<E>> {
     let scoped = SCOPED
         .try_with(|slots| slots.try_borrow().ok().and_then(|s| find::<E>(&s)))
         .ok()
@@ -78,13 +87,13 @@ fn current_slow<E: EventKind>() -> Option<SharedBus<E>> {
 /// recorder.assert_count(EventType::CacheCleared, 1);
 /// ```
 #[must_use = "the default is removed when the guard is dropped"]
-pub fn set_scoped_default<E: EventKind>(bus: SharedBus<E>) -> ScopedDefault<E> {
+pub fn set_scoped_default<E: UsesDefaultBus>(bus: SharedBus<E>) -> ScopedDefault<E> {
     let depth = SCOPED.with(|slots| {
         let mut slots = slots.borrow_mut();
-        slots.push((TypeId::of::<E>(), Box::new(bus)));
+        slots.push((TypeId::of::<E>(), E::__installed_defaults(), Box::new(bus)));
         slots.len()
     });
-    INSTALLED.fetch_add(1, Ordering::Relaxed);
+    E::__installed_defaults().fetch_add(1, Ordering::Relaxed);
     ScopedDefault {
         depth,
         _not_send: PhantomData,
@@ -110,28 +119,25 @@ impl<E> Drop for ScopedDefault<E> {
     fn drop(&mut self) {
         // Guards dropped out of order: everything installed after this one
         // goes too, so that no stale bus outlives its guard.
-        let removed = SCOPED
-            .try_with(|slots| {
-                let mut slots = slots.borrow_mut();
-                let keep = self.depth.saturating_sub(1).min(slots.len());
-                let removed = slots.len() - keep;
-                slots.truncate(keep);
-                removed
-            })
-            .unwrap_or(0);
-        INSTALLED.fetch_sub(removed, Ordering::Relaxed);
+        let _ = SCOPED.try_with(|slots| {
+            let mut slots = slots.borrow_mut();
+            let keep = self.depth.saturating_sub(1).min(slots.len());
+            for (_, installed, _) in slots.drain(keep..) {
+                installed.fetch_sub(1, Ordering::Relaxed);
+            }
+        });
     }
 }
 
 /// Makes `bus` the process-wide default for events of `E`, replacing any
 /// previous one, which is returned. Used by every thread that has no scoped
 /// default and by methods whose receiver has no bus.
-pub fn set_global_default<E: EventKind>(bus: SharedBus<E>) -> Option<SharedBus<E>> {
+pub fn set_global_default<E: UsesDefaultBus>(bus: SharedBus<E>) -> Option<SharedBus<E>> {
     let mut slots = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
     let previous = take::<E>(&mut slots);
-    slots.push((TypeId::of::<E>(), Box::new(bus)));
+    slots.push((TypeId::of::<E>(), E::__installed_defaults(), Box::new(bus)));
     if previous.is_none() {
-        INSTALLED.fetch_add(1, Ordering::Relaxed);
+        E::__installed_defaults().fetch_add(1, Ordering::Relaxed);
     }
     previous
 }
@@ -141,14 +147,14 @@ pub fn clear_global_default<E: EventKind>() -> Option<SharedBus<E>> {
     let mut slots = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
     let previous = take::<E>(&mut slots);
     if previous.is_some() {
-        INSTALLED.fetch_sub(1, Ordering::Relaxed);
+        E::__installed_defaults().fetch_sub(1, Ordering::Relaxed);
     }
     previous
 }
 
 fn take<E: EventKind>(slots: &mut Vec<Slot>) -> Option<SharedBus<E>> {
-    let at = slots.iter().position(|(id, _)| *id == TypeId::of::<E>())?;
-    let (_, bus) = slots.remove(at);
+    let at = slots.iter().position(|(id, ..)| *id == TypeId::of::<E>())?;
+    let (_, _, bus) = slots.remove(at);
     bus.downcast::<SharedBus<E>>().ok().map(|b| *b)
 }
 
@@ -188,6 +194,37 @@ mod tests {
         let _guard = recorder.install_scoped();
         std::thread::spawn(|| emit!(Ev::Ping)).join().unwrap();
         assert_eq!(recorder.count(Ev::Ping), 0);
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    #[event(default_bus = false)]
+    enum Quiet {
+        Hushed,
+    }
+
+    #[crate::emits(Hushed, event = Quiet)]
+    fn hush(bus: Option<&crate::SharedBus<Quiet>>) -> u8 {
+        let _ = bus;
+        3
+    }
+
+    #[crate::emits(Hushed, event = Quiet, bus = bus)]
+    fn hush_on(bus: &crate::SharedBus<Quiet>) -> u8 {
+        4
+    }
+
+    #[test]
+    fn an_enum_without_default_buses_publishes_to_given_buses_only() {
+        // A default of another enum is installed: the opted-out enum's
+        // sites do not look, and still publish to the bus they are given.
+        let other = Recorder::<Ev>::new();
+        let _guard = other.install_scoped();
+        let quiet = Recorder::<Quiet>::new();
+        assert_eq!(hush(None), 3);
+        assert_eq!(hush_on(&quiet.bus()), 4);
+        assert_eq!(quiet.count(Quiet::Hushed), 1);
+        assert_eq!(other.count(Ev::Ping), 0);
+        const { assert!(!Quiet::DEFAULT_BUS) };
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub struct Event<E> {
     pub phase: Phase,
     /// Where it was emitted.
     pub site: Site,
-    /// When it was emitted.
+    /// When it was emitted. For the events of an annotated call: the
+    /// wall-clock time the call began plus the monotonic time since, so
+    /// that the events of one call are in order.
     pub timestamp: SystemTime,
     /// The values captured with `fields(..)` and `emit!(.., name = value)`.
     pub fields: Fields,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// One captured value. It serialises as the plain JSON scalar.
 ///
@@ -179,18 +180,35 @@ impl<T: FieldValue> FieldValue for Option<T> {
 }
 
 /// The named values an event carries, in the order they were captured.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Fields(Vec<(Cow<'static, str>, Value)>);
+///
+/// Shared, not copied: the events of one call carry the same fields, so
+/// cloning is a reference count, and adding to a shared list copies it
+/// first (only the `emit!`s that add their own fields do).
+#[derive(Clone, Debug, Default)]
+pub struct Fields(Option<Arc<Vec<Field>>>);
+
+/// One captured field: its name and value.
+type Field = (Cow<'static, str>, Value);
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
 
 impl Fields {
     /// No fields.
     pub const fn new() -> Self {
-        Fields(Vec::new())
+        Fields(None)
+    }
+
+    fn as_slice(&self) -> &[Field] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Adds a field (the generated code calls this).
     pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: Value) {
-        self.0.push((name.into(), value));
+        Arc::make_mut(self.0.get_or_insert_with(Arc::default)).push((name.into(), value));
     }
 
     /// Adds a field captured with its `Display` text (`name = %value`).
@@ -210,29 +228,33 @@ impl Fields {
 
     /// The value of the field named `name` (the last one, if captured twice).
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.as_slice()
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// The fields in capture order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(n, v)| (n.as_ref(), v))
+        self.as_slice().iter().map(|(n, v)| (n.as_ref(), v))
     }
 
     /// How many fields there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_slice().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_slice().is_empty()
     }
 }
 
 /// A JSON object, in capture order.
 impl Serialize for Fields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(n, v)| (n.as_ref(), v)))
+        serializer.collect_map(self.iter())
     }
 }
 

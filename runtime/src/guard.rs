@@ -35,8 +35,44 @@ pub(crate) fn deliver<E: EventKind>(
     event: Event<E>,
     record: &'static SiteRecord,
 ) {
+    deliver_to(bus, false, event, record);
+}
+
+/// Whether `bus` wants events of `kind`, asked directly when the bus
+/// contains its own panics (`contained`), else isolated as in [`accepts`].
+#[inline]
+pub(crate) fn accepts_from<E: EventKind>(
+    bus: &dyn Bus<E>,
+    contained: bool,
+    kind: E,
+    record: &'static SiteRecord,
+) -> bool {
+    if contained {
+        bus.accepts(kind)
+    } else {
+        accepts(bus, kind, record)
+    }
+}
+
+/// [`deliver`], not isolated again when the bus contains its own panics
+/// (`contained`).
+pub(crate) fn deliver_to<E: EventKind>(
+    bus: &dyn Bus<E>,
+    contained: bool,
+    event: Event<E>,
+    record: &'static SiteRecord,
+) {
     let kind = event.kind;
-    let cause = match isolate(|| bus.publish(event)) {
+    let published = if contained {
+        Ok(bus.publish(event))
+    } else {
+        // The closure borrows the event's slot, so that the event is moved
+        // once, into `publish`, rather than into the closure and the
+        // unwinding frame.
+        let mut slot = Some(event);
+        isolate(|| slot.take().map_or(Ok(()), |event| bus.publish(event)))
+    };
+    let cause = match published {
         Ok(Ok(())) => {
             count_published();
             return;

@@ -77,7 +77,15 @@ pub(crate) fn returned<'a, E>(
     sites: &'static [(E, &'static SiteRecord)],
     outcome: &dyn Fn() -> crate::private::Outcome<'a>,
 ) {
-    let phase = outcome().phase();
+    returned_phase(sites, &|| outcome().phase());
+}
+
+/// Counts the runs of `sites` after a return in `phase` (`ok` or `err`).
+pub(crate) fn returned_phase<E>(
+    sites: &'static [(E, &'static SiteRecord)],
+    phase: &dyn Fn() -> Phase,
+) {
+    let phase = phase();
     let fired = Phases::only(phase).with(Phase::Exit);
     for (_, site) in sites {
         if site.phases().intersects(fired) {

@@ -39,6 +39,20 @@ pub trait EventKind: Copy + Eq + Hash + fmt::Debug + fmt::Display + Send + Sync 
     #[doc(hidden)]
     const DECLARED_AT: (&'static str, u32) = ("", 0);
 
+    /// Whether sites look for a default bus (scoped or global) when they
+    /// have none of their own: `false` with `#[event(default_bus = false)]`
+    /// on the enum, which takes the one load of that lookup off every call
+    /// without a bus.
+    const DEFAULT_BUS: bool = true;
+
+    /// How many default buses for this enum are installed (scoped on any
+    /// thread, or global). The derive gives each enum its own counter.
+    #[doc(hidden)]
+    fn __installed_defaults() -> &'static std::sync::atomic::AtomicUsize {
+        static SHARED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        &SHARED
+    }
+
     /// This variant's position in [`EventKind::ALL`].
     fn index(self) -> usize;
 
@@ -97,3 +111,15 @@ impl fmt::Display for UnknownEvent {
 }
 
 impl std::error::Error for UnknownEvent {}
+
+/// An event enum whose sites look for a default bus: every enum that
+/// derives `EventType` without `#[event(default_bus = false)]`. Installing
+/// a default (scoped or global) needs it, so that a default for an enum
+/// whose sites never look for one fails to compile. A hand-written
+/// [`EventKind`] implements it to use default buses.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has `#[event(default_bus = false)]`: its sites never look for a default bus",
+    label = "a default bus for `{Self}` would receive nothing",
+    note = "give the service its bus (a field with #[event_bus], or `bus = ..` on the site), or remove `default_bus = false` from the enum"
+)]
+pub trait UsesDefaultBus: EventKind {}

@@ -116,7 +116,7 @@ pub use failure::{
     Stats,
 };
 pub use field::{FieldValue, Fields, Value};
-pub use kind::{EventKind, UnknownEvent};
+pub use kind::{EventKind, UnknownEvent, UsesDefaultBus};
 pub use recorder::Recorder;
 
 /// Emits the listed events around a function or method.

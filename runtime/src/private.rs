@@ -10,26 +10,29 @@
 use crate::bus::{HasBus, SharedBus};
 use crate::defaults;
 use crate::event::Event;
+use crate::event::EventId;
 use crate::failure::{fail, FailedEvent, Failure, FailureCause};
 pub use crate::field::FieldValue as FieldValueTrait;
-use crate::field::{Fields, Value};
-use crate::guard::{accepts, deliver};
+pub use crate::field::Fields;
+use crate::field::Value;
+use crate::guard::{accepts, accepts_from, deliver, deliver_to};
 use crate::isolate::{isolate, render, Panicked};
 use crate::kind::EventKind;
 use crate::phase::Phase;
 use crate::registry::SiteRecord;
 use std::fmt::{Debug, Display};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 pub use crate::bus::HasBus as HasBusTrait;
 
-pub use crate::kind::{EventKind as EventKindTrait, UnknownEvent};
+pub use crate::kind::{EventKind as EventKindTrait, UnknownEvent, UsesDefaultBus};
 pub use crate::phase::{Phase as PhaseEnum, Phases as PhaseSet};
 pub use crate::registry::{Registered, RegisteredEnum, SiteOrigin, SiteRecord as Record, SiteSpec};
 pub use inventory;
 pub use serde;
 pub use std::any::type_name_of_val;
+pub use std::sync::atomic::AtomicUsize;
 
 // Counting which sites run: the `coverage` feature's, or nothing at all.
 #[cfg(feature = "coverage")]
@@ -47,6 +50,9 @@ mod counting {
 
     #[inline(always)]
     pub(super) fn returned<'a, E>(_: &'static [SiteOf<E>], _: &dyn Fn() -> super::Outcome<'a>) {}
+
+    #[inline(always)]
+    pub(super) fn returned_phase<E>(_: &'static [SiteOf<E>], _: &dyn Fn() -> Phase) {}
 }
 
 /// The description of `E` that site records point to.
@@ -164,230 +170,458 @@ fn callable_once<F: FnOnce(&mut FieldSet)>(capture: F) -> impl FnMut(&mut FieldS
     }
 }
 
-/// The emission state of one call of an annotated function: one pointer,
-/// null without a bus, so that each check is one branch and dropping it is
-/// free. With a bus, the state is boxed: the cost of an allocation there
-/// buys a no-bus path of a few instructions.
-pub struct Call<E: EventKind> {
-    active: Option<Box<Active<E>>>,
+/// Where a call's bus comes from, decided before the body is built: the
+/// given one (`bus = ..` or the receiver's), a default bus (looked up out
+/// of line), or none. Without a bus this is one check of `source` and,
+/// unless the enum opted out of default buses, one load, and no call.
+///
+/// `B` holds the given bus: a reference where the body only shares what
+/// holds it (a `&self` method's receiver), else an owned handle, so that
+/// the body may borrow whatever held it mutably.
+pub enum Source<B> {
+    /// No bus: the body runs alone.
+    Idle,
+    /// The given bus.
+    Given(B),
+    /// A default bus may be installed.
+    Default,
 }
 
-/// The state of a call whose events a bus may take.
-struct Active<E: EventKind> {
-    bus: SharedBus<E>,
-    start: Option<Instant>,
-    fields: Fields,
-}
-
-impl<E: EventKind> Active<E> {
-    fn new(bus: SharedBus<E>) -> Self {
-        Active {
-            bus,
-            start: None,
-            fields: Fields::new(),
-        }
-    }
-
-    fn publish(&self, kind: E, record: &'static SiteRecord, phase: Phase, error: Option<String>) {
-        if !accepts(&*self.bus, kind, record) {
-            return;
-        }
-        let mut event = Event::new(kind, phase, record.site());
-        event.fields = self.fields_copy();
-        event.error = error;
-        if phase != Phase::Entry {
-            event.elapsed = self.start.map(|start| start.elapsed());
-        }
-        deliver(&*self.bus, event, record);
-    }
-
-    /// The call's fields for one more event; cloning an empty list costs
-    /// more than making one.
-    fn fields_copy(&self) -> Fields {
-        if self.fields.is_empty() {
-            Fields::new()
-        } else {
-            self.fields.clone()
-        }
+/// See [`Source`]: the given bus, borrowed.
+#[inline(always)]
+pub fn resolve<E: EventKind>(source: Option<&SharedBus<E>>) -> Source<&SharedBus<E>> {
+    match source {
+        Some(bus) => Source::Given(bus),
+        None if defaults::may_be_installed::<E>() => Source::Default,
+        None => Source::Idle,
     }
 }
 
-impl<E: EventKind> Call<E> {
-    /// Runs before the body: resolves the bus (the given one — explicit or
-    /// the receiver's — else the scoped default, else the global default),
-    /// and if it accepts any of the call's events (those of `sites`, and
-    /// `by_hand`, the events of its `emit!`s), evaluates the fields and
-    /// publishes the `entry` events. Without a bus, or with one that
-    /// declines them all, nothing is allocated or evaluated.
+/// See [`Source`]: the given bus, owned.
+#[inline(always)]
+pub fn resolve_owned<E: EventKind>(source: Option<&SharedBus<E>>) -> Source<SharedBus<E>> {
+    match source {
+        Some(bus) => Source::Given(Arc::clone(bus)),
+        None if defaults::may_be_installed::<E>() => Source::Default,
+        None => Source::Idle,
+    }
+}
+
+/// The bus of an owned [`Source`], looking up the default if that is
+/// where it comes from.
+fn owned_bus<E: EventKind>(source: Source<SharedBus<E>>) -> Option<SharedBus<E>> {
+    match source {
+        Source::Idle => None,
+        Source::Given(bus) => Some(bus),
+        Source::Default => defaults::current_installed::<E>(),
+    }
+}
+
+/// A bus, as a reference or owned: `&bus` for either.
+pub trait AsBus<E: EventKind> {
+    /// The bus.
+    fn as_bus(&self) -> &SharedBus<E>;
+}
+
+impl<E: EventKind> AsBus<E> for SharedBus<E> {
     #[inline(always)]
-    pub fn start<F: FnOnce(&mut FieldSet)>(
-        source: Option<&SharedBus<E>>,
-        sites: &'static [SiteOf<E>],
-        by_hand: &'static [SiteOf<E>],
-        capture: F,
-    ) -> Self {
-        let mut call = Self::prepare(source, sites, by_hand, capture);
-        call.begin(sites);
-        call
+    fn as_bus(&self) -> &SharedBus<E> {
+        self
     }
+}
 
-    /// The first half of [`Call::start`]: resolves the bus and, if it
-    /// accepts any of the call's events, evaluates the fields. Owned and
-    /// `'static`: a function that returns a future prepares its call when
-    /// it is called, and the future begins it when first polled.
+impl<E: EventKind> AsBus<E> for &SharedBus<E> {
     #[inline(always)]
-    pub fn prepare<F: FnOnce(&mut FieldSet)>(
-        source: Option<&SharedBus<E>>,
-        sites: &'static [SiteOf<E>],
-        by_hand: &'static [SiteOf<E>],
-        capture: F,
-    ) -> Self {
-        let mut capture = callable_once(capture);
-        let active = match source {
-            Some(bus) => Self::prepare_cold(bus, sites, by_hand, &mut capture),
-            None => match defaults::current::<E>() {
-                Some(bus) => Self::prepare_cold(&bus, sites, by_hand, &mut capture),
-                None => None,
-            },
-        };
-        Call { active }
+    fn as_bus(&self) -> &SharedBus<E> {
+        self
     }
+}
 
-    #[cold]
-    #[inline(never)]
-    fn prepare_cold(
-        bus: &SharedBus<E>,
-        sites: &'static [SiteOf<E>],
-        by_hand: &'static [SiteOf<E>],
-        capture: &mut dyn FnMut(&mut FieldSet),
-    ) -> Option<Box<Active<E>>> {
-        let mut wanted = sites.iter().chain(by_hand);
-        let first = wanted.find(|(kind, record)| accepts(&**bus, *kind, record))?;
-        let mut active = Box::new(Active::new(Arc::clone(bus)));
-        let mut fields = FieldSet::default();
-        capture(&mut fields);
-        active.fields = fields.finish(first.0, first.1);
-        Some(active)
-    }
+/// The bus a running call publishes to: borrowed from the caller's frame
+/// (a synchronous call) or owned (a future, which outlives that frame).
+enum Holder<'a, E: EventKind> {
+    Borrowed(&'a SharedBus<E>),
+    Owned(SharedBus<E>),
+}
 
-    /// The second half of [`Call::start`]: the body begins; the `entry`
-    /// events are published, and the clock starts.
-    #[inline(always)]
-    pub fn begin(&mut self, sites: &'static [SiteOf<E>]) {
-        counting::phase(sites, Phase::Entry);
-        if self.active.is_some() {
-            self.begin_cold(sites);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn begin_cold(&mut self, sites: &'static [SiteOf<E>]) {
-        let Some(active) = &mut self.active else {
-            return;
-        };
-        active.start = Some(Instant::now());
-        for (kind, record) in sites {
-            if record.phases().contains(Phase::Entry) {
-                active.publish(*kind, record, Phase::Entry, None);
-            }
-        }
-    }
-
-    /// Marks the call as used by a function that never returns, whose
-    /// body may not name it.
-    #[inline(always)]
-    pub fn hold(&self) {}
-
-    /// Runs after the body returned: publishes the `ok` or `err` events and
-    /// the `exit` events. `outcome` is asked only when a bus takes them.
-    #[inline(always)]
-    pub fn finish<'a>(&mut self, sites: &'static [SiteOf<E>], outcome: impl Fn() -> Outcome<'a>) {
-        counting::returned(sites, &outcome);
-        if self.active.is_some() {
-            self.finish_cold(sites, outcome());
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn finish_cold(&mut self, sites: &'static [SiteOf<E>], outcome: Outcome<'_>) {
-        let Some(active) = &self.active else { return };
-        let phase = outcome.phase();
-        let error = match outcome {
-            Outcome::Returned | Outcome::Ok => None,
-            Outcome::Err(text) => Some(text.render(sites, phase)),
-        };
-        for (kind, record) in sites {
-            let phases = record.phases();
-            if phases.contains(phase) {
-                active.publish(*kind, record, phase, error.clone());
-            }
-            if phases.contains(Phase::Exit) {
-                active.publish(*kind, record, Phase::Exit, error.clone());
-            }
-        }
-    }
-
-    /// An `emit!` inside the body: publishes with the call's fields followed
-    /// by the `emit!`'s own.
-    #[inline(always)]
-    pub fn emit<F: FnOnce(&mut FieldSet)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
-        counting::hit(record);
-        if self.active.is_some() {
-            self.emit_cold(kind, record, &mut callable_once(capture));
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn emit_cold(
-        &self,
-        kind: E,
-        record: &'static SiteRecord,
-        capture: &mut dyn FnMut(&mut FieldSet),
-    ) {
-        let Some(active) = &self.active else { return };
-        if !accepts(&*active.bus, kind, record) {
-            return;
-        }
-        let mut own = FieldSet {
-            fields: active.fields_copy(),
-            failed: Vec::new(),
-        };
-        capture(&mut own);
-        let mut event = Event::new(kind, Phase::Body, record.site());
-        event.fields = own.finish(kind, record);
-        deliver(&*active.bus, event, record);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn cancel(&self, sites: &'static [SiteOf<E>]) {
-        counting::phase(sites, Phase::Cancel);
-        let Some(active) = &self.active else { return };
-        for (kind, record) in sites {
-            if record.phases().contains(Phase::Cancel) {
-                active.publish(*kind, record, Phase::Cancel, None);
-            }
+impl<E: EventKind> Holder<'_, E> {
+    fn bus(&self) -> &dyn crate::bus::Bus<E> {
+        match self {
+            Holder::Borrowed(bus) => &***bus,
+            Holder::Owned(bus) => &**bus,
         }
     }
 }
 
-impl<E: EventKind> Drop for Call<E> {
-    /// Inline and free without a bus; the bus's handle is released out of line.
-    #[inline(always)]
-    fn drop(&mut self) {
-        if let Some(active) = self.active.take() {
-            release(active);
-        }
+/// Which of a call's sites the bus takes, asked once per call: bit `i`
+/// for site `i`. A call with more than 64 sites asks about the rest at
+/// each event (`rest`).
+#[derive(Clone, Copy)]
+struct Taken {
+    bits: u64,
+    rest: bool,
+}
+
+/// The indices of the set bits of `bits`, lowest first.
+fn each_bit(mut bits: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let i = bits.trailing_zeros();
+        (bits != 0).then(|| {
+            bits &= bits - 1;
+            i as usize
+        })
+    })
+}
+
+/// A call whose events a bus may take: the bus, which of the call's sites
+/// it accepts, and when the call began, on the monotonic clock and on the
+/// wall clock. An event's timestamp is the wall-clock time of the call's
+/// start plus the monotonic time since, so that the events of one call are
+/// in order and the clock is read once per phase, not once per event.
+///
+/// The fields live beside it (see [`Start`]), written once when the body
+/// begins; the running call itself never changes, so that a handle to it
+/// is `Send` and `Sync` like the body that holds it.
+pub struct Running<'a, E: EventKind> {
+    bus: Holder<'a, E>,
+    /// The bus contains its own panics: asked and handed events directly.
+    contained: bool,
+    taken: Taken,
+    start: Instant,
+    wall: SystemTime,
+}
+
+/// Asks the bus, once, which of the call's events it takes: `sites`, and
+/// `by_hand`, the events of its `emit!`s. `None` when it takes none.
+#[inline(always)]
+pub fn open<E: EventKind>(
+    source: Source<SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+) -> Option<Running<'static, E>> {
+    match source {
+        Source::Idle => None,
+        source => open_owned(source, sites, by_hand),
     }
 }
 
 #[cold]
 #[inline(never)]
-fn release<E: EventKind>(active: Box<Active<E>>) {
-    drop(active);
+fn open_owned<E: EventKind>(
+    source: Source<SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+) -> Option<Running<'static, E>> {
+    Running::open(Holder::Owned(owned_bus(source)?), sites, by_hand)
+}
+
+impl<'a, E: EventKind> Running<'a, E> {
+    fn open(
+        holder: Holder<'a, E>,
+        sites: &'static [SiteOf<E>],
+        by_hand: &'static [SiteOf<E>],
+    ) -> Option<Self> {
+        let bus = holder.bus();
+        let contained = bus.__eventwire_contained();
+        let mut taken = Taken {
+            bits: 0,
+            rest: false,
+        };
+        let mut any = false;
+        for (i, (kind, record)) in sites.iter().enumerate() {
+            if i >= 64 {
+                taken.rest = true;
+                any = any || accepts_from(bus, contained, *kind, record);
+            } else if accepts_from(bus, contained, *kind, record) {
+                any = true;
+                taken.bits |= 1 << i;
+            }
+        }
+        any = any
+            || by_hand
+                .iter()
+                .any(|(kind, record)| accepts_from(bus, contained, *kind, record));
+        any.then(|| Running {
+            bus: holder,
+            contained,
+            taken,
+            start: Instant::now(),
+            wall: SystemTime::now(),
+        })
+    }
+
+    /// The clock starts again: a future begins when first polled, not when
+    /// the function that made it was called.
+    fn restart(&mut self) {
+        self.start = Instant::now();
+        self.wall = SystemTime::now();
+    }
+
+    /// Publishes the event of `kind` at `record` in `phase`, built where
+    /// the bus takes it.
+    #[inline]
+    fn publish(
+        &self,
+        kind: E,
+        record: &'static SiteRecord,
+        phase: Phase,
+        fields: &Fields,
+        (timestamp, elapsed): (SystemTime, Option<Duration>),
+        error: Option<&String>,
+    ) {
+        let event = Event {
+            id: EventId::next(),
+            kind,
+            phase,
+            site: record.site(),
+            timestamp,
+            fields: fields.clone(),
+            error: error.cloned(),
+            elapsed,
+        };
+        deliver_to(self.bus.bus(), self.contained, event, record);
+    }
+
+    /// When an event `elapsed` after the start happened.
+    fn at(&self, elapsed: Option<Duration>) -> (SystemTime, Option<Duration>) {
+        (self.wall + elapsed.unwrap_or_default(), elapsed)
+    }
+
+    /// Publishes the events of `sites` that fire on `first` or `then`, site
+    /// by site.
+    fn publish_phases(
+        &self,
+        sites: &'static [SiteOf<E>],
+        (first, then): (Phase, Option<Phase>),
+        fields: &Fields,
+        at: (SystemTime, Option<Duration>),
+        error: Option<&String>,
+    ) {
+        for i in each_bit(self.taken.bits) {
+            let Some((kind, record)) = sites.get(i) else {
+                continue;
+            };
+            let phases = record.phases();
+            if phases.contains(first) {
+                self.publish(*kind, record, first, fields, at, error);
+            }
+            if let Some(then) = then.filter(|then| phases.contains(*then)) {
+                self.publish(*kind, record, then, fields, at, error);
+            }
+        }
+        if self.taken.rest {
+            self.publish_rest(sites, (first, then), fields, at, error);
+        }
+    }
+
+    /// [`Running::publish_phases`] for the sites past the 64th, asking the
+    /// bus at each event.
+    #[cold]
+    fn publish_rest(
+        &self,
+        sites: &'static [SiteOf<E>],
+        (first, then): (Phase, Option<Phase>),
+        fields: &Fields,
+        at: (SystemTime, Option<Duration>),
+        error: Option<&String>,
+    ) {
+        let bus = self.bus.bus();
+        for (kind, record) in sites.iter().skip(64) {
+            for phase in std::iter::once(first).chain(then) {
+                if record.phases().contains(phase)
+                    && accepts_from(bus, self.contained, *kind, record)
+                {
+                    self.publish(*kind, record, phase, fields, at, error);
+                }
+            }
+        }
+    }
+
+    /// The body begins: the `entry` events.
+    #[cold]
+    #[inline(never)]
+    fn begin(&self, sites: &'static [SiteOf<E>], fields: &Fields) {
+        let at = (self.wall, None);
+        self.publish_phases(sites, (Phase::Entry, None), fields, at, None);
+    }
+
+    /// The body returned: the `ok` or `err` event, then the `exit` event,
+    /// of each site, in order.
+    #[cold]
+    #[inline(never)]
+    fn finish(&self, sites: &'static [SiteOf<E>], fields: &Fields, outcome: Outcome<'_>) {
+        let at = self.at(Some(self.start.elapsed()));
+        let phase = outcome.phase();
+        let error = match outcome {
+            Outcome::Returned | Outcome::Ok => None,
+            Outcome::Err(text) => Some(text.render(sites, phase)),
+        };
+        self.publish_phases(
+            sites,
+            (phase, Some(Phase::Exit)),
+            fields,
+            at,
+            error.as_ref(),
+        );
+    }
+
+    /// The future was dropped before the body completed.
+    #[cold]
+    #[inline(never)]
+    fn cancel(&self, sites: &'static [SiteOf<E>], fields: &Fields) {
+        let at = self.at(Some(self.start.elapsed()));
+        self.publish_phases(sites, (Phase::Cancel, None), fields, at, None);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn emit(
+        &self,
+        fields: &Fields,
+        kind: E,
+        record: &'static SiteRecord,
+        capture: &mut dyn FnMut(&mut FieldSet),
+    ) {
+        let bus = self.bus.bus();
+        if !accepts_from(bus, self.contained, kind, record) {
+            return;
+        }
+        let mut own = FieldSet {
+            fields: fields.clone(),
+            failed: Vec::new(),
+        };
+        capture(&mut own);
+        let mut event = Event::new(kind, Phase::Body, record.site());
+        event.fields = own.finish(kind, record);
+        deliver_to(bus, self.contained, event, record);
+    }
+}
+
+/// Captures the fields of a call: reported as failures of its first event.
+#[cold]
+#[inline(never)]
+fn capture_fields<E: EventKind>(
+    sites: &'static [SiteOf<E>],
+    capture: &mut dyn FnMut(&mut FieldSet),
+) -> Fields {
+    let mut fields = FieldSet::default();
+    capture(&mut fields);
+    match sites.first() {
+        Some((kind, record)) => fields.finish(*kind, record),
+        None => fields.fields,
+    }
+}
+
+/// What the body of a call begins with: the running call, if a bus takes
+/// it, and the place for its fields.
+pub struct Start<'a, E: EventKind>(Option<(&'a Running<'a, E>, &'a mut Fields)>);
+
+impl<'a, E: EventKind> Start<'a, E> {
+    /// The start of a call no bus takes.
+    pub const IDLE: Self = Start(None);
+
+    /// The start of an opened call (or of none), with its fields' place.
+    #[inline(always)]
+    pub fn of(running: &'a Option<Running<'a, E>>, fields: &'a mut Fields) -> Self {
+        Start(running.as_ref().map(|running| (running, fields)))
+    }
+
+    /// The body begins: counts the `entry` phase and, if a bus takes the
+    /// call, captures the fields and publishes the `entry` events. The
+    /// handle that the body's `emit!`s use.
+    #[inline(always)]
+    pub fn begin<F: FnOnce(&mut FieldSet)>(
+        self,
+        sites: &'static [SiteOf<E>],
+        capture: Option<F>,
+    ) -> Call<'a, E> {
+        counting::phase(sites, Phase::Entry);
+        match self.0 {
+            Some((running, fields)) => {
+                if let Some(capture) = capture {
+                    *fields = capture_fields(sites, &mut callable_once(capture));
+                }
+                running.begin(sites, fields);
+                Call(Some((running, fields)))
+            }
+            None => Call(None),
+        }
+    }
+}
+
+/// The handle of a call that the body's `emit!`s use: none without a bus.
+pub struct Call<'a, E: EventKind>(Option<(&'a Running<'a, E>, &'a Fields)>);
+
+impl<E: EventKind> Clone for Call<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: EventKind> Copy for Call<'_, E> {}
+
+impl<E: EventKind> Call<'_, E> {
+    /// An `emit!` inside the body: publishes with the call's fields
+    /// followed by the `emit!`'s own.
+    #[inline(always)]
+    pub fn emit<F: FnOnce(&mut FieldSet)>(self, kind: E, record: &'static SiteRecord, capture: F) {
+        counting::hit(record);
+        if let Some((running, fields)) = self.0 {
+            running.emit(fields, kind, record, &mut callable_once(capture));
+        }
+    }
+}
+
+/// Runs the body of a call that has a bus, out of line: the call's state
+/// lives on this function's frame, so that the caller's own path, without
+/// a bus, is the body alone. `given` is the given bus, or `None` to look up
+/// the default one. `outcome` tells how the body returned.
+#[cold]
+#[inline(never)]
+pub fn run<E, R, B, O>(
+    given: Option<&SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+    body: B,
+    outcome: O,
+) -> R
+where
+    E: EventKind,
+    B: FnOnce(Start<'_, E>) -> R,
+    O: for<'r> Fn(&'r R) -> Outcome<'r>,
+{
+    let holder = match given {
+        Some(bus) => Some(Holder::Borrowed(bus)),
+        None => defaults::current_installed::<E>().map(Holder::Owned),
+    };
+    let running = holder.and_then(|bus| Running::open(bus, sites, by_hand));
+    let mut fields = Fields::new();
+    let ret = body(Start::of(&running, &mut fields));
+    finish(running, &fields, sites, || outcome(&ret));
+    ret
+}
+
+/// The body returned: counts it, and publishes the `ok`/`err` and `exit`
+/// events if a bus takes them. `outcome` is asked only when needed.
+#[inline(always)]
+pub fn finish<'a, E: EventKind>(
+    running: Option<Running<'_, E>>,
+    fields: &Fields,
+    sites: &'static [SiteOf<E>],
+    outcome: impl Fn() -> Outcome<'a>,
+) {
+    counting::returned(sites, &outcome);
+    if let Some(running) = &running {
+        running.finish(sites, fields, outcome());
+    }
+}
+
+/// The body of a call without a bus returned: counts it (with the
+/// `coverage` feature; else nothing). `is_err` tells whether it returned
+/// `Err`, asked only when counting.
+#[inline(always)]
+pub fn returned<E>(sites: &'static [SiteOf<E>], is_err: impl Fn() -> bool) {
+    counting::returned_phase(sites, &|| if is_err() { Phase::Err } else { Phase::Ok });
 }
 
 /// An `emit!` outside any `#[emits]` function.
@@ -520,6 +754,13 @@ pub enum Split<'a, Er: ?Sized> {
     Err(&'a Er),
 }
 
+impl<Er: ?Sized> Split<'_, Er> {
+    /// Whether it is `Err(..)`.
+    pub fn is_err(&self) -> bool {
+        matches!(self, Split::Err(_))
+    }
+}
+
 impl<'a, T, Er> SplitResult<'a> for &Probe<'a, Result<T, Er>> {
     type Error = Er;
     fn eventwire_split(&self) -> Split<'a, Er> {
@@ -618,52 +859,121 @@ pub fn deserialize_kind<'de, E: EventKind, D: serde::Deserializer<'de>>(
 /// future is dropped before the body completes, unless the thread is
 /// unwinding from a panic.
 ///
-/// Three machine words in the future: the call (one pointer) and the sites.
+/// Three machine words in the future: the opened call with its fields (one
+/// pointer, null without a bus) and the sites.
 pub struct AsyncCall<E: EventKind> {
-    call: Call<E>,
+    running: Option<Box<(Running<'static, E>, Fields)>>,
     /// Emptied when the body completed: nothing is left to cancel.
     sites: &'static [SiteOf<E>],
 }
 
 impl<E: EventKind> AsyncCall<E> {
-    /// See [`Call::start`]; runs at the first poll.
+    /// See [`open`]. Nothing is cancelled until the call [begins](Self::begin).
     #[inline(always)]
-    pub fn start<F: FnOnce(&mut FieldSet)>(
-        source: Option<&SharedBus<E>>,
+    pub fn open(
+        source: Source<SharedBus<E>>,
         sites: &'static [SiteOf<E>],
         by_hand: &'static [SiteOf<E>],
-        capture: F,
     ) -> Self {
-        Self::begin(Call::prepare(source, sites, by_hand, capture), sites)
+        let running = match source {
+            Source::Idle => None,
+            source => open_boxed(source, sites, by_hand),
+        };
+        AsyncCall {
+            running,
+            sites: &[],
+        }
     }
 
-    /// Begins a call prepared when the function was called; runs at the
-    /// first poll.
+    /// Captures the fields now: a function that returns a future captures
+    /// them when it is called, and the future begins when first polled.
     #[inline(always)]
-    pub fn begin(mut call: Call<E>, sites: &'static [SiteOf<E>]) -> Self {
-        call.begin(sites);
-        AsyncCall { call, sites }
+    pub fn capture<F: FnOnce(&mut FieldSet)>(
+        &mut self,
+        sites: &'static [SiteOf<E>],
+        capture: Option<F>,
+    ) {
+        if let (Some(running), Some(capture)) = (&mut self.running, capture) {
+            running.1 = capture_fields(sites, &mut callable_once(capture));
+        }
     }
 
-    /// See [`Call::emit`].
+    /// The body begins (see [`Start::begin`]), with the fields captured
+    /// now (`capture`) or, if `capture` is `None`, when the future was
+    /// made; from now on, dropping the future before the body completes
+    /// fires the `cancel` events.
     #[inline(always)]
-    pub fn emit<F: FnOnce(&mut FieldSet)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
-        self.call.emit(kind, record, capture);
+    pub fn begin<F: FnOnce(&mut FieldSet)>(
+        &mut self,
+        sites: &'static [SiteOf<E>],
+        capture: Option<F>,
+    ) {
+        self.sites = sites;
+        counting::phase(sites, Phase::Entry);
+        if let Some(running) = &mut self.running {
+            begin_boxed(
+                running,
+                sites,
+                capture.map(callable_once).as_mut().map(|c| c as _),
+            );
+        }
     }
 
-    /// See [`Call::finish`].
+    /// The handle the body's `emit!`s use.
+    #[inline(always)]
+    pub fn call(&self) -> Call<'_, E> {
+        Call(
+            self.running
+                .as_deref()
+                .map(|(running, fields)| (running, fields)),
+        )
+    }
+
+    /// See [`finish`].
     #[inline(always)]
     pub fn finish<'a>(&mut self, outcome: impl Fn() -> Outcome<'a>) {
-        self.call.finish(self.sites, outcome);
-        self.sites = &[];
+        let sites = std::mem::take(&mut self.sites);
+        counting::returned(sites, &outcome);
+        if let Some(running) = self.running.take() {
+            let (running, fields) = *running;
+            running.finish(sites, &fields, outcome());
+        }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn open_boxed<E: EventKind>(
+    source: Source<SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+) -> Option<Box<(Running<'static, E>, Fields)>> {
+    let running = Running::open(Holder::Owned(owned_bus(source)?), sites, by_hand)?;
+    Some(Box::new((running, Fields::new())))
+}
+
+#[cold]
+#[inline(never)]
+fn begin_boxed<E: EventKind>(
+    running: &mut (Running<'static, E>, Fields),
+    sites: &'static [SiteOf<E>],
+    capture: Option<&mut dyn FnMut(&mut FieldSet)>,
+) {
+    match capture {
+        Some(capture) => running.1 = capture_fields(sites, capture),
+        None => running.0.restart(),
+    }
+    running.0.begin(sites, &running.1);
 }
 
 impl<E: EventKind> Drop for AsyncCall<E> {
     #[inline]
     fn drop(&mut self) {
         if !self.sites.is_empty() && !std::thread::panicking() {
-            self.call.cancel(self.sites);
+            counting::phase(self.sites, Phase::Cancel);
+            if let Some(running) = &self.running {
+                running.0.cancel(self.sites, &running.1);
+            }
         }
     }
 }

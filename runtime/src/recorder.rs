@@ -102,7 +102,10 @@ impl<E: EventKind> Recorder<E> {
 
     /// Makes this recorder the scoped default bus of this thread until the guard drops.
     #[must_use = "the recorder stops being the default when the guard is dropped"]
-    pub fn install_scoped(&self) -> ScopedDefault<E> {
+    pub fn install_scoped(&self) -> ScopedDefault<E>
+    where
+        E: crate::kind::UsesDefaultBus,
+    {
         set_scoped_default(self.bus())
     }
 

@@ -6,7 +6,7 @@ use eventwire::buses::{BackgroundBus, SyncBus};
 use eventwire::{Bus, SharedBus};
 use eventwire_benches::{
     annotated_async, big::Big, big_registry, block_on, plain_async, sample_event, Declining, NoOp,
-    NoOpSubscriber, Service, Slow,
+    NoOpSubscriber, QuietService, Service, Slow,
 };
 use std::hint::black_box;
 use std::sync::Arc;
@@ -28,6 +28,7 @@ fn main() {
         std::process::exit(2);
     };
     let no_bus = Service::default();
+    let quiet = QuietService::default();
     let sync = {
         let bus = SyncBus::new();
         bus.subscribe(|e| {
@@ -72,6 +73,9 @@ fn main() {
         }),
         "emits" => Box::new(|i| {
             let _ = black_box(no_bus.with_emits(i));
+        }),
+        "emits_no_defaults" => Box::new(|i| {
+            let _ = black_box(quiet.with_emits(i));
         }),
         "instrument" => Box::new(|i| {
             let _ = black_box(no_bus.with_instrument(i));

@@ -14,6 +14,9 @@ pub struct EventEnum {
     pub ident: Ident,
     /// Its variants, in declaration order.
     pub variants: Vec<EventVariant>,
+    /// Whether its sites look for a default bus: `#[event(default_bus =
+    /// false)]` on the enum says they do not.
+    pub default_bus: bool,
 }
 
 /// One variant: one event kind.
@@ -79,6 +82,13 @@ impl EventEnum {
             ));
         }
         let mut errors: Option<syn::Error> = None;
+        let default_bus = match parse_enum_options(&input.attrs) {
+            Ok(default_bus) => default_bus,
+            Err(e) => {
+                combine(&mut errors, e);
+                true
+            }
+        };
         let mut variants: Vec<EventVariant> = Vec::new();
         for variant in &data.variants {
             let options = match parse_options(&variant.attrs) {
@@ -108,6 +118,7 @@ impl EventEnum {
         Ok(EventEnum {
             ident: input.ident.clone(),
             variants,
+            default_bus,
         })
     }
 }
@@ -171,6 +182,48 @@ fn check_variant(
         phases: options.on.unwrap_or_default(),
         exemption,
     })
+}
+
+const ENUM_KEYS: &str = "`default_bus = false`";
+
+/// The enum's own `#[event(..)]`: `default_bus = <bool>`.
+fn parse_enum_options(attrs: &[Attribute]) -> syn::Result<bool> {
+    let mut default_bus: Option<bool> = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("event")) {
+        let list = attr.meta.require_list().map_err(|_| {
+            syn::Error::new(
+                attr.span(),
+                format!("expected `#[event(..)]` on the enum with {ENUM_KEYS}"),
+            )
+        })?;
+        list.parse_args_with(|input: ParseStream<'_>| {
+            while !input.is_empty() {
+                let key: Ident = input.parse().map_err(|e| {
+                    syn::Error::new(e.span(), format!("expected {ENUM_KEYS}"))
+                })?;
+                if key != "default_bus" {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown key `{key}` in the enum's #[event(..)]; expected {ENUM_KEYS} (the keys `on`, `name` and `unwired` go on a variant)"),
+                    ));
+                }
+                if default_bus.is_some() {
+                    return Err(syn::Error::new(key.span(), "`default_bus` is given twice"));
+                }
+                input.parse::<Token![=]>()?;
+                let value: syn::LitBool = input.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected `default_bus = false` or `default_bus = true`")
+                })?;
+                default_bus = Some(value.value);
+                if input.is_empty() {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(default_bus.unwrap_or(true))
 }
 
 fn parse_options(attrs: &[Attribute]) -> syn::Result<Options> {

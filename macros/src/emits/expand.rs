@@ -48,6 +48,15 @@ fn mentions_impl_trait(ty: &Type) -> bool {
     finder.0
 }
 
+/// Whether the receiver is `&self`: a body that can only share it, so that
+/// the call may borrow its bus instead of holding a handle of its own.
+fn shared_receiver(function: &syn::ItemFn) -> bool {
+    matches!(
+        function.sig.inputs.first(),
+        Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none()
+    )
+}
+
 /// How generated code reaches the receiver as `&Self`.
 fn receiver_ref(function: &syn::ItemFn) -> Option<TokenStream> {
     let receiver = match function.sig.inputs.first()? {
@@ -273,17 +282,19 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         static __EVENTWIRE_BY_HAND: [#p::SiteOf<#enum_path>; #by_hand_count] = [#(#by_hand),*];
     };
 
-    // What a call starts from: the bus, the sites, and the capture of the fields.
-    let start_args = quote! {
-        #source,
-        &__EVENTWIRE_SITES,
-        &__EVENTWIRE_BY_HAND,
-        |#fields_var: &mut #p::FieldSet| { #pushes },
+    // No fields: nothing to capture, and nothing called to capture it.
+    let capture = if args.fields.is_empty() {
+        quote!(::core::option::Option::None::<fn(&mut #p::FieldSet)>)
+    } else {
+        quote!(::core::option::Option::Some(|#fields_var: &mut #p::FieldSet| { #pushes }))
     };
     let parts = Parts {
-        start_args: &start_args,
+        borrow_bus: args.bus.is_none() && shared_receiver(&function),
+        source: &source,
+        capture: &capture,
+        enum_path: &enum_path,
         call: &call,
-        call_ref: (!emitted.is_empty()).then_some(&call_ref),
+        call_ref: &call_ref,
         ret: &ret,
         err_checks: &err_checks,
         output: output.clone(),
@@ -310,8 +321,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 *tail = syn::parse_quote!(#wrapped);
             }
             let stmts = &function.block.stmts;
+            let prepare = shape::prepare_tail(&parts, &prepared);
             quote! {
-                let #prepared = #p::Call::prepare(#start_args);
+                #prepare
                 #(#stmts)*
             }
         }

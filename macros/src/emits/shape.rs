@@ -28,12 +28,20 @@ use quote::{quote, quote_spanned};
 
 /// What every shape is made of.
 pub(crate) struct Parts<'a> {
-    /// `source, &SITES, &BY_HAND, |fields| ..`: what the call starts from.
-    pub(crate) start_args: &'a TokenStream,
+    /// Whether the synchronous shape may borrow the bus for the call (the
+    /// body only shares what holds it); else it takes a handle of its own.
+    pub(crate) borrow_bus: bool,
+    /// Where the bus comes from: an `Option<&SharedBus<E>>`.
+    pub(crate) source: &'a TokenStream,
+    /// `Some(|fields: &mut FieldSet| { .. })`, the capture of the fields, or
+    /// `None` when there are none.
+    pub(crate) capture: &'a TokenStream,
+    /// The event enum.
+    pub(crate) enum_path: &'a syn::Path,
     /// The call state's local.
     pub(crate) call: &'a Ident,
-    /// The local the body's `emit!`s name, when they exist.
-    pub(crate) call_ref: Option<&'a Ident>,
+    /// The local of the call's handle, which the body's `emit!`s name.
+    pub(crate) call_ref: &'a Ident,
     /// The return value's local.
     pub(crate) ret: &'a Ident,
     /// Compile-time checks that the return value fits the `err` phase.
@@ -43,16 +51,6 @@ pub(crate) struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    fn bind_ref(&self) -> TokenStream {
-        match self.call_ref {
-            Some(call_ref) => {
-                let call = self.call;
-                quote!(let #call_ref = &#call;)
-            }
-            None => quote!(),
-        }
-    }
-
     fn typed_ret(&self) -> TokenStream {
         let ret = self.ret;
         match &self.output {
@@ -61,78 +59,142 @@ impl Parts<'_> {
         }
     }
 
-    /// Publishes the `ok`/`err`/`exit` events, then gives the value back.
-    fn finish(&self, sites: TokenStream) -> TokenStream {
+    /// The closure that tells how the body returned, given `value`, a
+    /// reference to the value it returned.
+    fn outcome(value: &TokenStream) -> TokenStream {
         let p = private();
-        let (call, ret, err_checks) = (self.call, self.ret, self.err_checks);
+        quote! {
+            match (&&#p::Probe(#value)).eventwire_split() {
+                #p::Split::Returned => #p::Outcome::Returned,
+                #p::Split::Ok => #p::Outcome::Ok,
+                #p::Split::Err(error) => #p::Outcome::Err((&&&#p::ErrorProbe(error)).eventwire_text()),
+            }
+        }
+    }
+
+    /// Publishes the `ok`/`err` and `exit` events through `finisher`,
+    /// given the closure that tells the outcome; then gives the value back.
+    fn finish(&self, finisher: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
+        let p = private();
+        let (ret, err_checks) = (self.ret, self.err_checks);
+        let outcome = Self::outcome(&quote!(&#ret));
+        let finished = finisher(quote!(|| #outcome));
         quote! {
             #(#err_checks)*
             {
                 use #p::{ErrorTextProbe as _, SplitResult as _};
-                #call.finish(#sites || match (&&#p::Probe(&#ret)).eventwire_split() {
-                    #p::Split::Returned => #p::Outcome::Returned,
-                    #p::Split::Ok => #p::Outcome::Ok,
-                    #p::Split::Err(error) => #p::Outcome::Err((&&&#p::ErrorProbe(error)).eventwire_text()),
-                });
+                #finished;
             }
             #ret
         }
     }
+
+    /// The call opened on the bus, if any: `Option<Running<E>>`.
+    fn open(&self) -> TokenStream {
+        let p = private();
+        let source = self.source;
+        quote!(#p::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND))
+    }
+
+    /// `let eventwire_ref = start.begin(&SITES, capture);`: the first
+    /// statement of the body.
+    fn begin(&self, start: &TokenStream) -> TokenStream {
+        let (capture, call_ref) = (self.capture, self.call_ref);
+        quote!(let #call_ref = #start.begin(&__EVENTWIRE_SITES, #capture);)
+    }
 }
 
 /// The body in a closure (the default), or inline when it has to be and can.
+///
+/// Without a bus the function is the bus check and the body, inlined; with
+/// one, `run` runs the body out of line, with the call's state on its own
+/// frame. The body begins by capturing the fields, so that an argument the
+/// body moves is captured before it moves, wherever the closure keeps it.
 pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> TokenStream {
     let p = private();
-    let (call, start_args) = (parts.call, parts.start_args);
-    let bind_ref = parts.bind_ref();
-    let typed_ret = parts.typed_ret();
+    let (call, enum_path) = (parts.call, parts.enum_path);
+    let fields = Ident::new("eventwire_fields", Span::mixed_site());
     if inline {
-        let finish = parts.finish(quote!(&__EVENTWIRE_SITES,));
+        let open = parts.open();
+        let begin = parts.begin(&quote!(#p::Start::of(&#call, &mut #fields)));
+        let typed_ret = parts.typed_ret();
+        let finish = parts
+            .finish(|outcome| quote!(#p::finish(#call, &#fields, &__EVENTWIRE_SITES, #outcome)));
         return quote! {
-            let mut #call = #p::Call::start(#start_args);
-            #bind_ref
+            let #call = #open;
+            let mut #fields = #p::Fields::new();
+            #begin
             let #typed_ret = #block;
             #finish
         };
     }
     let once = Ident::new("eventwire_once", Span::mixed_site());
+    let start = Ident::new("eventwire_start", Span::mixed_site());
+    let begin = parts.begin(&quote!(#start));
     block
         .stmts
         .insert(0, syn::parse_quote!(#p::consume(#once);));
+    block.stmts.insert(0, syn::parse_quote!(#begin));
     let closure_ret = match &parts.output {
         Some((ty, _)) => quote!(-> #ty),
         None => quote!(),
     };
-    let finish = parts.finish(quote!(&__EVENTWIRE_SITES,));
     // The closure spans the user's block: to lints it is the body, and a
     // lint about the body (`needless_return`, say) still fires.
     let span = block.brace_token.span.join();
-    let closure = quote_spanned!(span=> || #closure_ret #block);
+    let closure = quote_spanned!(span=> |#start: #p::Start<'_, #enum_path>| #closure_ret #block);
+    let body = Ident::new("eventwire_body", Span::mixed_site());
+    let (ret, err_checks, source) = (parts.ret, parts.err_checks, parts.source);
+    let typed_ret = parts.typed_ret();
+    let outcome = Parts::outcome(&quote!(#ret));
+    let resolve = if parts.borrow_bus {
+        quote!(#p::resolve)
+    } else {
+        quote!(#p::resolve_owned)
+    };
+    // Each arm ends with the value, so that without a bus it goes straight
+    // from the body to the caller.
     quote! {
-        let mut #call = #p::Call::start(#start_args);
-        let #typed_ret = {
-            #bind_ref
-            let #once = #p::Once;
-            #[allow(clippy::redundant_closure_call)]
-            (#closure)()
-        };
-        #finish
+        let #call = #resolve(#source);
+        let #once = #p::Once;
+        let #body = #closure;
+        match #call {
+            #p::Source::Idle => {
+                let #typed_ret = #body(#p::Start::IDLE);
+                #(#err_checks)*
+                {
+                    use #p::SplitResult as _;
+                    #p::returned(&__EVENTWIRE_SITES, || (&&#p::Probe(&#ret)).eventwire_split().is_err());
+                }
+                #ret
+            }
+            #p::Source::Given(#call) => {
+                use #p::{ErrorTextProbe as _, SplitResult as _};
+                #p::run(::core::option::Option::Some(#p::AsBus::as_bus(&#call)), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome)
+            }
+            #p::Source::Default => {
+                use #p::{ErrorTextProbe as _, SplitResult as _};
+                #p::run(::core::option::Option::None, &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome)
+            }
+        }
     }
 }
 
 /// A body that never returns: the entry events, then the body in a closure.
 pub(crate) fn never_returning(parts: &Parts<'_>, mut block: syn::Block) -> TokenStream {
     let p = private();
-    let (call, start_args) = (parts.call, parts.start_args);
-    let bind_ref = parts.bind_ref();
+    let call = parts.call;
+    let fields = Ident::new("eventwire_fields", Span::mixed_site());
+    let open = parts.open();
+    let begin = parts.begin(&quote!(#p::Start::of(&#call, &mut #fields)));
     let once = Ident::new("eventwire_once", Span::mixed_site());
     block
         .stmts
         .insert(0, syn::parse_quote!(#p::consume(#once);));
     quote! {
-        let #call = #p::Call::start(#start_args);
-        #call.hold();
-        #bind_ref
+        let #call = #open;
+        let mut #fields = #p::Fields::new();
+        #begin
         let #once = #p::Once;
         #[allow(clippy::redundant_closure_call)]
         (|| -> ! #block)()
@@ -168,8 +230,8 @@ fn return_type_edge(output: Option<&(TokenStream, Span)>) -> TokenStream {
 /// events if the future is dropped before the block completes.
 pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStream) -> TokenStream {
     let p = private();
-    let (call, start_args) = (parts.call, parts.start_args);
-    let bind_ref = parts.bind_ref();
+    let (call, call_ref, source) = (parts.call, parts.call_ref, parts.source);
+    let capture = parts.capture;
     let typed_ret = parts.typed_ret();
     let edge = return_type_edge(parts.output.as_ref());
     let stmts = &block.stmts;
@@ -178,11 +240,12 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
         quote!(#edge #holds #(#stmts)*),
     );
     inner.set_span(block.brace_token.span.join());
-    let finish = parts.finish(quote!());
+    let finish = parts.finish(|outcome| quote!(#call.finish(#outcome)));
     quote! {
-        let mut #call = #p::AsyncCall::start(#start_args);
+        let mut #call = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND);
+        #call.begin(&__EVENTWIRE_SITES, #capture);
         let #typed_ret = {
-            #bind_ref
+            let #call_ref = #call.call();
             async move #inner.await
         };
         #finish
@@ -201,18 +264,18 @@ pub(crate) fn prepared_tail(
     tail: &syn::ExprAsync,
 ) -> TokenStream {
     let p = private();
-    let call = parts.call;
-    let bind_ref = parts.bind_ref();
+    let (call, call_ref) = (parts.call, parts.call_ref);
     let ret = parts.ret;
     let capture = &tail.capture;
     let block = &tail.block;
-    let finish = parts.finish(quote!());
+    let finish = parts.finish(|outcome| quote!(#call.finish(#outcome)));
     let mut outer = proc_macro2::Group::new(
         proc_macro2::Delimiter::Brace,
         quote! {
-            let mut #call = #p::AsyncCall::begin(#prepared, &__EVENTWIRE_SITES);
+            let mut #call = #prepared;
+            #call.begin(&__EVENTWIRE_SITES, ::core::option::Option::None::<fn(&mut #p::FieldSet)>);
             let #ret = {
-                #bind_ref
+                let #call_ref = #call.call();
                 async #capture #block.await
             };
             #finish
@@ -222,4 +285,15 @@ pub(crate) fn prepared_tail(
     let async_token = tail.async_token;
     let move_token = syn::Token![move](async_token.span);
     quote!(#async_token #move_token #outer)
+}
+
+/// What a function that returns a future does when it is called: opens its
+/// call and captures the fields, all owned, for the future to begin.
+pub(crate) fn prepare_tail(parts: &Parts<'_>, prepared: &Ident) -> TokenStream {
+    let p = private();
+    let (source, capture) = (parts.source, parts.capture);
+    quote! {
+        let mut #prepared = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND);
+        #prepared.capture(&__EVENTWIRE_SITES, #capture);
+    }
 }

@@ -26,6 +26,12 @@ pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
     let test_only = crate::test_code::is_test_only(ident.span());
     let declared_at = quote::quote_spanned!(ident.span()=> (::core::file!(), ::core::line!()));
     let doctest = crate::test_code::is_doctest();
+    let default_bus = valid.default_bus;
+    let uses_defaults = if default_bus {
+        quote!(impl #p::UsesDefaultBus for #ident {})
+    } else {
+        quote!()
+    };
     let exemptions = valid.variants.iter().map(|v| match &v.exemption {
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
         None => quote!(::core::option::Option::None),
@@ -61,10 +67,21 @@ pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
                 }
             }
 
+            #uses_defaults
+
             impl #p::EventKindTrait for #ident {
                 const ENUM_NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
                 const ALL: &'static [Self] = &[#(Self::#variants),*];
                 const DECLARED_AT: (&'static str, u32) = #declared_at;
+                const DEFAULT_BUS: bool = #default_bus;
+
+                #[inline(always)]
+                fn __installed_defaults() -> &'static #p::AtomicUsize {
+                    // This enum's own count, in the crate that declares it:
+                    // a call without a bus reads it directly.
+                    static INSTALLED: #p::AtomicUsize = #p::AtomicUsize::new(0);
+                    &INSTALLED
+                }
 
                 fn index(self) -> usize {
                     self.__eventwire_index()

@@ -85,6 +85,11 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
             .any(|b| isolate(|| b.accepts(kind)).unwrap_or(true))
     }
 
+    /// Each bus is asked and handed events in isolation here.
+    fn __eventwire_contained(&self) -> bool {
+        true
+    }
+
     fn flush(&self) -> Result<(), BusError> {
         let failures: Vec<String> = self
             .buses

@@ -296,4 +296,9 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
             .get(kind.index())
             .is_some_and(|flag| flag.load(Ordering::Acquire))
     }
+
+    /// Each subscriber is isolated here; `accepts` reads flags.
+    fn __eventwire_contained(&self) -> bool {
+        true
+    }
 }
