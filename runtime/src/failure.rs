@@ -330,6 +330,11 @@ pub(crate) fn count_silently(failure: &Failure) {
     }
 }
 
+/// Counts one dropped event in [`stats`], without a report.
+pub(crate) fn count_dropped() {
+    DROPPED.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Counts `failure` in [`stats`] and hands it to the hook; a panicking hook
 /// is contained and counted.
 pub(crate) fn fail(failure: &Failure) {

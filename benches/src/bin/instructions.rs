@@ -2,7 +2,7 @@
 //! instructions with valgrind's callgrind: `instructions <case> <calls>`.
 //! Only `run` is measured (callgrind's `--toggle-collect`).
 
-use eventwire::buses::{BackgroundBus, SyncBus};
+use eventwire::buses::{BackgroundBus, SyncBus, TokioBus};
 use eventwire::{Bus, SharedBus};
 use eventwire_benches::{
     annotated_async, big::Big, big_registry, block_on, plain_async, sample_event, Declining, NoOp,
@@ -52,6 +52,22 @@ fn main() {
     let (sender, receiver) = crossbeam_channel::bounded(1 << 20);
     let (full, _keep) = crossbeam_channel::bounded(1);
     let _ = full.try_send(sample_event());
+    // The queued cases take events built before the measured loop, so that
+    // what is counted is the publish alone, plus taking the next event,
+    // which `take` counts on its own and which is subtracted.
+    let mut events = (0..calls)
+        .map(|_| sample_event())
+        .collect::<Vec<_>>()
+        .into_iter();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .expect("a tokio runtime");
+    let tokio_bus = {
+        let _entered = runtime.enter();
+        TokioBus::spawn(NoOp, 1 << 20)
+    };
+    let (tokio_sender, tokio_receiver) = tokio::sync::mpsc::channel(1 << 20);
     let registry = big_registry(10_000);
     let _tracing = tracing::subscriber::set_default(NoOpSubscriber);
     let tracing_off = name == "instrument";
@@ -89,17 +105,38 @@ fn main() {
         "sync_tracing_info" => Box::new(|i| {
             let _ = black_box(sync.with_info(i));
         }),
+        "take" => Box::new(|_| {
+            std::mem::forget(black_box(events.next()));
+        }),
         "background_publish" => Box::new(|_| {
-            let _ = black_box(background.publish(sample_event()));
+            if let Some(event) = events.next() {
+                let _ = black_box(background.publish(event));
+            }
         }),
         "crossbeam_try_send" => Box::new(|_| {
-            let _ = black_box(sender.try_send(sample_event()));
+            if let Some(event) = events.next() {
+                let _ = black_box(sender.try_send(event).is_ok());
+            }
         }),
         "background_publish_full" => Box::new(|_| {
-            let _ = black_box(stalled.publish(sample_event()));
+            if let Some(event) = events.next() {
+                let _ = black_box(stalled.publish(event));
+            }
         }),
         "crossbeam_try_send_full" => Box::new(|_| {
-            let _ = black_box(full.try_send(sample_event()));
+            if let Some(event) = events.next() {
+                let _ = black_box(full.try_send(event).is_ok());
+            }
+        }),
+        "tokio_bus_publish" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(tokio_bus.publish(event));
+            }
+        }),
+        "tokio_try_send" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(tokio_sender.try_send(event).is_ok());
+            }
         }),
         "sample_event" => Box::new(|_| {
             let _ = black_box(black_box(sample_event()));
@@ -141,4 +178,5 @@ fn main() {
     drop(case);
     drop(sender);
     drop(receiver);
+    drop(tokio_receiver);
 }

@@ -259,9 +259,18 @@ impl<E: EventKind> Inner<E> {
 }
 
 impl<E: EventKind> Bus<E> for BackgroundBus<E> {
+    /// One counter and one `try_send`: inlined where called directly, so
+    /// that the event is built where the channel takes it.
+    #[inline]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
         let shared = &self.inner.shared;
-        if let Some(event) = shared.core.admit(event) {
+        if !shared.core.admit() {
+            shared
+                .core
+                .refused(event.kind, &event.site, Refused::Stopped);
+            return Ok(());
+        }
+        {
             match self.inner.events.try_send(event) {
                 Ok(()) => {}
                 Err(TrySendError::Full(event)) => {

@@ -102,11 +102,15 @@ pub(crate) enum Refused {
     Stopped,
 }
 
+/// The bit of `Core::published` that says the bus stopped taking events.
+const CLOSED: u64 = 1 << 63;
+
 /// The state both sides of a queued bus share.
 pub(crate) struct Core {
     /// `BackgroundBus` or `TokioBus`, for reports.
     name: &'static str,
-    closed: AtomicBool,
+    /// Events handed to `publish`, with [`CLOSED`] set once the bus stops
+    /// taking them: one atomic on the publisher's path for both.
     published: AtomicU64,
     delivered: AtomicU64,
     failed: AtomicU64,
@@ -126,7 +130,6 @@ impl Core {
     pub(crate) fn new(name: &'static str) -> Core {
         Core {
             name,
-            closed: AtomicBool::new(false),
             published: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -140,18 +143,14 @@ impl Core {
         }
     }
 
-    /// The publisher's side: counts the event, and returns it unless the
-    /// bus is shut down (then it is dropped, counted and reported).
+    /// The publisher's side: counts the event, and says whether the bus
+    /// still takes events; if not, the caller drops it and reports
+    /// [`Refused::Stopped`].
     #[inline]
-    pub(crate) fn admit<E: EventKind>(&self, event: Event<E>) -> Option<Event<E>> {
+    pub(crate) fn admit(&self) -> bool {
         // Counted before it is enqueued, so that the worker can never count
         // it done before it is counted published.
-        self.published.fetch_add(1, Ordering::SeqCst);
-        if self.closed.load(Ordering::Relaxed) {
-            self.refused(event.kind, &event.site, Refused::Stopped);
-            return None;
-        }
-        Some(event)
+        self.published.fetch_add(1, Ordering::SeqCst) & CLOSED == 0
     }
 
     /// Counts an event the queue would not take, and reports the first of
@@ -171,17 +170,13 @@ impl Core {
             ),
         };
         counter.fetch_add(1, Ordering::SeqCst);
-        let failure = if reported.swap(true, Ordering::Relaxed) {
-            None
+        // Only the first of each kind is reported; the rest are counted,
+        // at the cost of two counters, since a full queue is the path a
+        // publisher takes when the consumer is slow.
+        if reported.load(Ordering::Relaxed) || reported.swap(true, Ordering::Relaxed) {
+            crate::failure::count_dropped();
         } else {
-            Some(FailedEvent::of(kind, site.clone()))
-        };
-        let first = failure.is_some();
-        let failure = Failure::new(cause, failure).by(self.name);
-        if first {
-            fail(&failure);
-        } else {
-            crate::failure::count_silently(&failure);
+            fail(&Failure::new(cause, Some(FailedEvent::of(kind, site.clone()))).by(self.name));
         }
     }
 
@@ -231,7 +226,7 @@ impl Core {
 
     /// The mark a flush waits for: every event published so far.
     pub(crate) fn mark(&self) -> u64 {
-        self.published.load(Ordering::SeqCst)
+        self.published.load(Ordering::SeqCst) & !CLOSED
     }
 
     /// Whether every event up to `mark` is delivered, failed or dropped.
@@ -242,7 +237,7 @@ impl Core {
 
     /// Stops taking events: later ones are dropped, counted and reported.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
+        self.published.fetch_or(CLOSED, Ordering::SeqCst);
     }
 
     /// A snapshot; `queued` is derived from the other counts, read in the
@@ -252,7 +247,7 @@ impl Core {
         let failed = self.failed.load(Ordering::SeqCst);
         let dropped_full = self.dropped_full.load(Ordering::SeqCst);
         let dropped_after_shutdown = self.dropped_after_shutdown.load(Ordering::SeqCst);
-        let published = self.published.load(Ordering::SeqCst);
+        let published = self.published.load(Ordering::SeqCst) & !CLOSED;
         let dropped = dropped_full + dropped_after_shutdown;
         QueueStats {
             published,
