@@ -3,6 +3,7 @@
 use crate::runtime_path::private;
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Member};
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
@@ -81,7 +82,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     generics
         .make_where_clause()
         .predicates
-        .push(syn::parse_quote!(#field_ty: #p::HasBusTrait<__EventwireKind>));
+        // Spanned at the field: a field without a bus is reported there.
+        .push(syn::parse_quote_spanned!(field_ty.span()=> #field_ty: #p::HasBusTrait<__EventwireKind>));
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     Ok(quote! {
         impl #impl_generics #p::HasBusTrait<__EventwireKind> for #ident #ty_generics #where_clause {

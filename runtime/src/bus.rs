@@ -207,9 +207,24 @@ impl<E: EventKind> HasBus<E> for SharedBus<E> {
     }
 }
 
-impl<E: EventKind> HasBus<E> for Option<SharedBus<E>> {
+/// An optional bus, or an optional anything that has one.
+impl<E: EventKind, T: HasBus<E>> HasBus<E> for Option<T> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
-        self.as_ref()
+        self.as_ref().and_then(HasBus::event_bus)
+    }
+}
+
+/// Shared state that has a bus: `#[event_bus] shared: Arc<Shared>`. (Sized,
+/// so that it is apart from `SharedBus<E>`, an `Arc<dyn Bus<E>>`.)
+impl<E: EventKind, T: HasBus<E>> HasBus<E> for Arc<T> {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        (**self).event_bus()
+    }
+}
+
+impl<E: EventKind, T: HasBus<E>> HasBus<E> for std::rc::Rc<T> {
+    fn event_bus(&self) -> Option<&SharedBus<E>> {
+        (**self).event_bus()
     }
 }
 

@@ -117,7 +117,7 @@ pub use failure::{
 };
 pub use field::{FieldValue, Fields, Value};
 pub use kind::{EventKind, UnknownEvent, UsesDefaultBus};
-pub use recorder::Recorder;
+pub use recorder::{Recorder, WaitFor};
 
 /// Emits the listed events around a function or method.
 ///

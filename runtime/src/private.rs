@@ -561,6 +561,13 @@ impl<E: EventKind> Clone for Call<'_, E> {
 impl<E: EventKind> Copy for Call<'_, E> {}
 
 impl<E: EventKind> Call<'_, E> {
+    /// A handle of its own for code that may outlive the call (a spawned
+    /// task, a stream): the bus and the fields, owned. Nothing without a bus.
+    #[inline(always)]
+    pub fn detach(self) -> Detached<E> {
+        Detached(self.0.map(|(running, fields)| detach_cold(running, fields)))
+    }
+
     /// An `emit!` inside the body: publishes with the call's fields
     /// followed by the `emit!`'s own.
     #[inline(always)]
@@ -569,6 +576,74 @@ impl<E: EventKind> Call<'_, E> {
         if let Some((running, fields)) = self.0 {
             running.emit(fields, kind, record, &mut callable_once(capture));
         }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn detach_cold<E: EventKind>(running: &Running<'_, E>, fields: &Fields) -> Arc<DetachedCall<E>> {
+    let bus = match &running.bus {
+        Holder::Borrowed(bus) => Arc::clone(bus),
+        Holder::Owned(bus) => Arc::clone(bus),
+    };
+    Arc::new(DetachedCall {
+        bus,
+        contained: running.contained,
+        fields: fields.clone(),
+    })
+}
+
+/// What a detached handle holds of its call.
+pub struct DetachedCall<E: EventKind> {
+    bus: SharedBus<E>,
+    contained: bool,
+    fields: Fields,
+}
+
+/// The handle that `emit!`s in code which may outlive the call use (see
+/// [`Call::detach`]): `Send`, `Sync` and `'static`; cloning it is a
+/// reference count.
+pub struct Detached<E: EventKind>(Option<Arc<DetachedCall<E>>>);
+
+impl<E: EventKind> Clone for Detached<E> {
+    fn clone(&self) -> Self {
+        Detached(self.0.clone())
+    }
+}
+
+impl<E: EventKind> Detached<E> {
+    /// A handle of its own for code nested in code that may outlive the call.
+    #[inline(always)]
+    pub fn detach(&self) -> Detached<E> {
+        self.clone()
+    }
+
+    /// See [`Call::emit`].
+    #[inline(always)]
+    pub fn emit<F: FnOnce(&mut FieldSet)>(&self, kind: E, record: &'static SiteRecord, capture: F) {
+        counting::hit(record);
+        if let Some(call) = &self.0 {
+            call.emit(kind, record, &mut callable_once(capture));
+        }
+    }
+}
+
+impl<E: EventKind> DetachedCall<E> {
+    #[cold]
+    #[inline(never)]
+    fn emit(&self, kind: E, record: &'static SiteRecord, capture: &mut dyn FnMut(&mut FieldSet)) {
+        let bus = &*self.bus;
+        if !accepts_from(bus, self.contained, kind, record) {
+            return;
+        }
+        let mut own = FieldSet {
+            fields: self.fields.clone(),
+            failed: Vec::new(),
+        };
+        capture(&mut own);
+        let mut event = Event::new(kind, Phase::Body, record.site());
+        event.fields = own.finish(kind, record);
+        deliver_to(bus, self.contained, event, record);
     }
 }
 

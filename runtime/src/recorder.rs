@@ -6,7 +6,11 @@ use crate::event::Event;
 use crate::field::Value;
 use crate::kind::EventKind;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 /// A bus that records every event, for tests.
 ///
@@ -44,17 +48,40 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// recorder.assert_field(EventType::JobRetried, "attempt", 1);
 /// ```
 pub struct Recorder<E: EventKind> {
-    events: Arc<Mutex<Vec<Event<E>>>>,
+    events: Arc<Record<E>>,
     bus: SharedBus<E>,
 }
 
-struct Sink<E>(Arc<Mutex<Vec<Event<E>>>>);
+/// The events, and who waits for more.
+struct Record<E> {
+    events: Mutex<Vec<Event<E>>>,
+    /// Threads in [`Recorder::wait_for_blocking`].
+    arrived: Condvar,
+    /// Tasks in [`Recorder::wait_for`].
+    wakers: Mutex<Vec<Waker>>,
+}
+
+struct Sink<E>(Arc<Record<E>>);
 
 impl<E: EventKind> Bus<E> for Sink<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
         // A test that panicked while holding the lock must not hide later events.
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(event);
+        self.0
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event);
+        self.0.arrived.notify_all();
+        let wakers = std::mem::take(&mut *self.0.wakers.lock().unwrap_or_else(|e| e.into_inner()));
+        for waker in wakers {
+            waker.wake();
+        }
         Ok(())
+    }
+
+    /// Recording takes a lock and wakes waiters: nothing here panics.
+    fn __eventwire_contained(&self) -> bool {
+        true
     }
 }
 
@@ -90,7 +117,11 @@ impl<E: EventKind> HasBus<E> for Recorder<E> {
 impl<E: EventKind> Recorder<E> {
     /// An empty recorder.
     pub fn new() -> Self {
-        let events = Arc::new(Mutex::new(Vec::new()));
+        let events = Arc::new(Record {
+            events: Mutex::new(Vec::new()),
+            arrived: Condvar::new(),
+            wakers: Mutex::new(Vec::new()),
+        });
         let bus: SharedBus<E> = Arc::new(Sink(Arc::clone(&events)));
         Recorder { events, bus }
     }
@@ -110,7 +141,57 @@ impl<E: EventKind> Recorder<E> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Event<E>>> {
-        self.events.lock().unwrap_or_else(|e| e.into_inner())
+        self.events.events.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The first event of `kind`, recorded already or when it comes, from
+    /// any thread or task; `None` if none came within `timeout`. For events
+    /// that another task emits: no polling loop in the test.
+    ///
+    /// Works on any executor (the timeout runs on a thread of its own).
+    ///
+    /// ```
+    /// # use eventwire::{emit, EventType, Recorder};
+    /// # use std::time::Duration;
+    /// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    /// enum EventType { JobFinished }
+    ///
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// let recorder = Recorder::<EventType>::new();
+    /// let bus = recorder.bus();
+    /// std::thread::spawn(move || emit!(JobFinished, bus = bus));
+    /// let event = block_on(recorder.wait_for(EventType::JobFinished, Duration::from_secs(5)));
+    /// assert!(event.is_some());
+    /// ```
+    pub fn wait_for(&self, kind: E, timeout: Duration) -> WaitFor<E> {
+        WaitFor {
+            record: Arc::clone(&self.events),
+            kind,
+            deadline: Instant::now() + timeout,
+            timer: false,
+        }
+    }
+
+    /// [`Recorder::wait_for`], blocking this thread.
+    pub fn wait_for_blocking(&self, kind: E, timeout: Duration) -> Option<Event<E>> {
+        let deadline = Instant::now() + timeout;
+        let mut events = self.lock();
+        loop {
+            if let Some(event) = events.iter().find(|e| e.kind == kind) {
+                return Some(event.clone());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            events = self
+                .events
+                .arrived
+                .wait_timeout(events, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 
     /// A copy of every event recorded so far, in order.
@@ -315,5 +396,59 @@ mod tests {
         recorder.clear();
         let message = failure_of(move || recorder.assert_emitted(Ev::Saved));
         assert!(message.ends_with("nothing was emitted"));
+    }
+}
+
+/// The future of [`Recorder::wait_for`].
+#[must_use = "a future does nothing unless awaited"]
+pub struct WaitFor<E: EventKind> {
+    record: Arc<Record<E>>,
+    kind: E,
+    deadline: Instant,
+    /// Whether the thread that wakes the task at the deadline runs.
+    timer: bool,
+}
+
+impl<E: EventKind> fmt::Debug for WaitFor<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitFor").field("kind", &self.kind).finish()
+    }
+}
+
+// Nothing in it is pinned.
+impl<E: EventKind> Unpin for WaitFor<E> {}
+
+impl<E: EventKind> Future for WaitFor<E> {
+    type Output = Option<Event<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        // The waker is registered under the events' lock, so that an event
+        // recorded meanwhile wakes it.
+        let events = this.record.events.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(event) = events.iter().find(|e| e.kind == this.kind) {
+            return Poll::Ready(Some(event.clone()));
+        }
+        if Instant::now() >= this.deadline {
+            return Poll::Ready(None);
+        }
+        this.record
+            .wakers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(cx.waker().clone());
+        drop(events);
+        if !this.timer {
+            this.timer = true;
+            let waker = cx.waker().clone();
+            let deadline = this.deadline;
+            std::thread::spawn(move || {
+                if let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(left);
+                }
+                waker.wake();
+            });
+        }
+        Poll::Pending
     }
 }

@@ -107,6 +107,11 @@ pub struct EmitCall {
     pub path: TokenStream,
     /// The tokens inside the parentheses.
     pub args: TokenStream,
+    /// Whether it is inside a `move` closure, an `async` block or another
+    /// macro's invocation within the body: code that may outlive the call
+    /// (a spawned task, a stream), so that it needs a handle of its own,
+    /// made where that code is written (see [`rewrite_body_emits_with`]).
+    pub detached: bool,
 }
 
 /// Walks a function body for the `emit!`s that belong to its call, and
@@ -123,11 +128,37 @@ pub fn rewrite_body_emits(
     block: &mut syn::Block,
     replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
 ) {
-    BodyWalk { replace }.visit_block_mut(block);
+    rewrite_body_emits_with(block, replace, &mut |_| None);
+}
+
+/// [`rewrite_body_emits`], and around each piece of code whose `emit!`s are
+/// [detached](EmitCall::detached) and were replaced: a `move` closure, an
+/// `async` block, another macro's invocation. `boundary(outer)` gives the
+/// statement that makes their handle (`outer`: whether that code is itself
+/// inside detached code), which goes first in a block around the closure,
+/// the `async` block or the macro's expression, or just before a macro
+/// invoked as a statement.
+pub fn rewrite_body_emits_with(
+    block: &mut syn::Block,
+    replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
+    boundary: &mut dyn FnMut(bool) -> Option<TokenStream>,
+) {
+    BodyWalk {
+        replace,
+        boundary,
+        detached: false,
+        replaced: false,
+    }
+    .visit_block_mut(block);
 }
 
 struct BodyWalk<'a> {
     replace: &'a mut dyn FnMut(EmitCall) -> Option<TokenStream>,
+    boundary: &'a mut dyn FnMut(bool) -> Option<TokenStream>,
+    /// Inside detached code.
+    detached: bool,
+    /// An `emit!` was replaced since the innermost boundary began.
+    replaced: bool,
 }
 
 impl BodyWalk<'_> {
@@ -136,9 +167,28 @@ impl BodyWalk<'_> {
         if let Some(args) = (self.replace)(EmitCall {
             path: quote::quote!(#path),
             args: mac.tokens.clone(),
+            detached: self.detached,
         }) {
             mac.tokens = args;
+            self.replaced = true;
         }
+    }
+
+    /// Runs `walk` as detached code; returns the statement that makes its
+    /// handle, if an `emit!` in it was replaced.
+    fn detached_code(&mut self, walk: impl FnOnce(&mut Self)) -> Option<TokenStream> {
+        let outer = (self.detached, self.replaced);
+        self.detached = true;
+        self.replaced = false;
+        walk(self);
+        let made = if self.replaced {
+            (self.boundary)(outer.0)
+        } else {
+            None
+        };
+        self.replaced = outer.1 || self.replaced;
+        self.detached = outer.0;
+        made
     }
 
     /// Handles `emit!(..)`, `eventwire::emit!(..)` and
@@ -168,16 +218,51 @@ impl BodyWalk<'_> {
                     let args = (self.replace)(EmitCall {
                         path,
                         args: group.stream(),
+                        detached: self.detached,
                     });
                     out.push(TokenTree::Ident(ident));
                     out.extend(bang);
                     match args {
                         Some(args) => {
+                            self.replaced = true;
                             let mut replaced = Group::new(group.delimiter(), args);
                             replaced.set_span(group.span());
                             out.push(TokenTree::Group(replaced));
                         }
                         None => out.push(TokenTree::Group(group)),
+                    }
+                }
+                // `async move { .. }` among the tokens: a handle of its own,
+                // so that two such blocks in one invocation (two branches
+                // of `select!`) each have one.
+                TokenTree::Ident(ident) if ident == "async" && Self::moves_block(&iter) => {
+                    let Some(keyword) = iter.next() else { continue };
+                    let Some(TokenTree::Group(body)) = iter.next() else {
+                        continue;
+                    };
+                    let mut inner = None;
+                    let made = self.detached_code(|walk| {
+                        inner = Some(walk.tokens(body.stream()));
+                    });
+                    let mut body_group = Group::new(body.delimiter(), inner.unwrap_or_default());
+                    body_group.set_span(body.span());
+                    let block: TokenStream = [
+                        TokenTree::Ident(ident),
+                        keyword,
+                        TokenTree::Group(body_group),
+                    ]
+                    .into_iter()
+                    .collect();
+                    match made {
+                        Some(made) => {
+                            let mut wrapped = Group::new(
+                                proc_macro2::Delimiter::Brace,
+                                quote::quote!(#made #block),
+                            );
+                            wrapped.set_span(body.span());
+                            out.push(TokenTree::Group(wrapped));
+                        }
+                        None => out.extend(block),
                     }
                 }
                 TokenTree::Group(group) => {
@@ -189,6 +274,19 @@ impl BodyWalk<'_> {
             }
         }
         out.into_iter().collect()
+    }
+
+    /// Whether the tokens after `async` are `move { .. }`.
+    fn moves_block(iter: &proc_macro2::token_stream::IntoIter) -> bool {
+        let mut ahead = iter.clone();
+        matches!(ahead.next(), Some(TokenTree::Ident(m)) if m == "move")
+            && matches!(ahead.next(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace)
+    }
+
+    /// `expr` inside a block that first makes the handle `made`.
+    fn wrap(expr: &mut Expr, made: TokenStream) {
+        let inner = expr.clone();
+        *expr = syn::parse_quote!({ #made #inner });
     }
 }
 
@@ -215,26 +313,49 @@ impl VisitMut for BodyWalk<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        if let Expr::Macro(m) = expr {
-            if is_emit_path(&m.mac.path) {
+        let made = match expr {
+            Expr::Macro(m) if is_emit_path(&m.mac.path) => {
                 self.call(&mut m.mac);
-            } else {
-                m.mac.tokens = self.tokens(m.mac.tokens.clone());
+                return;
             }
-            return;
+            Expr::Macro(m) => self.detached_code(|walk| {
+                m.mac.tokens = walk.tokens(m.mac.tokens.clone());
+            }),
+            Expr::Closure(c) if c.capture.is_some() => {
+                self.detached_code(|walk| syn::visit_mut::visit_expr_closure_mut(walk, c))
+            }
+            Expr::Async(a) => {
+                self.detached_code(|walk| syn::visit_mut::visit_expr_async_mut(walk, a))
+            }
+            _ => {
+                syn::visit_mut::visit_expr_mut(self, expr);
+                return;
+            }
+        };
+        if let Some(made) = made {
+            Self::wrap(expr, made);
         }
-        syn::visit_mut::visit_expr_mut(self, expr);
     }
 
-    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
-        if let Stmt::Macro(m) = stmt {
-            if is_emit_path(&m.mac.path) {
-                self.call(&mut m.mac);
-            } else {
-                m.mac.tokens = self.tokens(m.mac.tokens.clone());
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        // A macro invoked as a statement may declare what later statements
+        // use, so its handle is made by a statement just before it.
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            match &mut stmt {
+                Stmt::Macro(m) if is_emit_path(&m.mac.path) => self.call(&mut m.mac),
+                Stmt::Macro(m) => {
+                    let made = self.detached_code(|walk| {
+                        m.mac.tokens = walk.tokens(m.mac.tokens.clone());
+                    });
+                    if let Some(made) = made {
+                        stmts.push(syn::parse_quote!(#made));
+                    }
+                }
+                _ => self.visit_stmt_mut(&mut stmt),
             }
-            return;
+            stmts.push(stmt);
         }
-        syn::visit_mut::visit_stmt_mut(self, stmt);
+        block.stmts = stmts;
     }
 }

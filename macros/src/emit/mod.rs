@@ -26,8 +26,8 @@ pub(crate) fn standalone(input: TokenStream) -> TokenStream {
             }
             None => {
                 // Spanned at the variant, so that a missing `EventType` is reported there.
-                let default_enum = Ident::new("EventType", parsed.variant.span());
-                expand(&parsed, &syn::Path::from(default_enum), &Emitter::Free)
+                let default_enum = crate::default_enum::default_enum(parsed.variant.span());
+                expand(&parsed, &default_enum, &Emitter::Free)
             }
         },
         Err(error) => error.to_compile_error(),

@@ -5,7 +5,7 @@
 //! `cargo eventwire`.
 
 use crate::emit::{site_record, skipped, within};
-use eventwire_grammar::syntax::emit::{rewrite_body_emits, EmitInput};
+use eventwire_grammar::syntax::emit::{rewrite_body_emits_with, EmitInput};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use syn::Path;
@@ -36,7 +36,7 @@ impl BodyRewrite<'_> {
     /// `@within(..)` with its record, or `@skip` for an event this function
     /// does not list (reported here). Arguments that do not parse are left
     /// for the `emit!` to report, once.
-    fn rewrite(&mut self, args: TokenStream) -> Option<TokenStream> {
+    fn rewrite(&mut self, args: TokenStream, detached: bool) -> Option<TokenStream> {
         let input = syn::parse2::<EmitInput>(args.clone()).ok()?;
         if !self.listed.contains(&input.variant) {
             let variant = &input.variant;
@@ -62,11 +62,55 @@ impl BodyRewrite<'_> {
             site_record(&input, self.enum_path, &record, &self.namer),
             quote::quote!((#kind, &#record)),
         ));
-        Some(within(&self.call, &record, self.enum_path, args))
+        let handle = if detached {
+            detached_handle()
+        } else {
+            self.call.clone()
+        };
+        Some(within(&handle, &record, self.enum_path, args))
     }
 
-    /// Rewrites every `emit!` of `block` that belongs to the call.
-    pub(crate) fn run(&mut self, block: &mut syn::Block) {
-        rewrite_body_emits(block, &mut |call| self.rewrite(call.args));
+    /// Rewrites every `emit!` of `block` that belongs to the call. An
+    /// `emit!` in code that may outlive the call (a `move` closure, an
+    /// `async` block, another macro's invocation: a spawned task, a
+    /// stream) publishes through a detached handle, made where that code is
+    /// written, which owns what it needs of the call (its bus and fields).
+    /// `call_block` finds the `async` block that is the call itself (the
+    /// one a function returns, or the future `#[instrument]` made of an
+    /// `async fn`'s body), which is not code detached from the call.
+    pub(crate) fn run(
+        &mut self,
+        block: &mut syn::Block,
+        call_block: Option<fn(&mut syn::Block) -> Option<&mut syn::ExprAsync>>,
+    ) {
+        let call = self.call.clone();
+        let mut boundary = |outer: bool| {
+            let made = detached_handle();
+            let from = if outer { made.clone() } else { call.clone() };
+            Some(quote::quote!(let #made = #from.detach();))
+        };
+        let tail_block = call_block.and_then(|find| {
+            find(block).map(|t| std::mem::replace(&mut t.block, syn::parse_quote!({})))
+        });
+        rewrite_body_emits_with(
+            block,
+            &mut |emit| self.rewrite(emit.args, emit.detached),
+            &mut boundary,
+        );
+        if let Some(mut inner) = tail_block {
+            rewrite_body_emits_with(
+                &mut inner,
+                &mut |emit| self.rewrite(emit.args, emit.detached),
+                &mut boundary,
+            );
+            if let Some(t) = call_block.and_then(|find| find(block)) {
+                t.block = inner;
+            }
+        }
     }
+}
+
+/// The local of a detached handle.
+fn detached_handle() -> Ident {
+    Ident::new("eventwire_detached", Span::mixed_site())
 }

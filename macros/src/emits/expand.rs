@@ -21,6 +21,7 @@
 
 use super::body::BodyRewrite;
 use super::flow::flow;
+use super::instrumented;
 use super::params::hold_parameters;
 use super::shape::{self, Parts};
 use super::validate::Checked;
@@ -82,13 +83,20 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     } = checked;
     let is_async = kind != FnKind::Sync;
     let p = private();
+    if let (None, Some(why)) = (&args.event_enum, crate::default_enum::problem()) {
+        let span = args
+            .events
+            .first()
+            .map_or_else(Span::call_site, |e| e.ident.span());
+        return Err(syn::Error::new(span, why));
+    }
     let enum_path: syn::Path = args.event_enum.clone().unwrap_or_else(|| {
         // Spanned at the first event, so that a missing `EventType` is reported there.
         let span = args
             .events
             .first()
             .map_or_else(Span::call_site, |e| e.ident.span());
-        Ident::new("EventType", span).into()
+        crate::default_enum::default_enum(span)
     });
 
     let call = Ident::new("eventwire_call", Span::mixed_site());
@@ -106,7 +114,26 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         records: Vec::new(),
         errors: None,
     };
-    rewrite.run(&mut function.block);
+    // `#[instrument]` above `#[emits]` expanded first: its future is the call.
+    let instrumented_async =
+        kind == FnKind::Async && instrumented::instrumented_future(&mut function.block).is_some();
+    let call_block: Option<fn(&mut syn::Block) -> Option<&mut syn::ExprAsync>> =
+        if kind == FnKind::AsyncTail {
+            Some(async_tail)
+        } else if instrumented_async {
+            Some(instrumented::instrumented_future)
+        } else {
+            None
+        };
+    rewrite.run(&mut function.block, call_block);
+    // And the statements that enter its span, in a synchronous body, come
+    // before the call.
+    let span_prefix = if kind == FnKind::Sync {
+        instrumented::span_prefix(&mut function.block)
+    } else {
+        Vec::new()
+    };
+
     let emitted = std::mem::take(&mut rewrite.emitted);
     let emit_records = std::mem::take(&mut rewrite.records);
     if let Some(errors) = rewrite.errors {
@@ -300,6 +327,19 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         output: output.clone(),
     };
     let run = match kind {
+        FnKind::Async if instrumented_async => {
+            let prepared = Ident::new("eventwire_prepared", Span::mixed_site());
+            if let Some(future) = instrumented::instrumented_future(&mut function.block) {
+                let wrapped = shape::prepared_tail(&parts, &prepared, future);
+                *future = syn::parse_quote!(#wrapped);
+            }
+            let stmts = &function.block.stmts;
+            let prepare = shape::prepare_tail(&parts, &prepared);
+            quote! {
+                #prepare
+                #(#stmts)*
+            }
+        }
         FnKind::Async if flow(&function.block).awaits => {
             let block = function.block.clone();
             let used = {
@@ -342,6 +382,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         proc_macro2::Delimiter::Brace,
         quote! {
             #prologue
+            #(#span_prefix)*
             #run
         },
     );

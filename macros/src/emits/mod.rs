@@ -9,6 +9,7 @@
 mod body;
 mod expand;
 mod flow;
+mod instrumented;
 mod item;
 mod params;
 mod shape;
