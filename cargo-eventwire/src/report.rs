@@ -665,7 +665,13 @@ impl Builder<'_, '_> {
                             placed.sites.push(report);
                         }
                         Gate::Production | Gate::Undecided(_) => placed.outside.push(report),
-                        Gate::TestOnly => placed.test_sites.push(report),
+                        // Test code of a package this run did not test says
+                        // nothing about this run (and its enum may be another
+                        // of the same name).
+                        Gate::TestOnly if self.inputs.scope.contains(&site.package) => {
+                            placed.test_sites.push(report);
+                        }
+                        Gate::TestOnly => {}
                         Gate::NotCompiled(_) => {}
                     }
                 }

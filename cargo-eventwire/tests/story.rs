@@ -179,3 +179,25 @@ fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
         assert_eq!(report["enums"].as_array().unwrap().len(), 1);
     }
 }
+
+/// The tokio example: every event wired and exercised, the CI gate a
+/// service would put in its pipeline; no other package's test code in it.
+#[test]
+fn the_tokio_example_passes_the_gate() {
+    let dir = workspace().join("examples/kv-server");
+    let run = run_in(&dir, &["coverage"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("eventwire coverage: 10/10 event types wired · 10/10 exercised by tests\n"),
+        "{}",
+        run.stdout
+    );
+    let report = report_in(&dir);
+    for event in report["enums"][0]["events"].as_array().unwrap() {
+        assert!(
+            event["test_sites"].as_array().unwrap().is_empty(),
+            "no test code of another package: {event}"
+        );
+    }
+}

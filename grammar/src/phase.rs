@@ -16,8 +16,10 @@ pub enum Phase {
     Ok,
     /// After the function returned `Err(..)`; the event carries the error's text.
     Err,
-    /// After any return, successful or not (not when an `async fn`'s future
-    /// is dropped before it completes: that is `cancel`).
+    /// After any return, successful or not. **Not** when an `async fn`'s
+    /// future is dropped before it completes (a task aborted at shutdown, a
+    /// timeout): that is `cancel`. For "after any end, return or
+    /// cancellation", write `on = exit | cancel`.
     Exit,
     /// When the future of an `async fn` is dropped before it completed.
     Cancel,
@@ -62,7 +64,7 @@ impl Phase {
             Phase::Entry => "before the body runs (an async fn: at its first poll)",
             Phase::Ok => "after a successful return: `Ok(..)` for a `Result`, any return otherwise",
             Phase::Err => "after an `Err(..)` return, with the error's text",
-            Phase::Exit => "after any return, `Ok` or `Err` (not when an async call is cancelled)",
+            Phase::Exit => "after any return, `Ok` or `Err` (not when an async call is cancelled: for any end, write `exit | cancel`)",
             Phase::Cancel => "when an async call's future is dropped before it completes",
             Phase::Body => "wherever the body writes `emit!`",
         }

@@ -449,9 +449,38 @@ impl<'a, E: EventKind> Running<'a, E> {
     /// of each site, in order.
     #[cold]
     #[inline(never)]
-    fn finish(&self, sites: &'static [SiteOf<E>], fields: &Fields, outcome: Outcome<'_>) {
+    fn finish(
+        &self,
+        sites: &'static [SiteOf<E>],
+        fields: &Fields,
+        outcome: Outcome<'_>,
+        ret_fields: Option<&mut dyn FnMut(&mut FieldSet)>,
+    ) {
         let at = self.at(Some(self.start.elapsed()));
+        // Fields from the return value, after the call's own: computed here,
+        // only when a bus takes an event after the return.
         let phase = outcome.phase();
+        let after = each_bit(self.taken.bits).any(|i| {
+            sites.get(i).is_some_and(|(_, record)| {
+                record.phases().contains(phase) || record.phases().contains(Phase::Exit)
+            })
+        }) || self.taken.rest;
+        let with_ret;
+        let fields = match ret_fields.filter(|_| after) {
+            Some(capture) => {
+                let mut set = FieldSet {
+                    fields: fields.clone(),
+                    failed: Vec::new(),
+                };
+                capture(&mut set);
+                with_ret = match sites.first() {
+                    Some((kind, record)) => set.finish(*kind, record),
+                    None => set.fields,
+                };
+                &with_ret
+            }
+            None => fields,
+        };
         let error = match outcome {
             Outcome::Returned | Outcome::Ok => None,
             Outcome::Err(text) => Some(text.render(sites, phase)),
@@ -676,6 +705,43 @@ where
     ret
 }
 
+/// [`run`], with `ret(..)` fields: `ret_fields` computes them from the
+/// return value, when a bus takes an event after the return.
+#[cold]
+#[inline(never)]
+pub fn run_with_ret<E, R, B, O, C>(
+    given: Option<&SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+    body: B,
+    outcome: O,
+    ret_fields: C,
+) -> R
+where
+    E: EventKind,
+    B: FnOnce(Start<'_, E>) -> R,
+    O: for<'r> Fn(&'r R) -> Outcome<'r>,
+    C: FnOnce(&R, &mut FieldSet),
+{
+    let holder = match given {
+        Some(bus) => Some(Holder::Borrowed(bus)),
+        None => defaults::current_installed::<E>().map(Holder::Owned),
+    };
+    let running = holder.and_then(|bus| Running::open(bus, sites, by_hand));
+    let mut fields = Fields::new();
+    let ret = body(Start::of(&running, &mut fields));
+    finish_with_ret(
+        running,
+        &fields,
+        sites,
+        || outcome(&ret),
+        |set| {
+            ret_fields(&ret, set);
+        },
+    );
+    ret
+}
+
 /// The body returned: counts it, and publishes the `ok`/`err` and `exit`
 /// events if a bus takes them. `outcome` is asked only when needed.
 #[inline(always)]
@@ -687,7 +753,27 @@ pub fn finish<'a, E: EventKind>(
 ) {
     counting::returned(sites, &outcome);
     if let Some(running) = &running {
-        running.finish(sites, fields, outcome());
+        running.finish(sites, fields, outcome(), None);
+    }
+}
+
+/// [`finish`], with `ret(..)` fields computed by `ret_fields`.
+#[inline(always)]
+pub fn finish_with_ret<'a, E: EventKind>(
+    running: Option<Running<'_, E>>,
+    fields: &Fields,
+    sites: &'static [SiteOf<E>],
+    outcome: impl Fn() -> Outcome<'a>,
+    ret_fields: impl FnOnce(&mut FieldSet),
+) {
+    counting::returned(sites, &outcome);
+    if let Some(running) = &running {
+        running.finish(
+            sites,
+            fields,
+            outcome(),
+            Some(&mut callable_once(ret_fields)),
+        );
     }
 }
 
@@ -1011,7 +1097,27 @@ impl<E: EventKind> AsyncCall<E> {
         counting::returned(sites, &outcome);
         if let Some(running) = self.running.take() {
             let (running, fields) = *running;
-            running.finish(sites, &fields, outcome());
+            running.finish(sites, &fields, outcome(), None);
+        }
+    }
+
+    /// See [`finish_with_ret`].
+    #[inline(always)]
+    pub fn finish_with_ret<'a>(
+        &mut self,
+        outcome: impl Fn() -> Outcome<'a>,
+        ret_fields: impl FnOnce(&mut FieldSet),
+    ) {
+        let sites = std::mem::take(&mut self.sites);
+        counting::returned(sites, &outcome);
+        if let Some(running) = self.running.take() {
+            let (running, fields) = *running;
+            running.finish(
+                sites,
+                &fields,
+                outcome(),
+                Some(&mut callable_once(ret_fields)),
+            );
         }
     }
 }

@@ -354,51 +354,6 @@ impl<E: EventKind> Recorder<E> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::{emit, EventType, Recorder};
-
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
-    enum Ev {
-        Saved,
-        Deleted,
-    }
-
-    fn failure_of(f: impl FnOnce()) -> String {
-        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-            .expect_err("the assertion should fail");
-        crate::isolate::panic_message(payload.as_ref())
-    }
-
-    #[test]
-    fn failures_list_what_was_emitted() {
-        let recorder = Recorder::<Ev>::new();
-        emit!(Ev::Saved, id = 7, bus = recorder);
-        let r = recorder.clone();
-        let message = failure_of(move || r.assert_emitted(Ev::Deleted));
-        assert!(message.starts_with("expected Deleted (deleted) to be emitted, but it was not; emitted (1):\n  saved (Saved) [body] from tests::failures_list_what_was_emitted at runtime/src/recorder.rs:"), "{message}");
-        assert!(message.ends_with("{id=7}"), "{message}");
-
-        let r = recorder.clone();
-        let message = failure_of(move || r.assert_count(Ev::Saved, 2));
-        assert!(message.contains("emitted 2 time(s), but it was emitted 1 time(s)"));
-        let r = recorder.clone();
-        let message = failure_of(move || r.assert_field(Ev::Saved, "id", 8));
-        assert!(message.contains("with field id = 8, but none was emitted"));
-        let r = recorder.clone();
-        let message = failure_of(move || r.assert_not_emitted(Ev::Saved));
-        assert!(message.contains("not to be emitted, but it was"));
-        let r = recorder.clone();
-        let message = failure_of(move || r.assert_sequence(&[Ev::Deleted]));
-        assert!(message.contains("expected exactly this sequence: [deleted]"));
-
-        recorder.assert_field(Ev::Saved, "id", 7);
-        recorder.clear();
-        let message = failure_of(move || recorder.assert_emitted(Ev::Saved));
-        assert!(message.ends_with("nothing was emitted"));
-    }
-}
-
 /// The future of [`Recorder::wait_for`].
 #[must_use = "a future does nothing unless awaited"]
 pub struct WaitFor<E: EventKind> {
@@ -450,5 +405,50 @@ impl<E: EventKind> Future for WaitFor<E> {
             });
         }
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{emit, EventType, Recorder};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Ev {
+        Saved,
+        Deleted,
+    }
+
+    fn failure_of(f: impl FnOnce()) -> String {
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .expect_err("the assertion should fail");
+        crate::isolate::panic_message(payload.as_ref())
+    }
+
+    #[test]
+    fn failures_list_what_was_emitted() {
+        let recorder = Recorder::<Ev>::new();
+        emit!(Ev::Saved, id = 7, bus = recorder);
+        let r = recorder.clone();
+        let message = failure_of(move || r.assert_emitted(Ev::Deleted));
+        assert!(message.starts_with("expected Deleted (deleted) to be emitted, but it was not; emitted (1):\n  saved (Saved) [body] from tests::failures_list_what_was_emitted at runtime/src/recorder.rs:"), "{message}");
+        assert!(message.ends_with("{id=7}"), "{message}");
+
+        let r = recorder.clone();
+        let message = failure_of(move || r.assert_count(Ev::Saved, 2));
+        assert!(message.contains("emitted 2 time(s), but it was emitted 1 time(s)"));
+        let r = recorder.clone();
+        let message = failure_of(move || r.assert_field(Ev::Saved, "id", 8));
+        assert!(message.contains("with field id = 8, but none was emitted"));
+        let r = recorder.clone();
+        let message = failure_of(move || r.assert_not_emitted(Ev::Saved));
+        assert!(message.contains("not to be emitted, but it was"));
+        let r = recorder.clone();
+        let message = failure_of(move || r.assert_sequence(&[Ev::Deleted]));
+        assert!(message.contains("expected exactly this sequence: [deleted]"));
+
+        recorder.assert_field(Ev::Saved, "id", 7);
+        recorder.clear();
+        let message = failure_of(move || recorder.assert_emitted(Ev::Saved));
+        assert!(message.ends_with("nothing was emitted"));
     }
 }

@@ -22,11 +22,14 @@ thread_local! {
     static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Records `(event name, names of the entered spans)` for eventwire's events.
+/// An event's name, and the names of the spans entered when it came.
+type Seen = Vec<(String, Vec<&'static str>)>;
+
+/// Records what it saw of eventwire's events.
 #[derive(Default)]
 struct Spans {
     names: Mutex<Vec<&'static str>>,
-    seen: Arc<Mutex<Vec<(String, Vec<&'static str>)>>>,
+    seen: Arc<Mutex<Seen>>,
 }
 
 impl Subscriber for Spans {
@@ -125,7 +128,7 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-fn spans_of(run: impl FnOnce(&Svc)) -> Vec<(String, Vec<&'static str>)> {
+fn spans_of(run: impl FnOnce(&Svc)) -> Seen {
     let subscriber = Spans::default();
     let seen = Arc::clone(&subscriber.seen);
     let svc = Svc {

@@ -107,11 +107,11 @@ pub struct EmitCall {
     pub path: TokenStream,
     /// The tokens inside the parentheses.
     pub args: TokenStream,
-    /// Whether it is inside a `move` closure, an `async` block or another
-    /// macro's invocation within the body: code that may outlive the call
-    /// (a spawned task, a stream), so that it needs a handle of its own,
-    /// made where that code is written (see [`rewrite_body_emits_with`]).
-    pub detached: bool,
+    /// When it is inside a `move` closure, an `async` block or another
+    /// macro's invocation within the body (code that may outlive the call:
+    /// a spawned task, a stream), the number of the handle that code owns
+    /// (see [`rewrite_body_emits_with`]).
+    pub detached: Option<usize>,
 }
 
 /// Walks a function body for the `emit!`s that belong to its call, and
@@ -128,37 +128,47 @@ pub fn rewrite_body_emits(
     block: &mut syn::Block,
     replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
 ) {
-    rewrite_body_emits_with(block, replace, &mut |_| None);
+    rewrite_body_emits_with(block, replace, &mut |_, _| None);
 }
 
-/// [`rewrite_body_emits`], and around each piece of code whose `emit!`s are
-/// [detached](EmitCall::detached) and were replaced: a `move` closure, an
-/// `async` block, another macro's invocation. `boundary(outer)` gives the
-/// statement that makes their handle (`outer`: whether that code is itself
-/// inside detached code), which goes first in a block around the closure,
-/// the `async` block or the macro's expression, or just before a macro
-/// invoked as a statement.
+/// [`rewrite_body_emits`], with a handle of its own for each piece of code
+/// that may outlive the call and holds replaced `emit!`s: a `move` closure,
+/// an `async` block, another macro's invocation, and each `async move`
+/// block among that macro's tokens. Handle `n` is made by the statement
+/// `boundary(from, n)` gives, put just before the statement that holds
+/// that code, in the innermost block around it; `from` is the handle that
+/// block itself owns, if it is inside such code. The code is left as
+/// written: only statements are added.
 pub fn rewrite_body_emits_with(
     block: &mut syn::Block,
     replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
-    boundary: &mut dyn FnMut(bool) -> Option<TokenStream>,
+    boundary: &mut dyn FnMut(Option<usize>, usize) -> Option<TokenStream>,
 ) {
     BodyWalk {
         replace,
         boundary,
-        detached: false,
+        detached: None,
+        scope: None,
+        next: 0,
         replaced: false,
+        made: Vec::new(),
     }
     .visit_block_mut(block);
 }
 
 struct BodyWalk<'a> {
     replace: &'a mut dyn FnMut(EmitCall) -> Option<TokenStream>,
-    boundary: &'a mut dyn FnMut(bool) -> Option<TokenStream>,
-    /// Inside detached code.
-    detached: bool,
+    boundary: &'a mut dyn FnMut(Option<usize>, usize) -> Option<TokenStream>,
+    /// The handle of the innermost detached code around the walk.
+    detached: Option<usize>,
+    /// The handle the innermost block around the walk owns.
+    scope: Option<usize>,
+    /// The next handle's number.
+    next: usize,
     /// An `emit!` was replaced since the innermost boundary began.
     replaced: bool,
+    /// The statements making handles, for the statement being walked.
+    made: Vec<TokenStream>,
 }
 
 impl BodyWalk<'_> {
@@ -174,25 +184,27 @@ impl BodyWalk<'_> {
         }
     }
 
-    /// Runs `walk` as detached code; returns the statement that makes its
-    /// handle, if an `emit!` in it was replaced.
-    fn detached_code(&mut self, walk: impl FnOnce(&mut Self)) -> Option<TokenStream> {
+    /// Walks detached code with a handle of its own.
+    fn detached_code(&mut self, walk: impl FnOnce(&mut Self)) {
+        let id = self.next;
+        self.next += 1;
         let outer = (self.detached, self.replaced);
-        self.detached = true;
+        self.detached = Some(id);
         self.replaced = false;
         walk(self);
-        let made = if self.replaced {
-            (self.boundary)(outer.0)
-        } else {
-            None
-        };
+        if self.replaced {
+            if let Some(made) = (self.boundary)(self.scope, id) {
+                self.made.push(made);
+            }
+        }
         self.replaced = outer.1 || self.replaced;
         self.detached = outer.0;
-        made
     }
 
     /// Handles `emit!(..)`, `eventwire::emit!(..)` and
-    /// `::eventwire::emit!(..)` among the tokens of another macro's invocation.
+    /// `::eventwire::emit!(..)` among the tokens of another macro's
+    /// invocation; each `async move { .. }` among them is detached code of
+    /// its own, so that two (the branches of one `select!`) have a handle each.
     fn tokens(&mut self, tokens: TokenStream) -> TokenStream {
         let mut out: Vec<TokenTree> = Vec::new();
         let mut iter = tokens.into_iter();
@@ -232,37 +244,15 @@ impl BodyWalk<'_> {
                         None => out.push(TokenTree::Group(group)),
                     }
                 }
-                // `async move { .. }` among the tokens: a handle of its own,
-                // so that two such blocks in one invocation (two branches
-                // of `select!`) each have one.
                 TokenTree::Ident(ident) if ident == "async" && Self::moves_block(&iter) => {
-                    let Some(keyword) = iter.next() else { continue };
-                    let Some(TokenTree::Group(body)) = iter.next() else {
-                        continue;
-                    };
-                    let mut inner = None;
-                    let made = self.detached_code(|walk| {
-                        inner = Some(walk.tokens(body.stream()));
-                    });
-                    let mut body_group = Group::new(body.delimiter(), inner.unwrap_or_default());
-                    body_group.set_span(body.span());
-                    let block: TokenStream = [
-                        TokenTree::Ident(ident),
-                        keyword,
-                        TokenTree::Group(body_group),
-                    ]
-                    .into_iter()
-                    .collect();
-                    match made {
-                        Some(made) => {
-                            let mut wrapped = Group::new(
-                                proc_macro2::Delimiter::Brace,
-                                quote::quote!(#made #block),
-                            );
-                            wrapped.set_span(body.span());
-                            out.push(TokenTree::Group(wrapped));
-                        }
-                        None => out.extend(block),
+                    out.push(TokenTree::Ident(ident));
+                    out.extend(iter.next());
+                    if let Some(TokenTree::Group(body)) = iter.next() {
+                        let mut inner = TokenStream::new();
+                        self.detached_code(|walk| inner = walk.tokens(body.stream()));
+                        let mut group = Group::new(body.delimiter(), inner);
+                        group.set_span(body.span());
+                        out.push(TokenTree::Group(group));
                     }
                 }
                 TokenTree::Group(group) => {
@@ -281,12 +271,6 @@ impl BodyWalk<'_> {
         let mut ahead = iter.clone();
         matches!(ahead.next(), Some(TokenTree::Ident(m)) if m == "move")
             && matches!(ahead.next(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace)
-    }
-
-    /// `expr` inside a block that first makes the handle `made`.
-    fn wrap(expr: &mut Expr, made: TokenStream) {
-        let inner = expr.clone();
-        *expr = syn::parse_quote!({ #made #inner });
     }
 }
 
@@ -313,49 +297,42 @@ impl VisitMut for BodyWalk<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        let made = match expr {
-            Expr::Macro(m) if is_emit_path(&m.mac.path) => {
-                self.call(&mut m.mac);
-                return;
+        match expr {
+            Expr::Macro(m) if is_emit_path(&m.mac.path) => self.call(&mut m.mac),
+            Expr::Macro(m) => {
+                self.detached_code(|walk| m.mac.tokens = walk.tokens(m.mac.tokens.clone()));
             }
-            Expr::Macro(m) => self.detached_code(|walk| {
-                m.mac.tokens = walk.tokens(m.mac.tokens.clone());
-            }),
             Expr::Closure(c) if c.capture.is_some() => {
-                self.detached_code(|walk| syn::visit_mut::visit_expr_closure_mut(walk, c))
+                self.detached_code(|walk| syn::visit_mut::visit_expr_closure_mut(walk, c));
             }
             Expr::Async(a) => {
-                self.detached_code(|walk| syn::visit_mut::visit_expr_async_mut(walk, a))
+                self.detached_code(|walk| syn::visit_mut::visit_expr_async_mut(walk, a));
             }
-            _ => {
-                syn::visit_mut::visit_expr_mut(self, expr);
-                return;
-            }
-        };
-        if let Some(made) = made {
-            Self::wrap(expr, made);
+            _ => syn::visit_mut::visit_expr_mut(self, expr),
         }
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        // A macro invoked as a statement may declare what later statements
-        // use, so its handle is made by a statement just before it.
+        // The handles of the code in each statement are made just before it,
+        // from the handle this block owns (none at the top of the body).
+        let outer_scope = std::mem::replace(&mut self.scope, self.detached);
+        let outer_made = std::mem::take(&mut self.made);
         let mut stmts = Vec::with_capacity(block.stmts.len());
         for mut stmt in std::mem::take(&mut block.stmts) {
             match &mut stmt {
                 Stmt::Macro(m) if is_emit_path(&m.mac.path) => self.call(&mut m.mac),
                 Stmt::Macro(m) => {
-                    let made = self.detached_code(|walk| {
-                        m.mac.tokens = walk.tokens(m.mac.tokens.clone());
-                    });
-                    if let Some(made) = made {
-                        stmts.push(syn::parse_quote!(#made));
-                    }
+                    self.detached_code(|walk| m.mac.tokens = walk.tokens(m.mac.tokens.clone()));
                 }
                 _ => self.visit_stmt_mut(&mut stmt),
+            }
+            for made in self.made.drain(..) {
+                stmts.push(syn::parse_quote!(#made));
             }
             stmts.push(stmt);
         }
         block.stmts = stmts;
+        self.made = outer_made;
+        self.scope = outer_scope;
     }
 }

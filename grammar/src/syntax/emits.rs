@@ -1,4 +1,4 @@
-//! `#[emits(Event, Event(on = ..), event = path, bus = expr, fields(..))]`.
+//! `#[emits(Event, Event(on = ..), event = path, bus = expr, fields(..), ret(..))]`.
 
 use super::fields::{check_unique, FieldSpec};
 use super::options::SiteOptions;
@@ -25,10 +25,13 @@ pub struct EmitsArgs {
     pub bus: Option<Expr>,
     /// `fields(..)`.
     pub fields: Vec<FieldSpec>,
+    /// `ret(..)`: fields computed from the return value, bound as `ret`
+    /// (a reference), for the events published after the body returned.
+    pub ret_fields: Vec<FieldSpec>,
 }
 
 const EXPECTED: &str =
-    "expected an event variant, `Event(on = <phase>)`, `event = path::ToEnum`, `bus = expr` or `fields(..)`";
+    "expected an event variant, `Event(on = <phase>)`, `event = path::ToEnum`, `bus = expr`, `fields(..)` or `ret(..)`";
 
 impl Parse for EmitsArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -37,8 +40,10 @@ impl Parse for EmitsArgs {
             event_enum: None,
             bus: None,
             fields: Vec::new(),
+            ret_fields: Vec::new(),
         };
         let mut fields_seen = false;
+        let mut ret_seen = false;
         while !input.is_empty() {
             let ident: Ident = input
                 .parse()
@@ -82,6 +87,27 @@ impl Parse for EmitsArgs {
                     content.parse::<Token![,]>()?;
                 }
                 check_unique(&args.fields)?;
+            } else if ident == "ret" && input.peek(syn::token::Paren) {
+                if ret_seen {
+                    return Err(syn::Error::new(ident.span(), "`ret(..)` is given twice"));
+                }
+                ret_seen = true;
+                let content;
+                syn::parenthesized!(content in input);
+                while !content.is_empty() {
+                    args.ret_fields.push(FieldSpec::parse(&content)?);
+                    if content.is_empty() {
+                        break;
+                    }
+                    content.parse::<Token![,]>()?;
+                }
+                let all: Vec<FieldSpec> = args
+                    .fields
+                    .iter()
+                    .chain(&args.ret_fields)
+                    .cloned()
+                    .collect();
+                check_unique(&all)?;
             } else if input.peek(syn::token::Paren) {
                 let content;
                 syn::parenthesized!(content in input);
@@ -98,6 +124,14 @@ impl Parse for EmitsArgs {
             }
             input.parse::<Token![,]>()?;
         }
+        // A name in both `fields(..)` and `ret(..)`, in either order.
+        let all: Vec<FieldSpec> = args
+            .fields
+            .iter()
+            .chain(&args.ret_fields)
+            .cloned()
+            .collect();
+        check_unique(&all)?;
         Ok(args)
     }
 }

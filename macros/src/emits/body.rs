@@ -36,7 +36,7 @@ impl BodyRewrite<'_> {
     /// `@within(..)` with its record, or `@skip` for an event this function
     /// does not list (reported here). Arguments that do not parse are left
     /// for the `emit!` to report, once.
-    fn rewrite(&mut self, args: TokenStream, detached: bool) -> Option<TokenStream> {
+    fn rewrite(&mut self, args: TokenStream, detached: Option<usize>) -> Option<TokenStream> {
         let input = syn::parse2::<EmitInput>(args.clone()).ok()?;
         if !self.listed.contains(&input.variant) {
             let variant = &input.variant;
@@ -62,10 +62,9 @@ impl BodyRewrite<'_> {
             site_record(&input, self.enum_path, &record, &self.namer),
             quote::quote!((#kind, &#record)),
         ));
-        let handle = if detached {
-            detached_handle()
-        } else {
-            self.call.clone()
+        let handle = match detached {
+            Some(id) => detached_handle(id),
+            None => self.call.clone(),
         };
         Some(within(&handle, &record, self.enum_path, args))
     }
@@ -84,9 +83,9 @@ impl BodyRewrite<'_> {
         call_block: Option<fn(&mut syn::Block) -> Option<&mut syn::ExprAsync>>,
     ) {
         let call = self.call.clone();
-        let mut boundary = |outer: bool| {
-            let made = detached_handle();
-            let from = if outer { made.clone() } else { call.clone() };
+        let mut boundary = |from: Option<usize>, id: usize| {
+            let made = detached_handle(id);
+            let from = from.map_or_else(|| call.clone(), detached_handle);
             Some(quote::quote!(let #made = #from.detach();))
         };
         let tail_block = call_block.and_then(|find| {
@@ -110,7 +109,8 @@ impl BodyRewrite<'_> {
     }
 }
 
-/// The local of a detached handle.
-fn detached_handle() -> Ident {
-    Ident::new("eventwire_detached", Span::mixed_site())
+/// The local of detached handle `id` (underscored: a handle whose code
+/// only holds another's is not used itself).
+fn detached_handle(id: usize) -> Ident {
+    Ident::new(&format!("_eventwire_detached_{id}"), Span::mixed_site())
 }

@@ -143,6 +143,12 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let ret = Ident::new("eventwire_ret", Span::mixed_site());
     let never_returns =
         matches!(&function.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    if let (true, Some(first)) = (never_returns, args.ret_fields.first()) {
+        return Err(syn::Error::new(
+            first.name_span,
+            "`ret(..)` fields come from the value the function returns, and this one returns `!`; capture them with `fields(..)` or in an `emit!`",
+        ));
+    }
     let mut items = TokenStream::new();
     let mut site_entries = Vec::new();
     let mut err_checks = Vec::new();
@@ -315,7 +321,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     } else {
         quote!(::core::option::Option::Some(|#fields_var: &mut #p::FieldSet| { #pushes }))
     };
+    let ret_pushes =
+        (!args.ret_fields.is_empty()).then(|| crate::fields::expand(&args.ret_fields, &fields_var));
     let parts = Parts {
+        ret_pushes: ret_pushes.as_ref(),
         borrow_bus: args.bus.is_none() && shared_receiver(&function),
         source: &source,
         capture: &capture,

@@ -46,6 +46,9 @@ pub(crate) struct Parts<'a> {
     pub(crate) ret: &'a Ident,
     /// Compile-time checks that the return value fits the `err` phase.
     pub(crate) err_checks: &'a [TokenStream],
+    /// The pushes of the `ret(..)` fields into `eventwire_fields`, which
+    /// read `ret`, when there are any.
+    pub(crate) ret_pushes: Option<&'a TokenStream>,
     /// The declared return type, when it can be named, with its span.
     pub(crate) output: Option<(TokenStream, Span)>,
 }
@@ -74,11 +77,18 @@ impl Parts<'_> {
 
     /// Publishes the `ok`/`err` and `exit` events through `finisher`,
     /// given the closure that tells the outcome; then gives the value back.
-    fn finish(&self, finisher: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
+    fn finish(
+        &self,
+        finisher: impl FnOnce(TokenStream, Option<TokenStream>) -> TokenStream,
+    ) -> TokenStream {
         let p = private();
         let (ret, err_checks) = (self.ret, self.err_checks);
         let outcome = Self::outcome(&quote!(&#ret));
-        let finished = finisher(quote!(|| #outcome));
+        let ret_closure = self.ret_pushes.map(|pushes| {
+            let (fields, ret_name) = ret_names();
+            quote!(|#fields: &mut #p::FieldSet| { let #ret_name = &#ret; #pushes })
+        });
+        let finished = finisher(quote!(|| #outcome), ret_closure);
         quote! {
             #(#err_checks)*
             {
@@ -104,6 +114,15 @@ impl Parts<'_> {
     }
 }
 
+/// The locals a `ret(..)` capture uses: the field set, and `ret`, which
+/// the user's expressions name.
+fn ret_names() -> (Ident, Ident) {
+    (
+        Ident::new("eventwire_fields", Span::mixed_site()),
+        Ident::new("ret", Span::call_site()),
+    )
+}
+
 /// The body in a closure (the default), or inline when it has to be and can.
 ///
 /// Without a bus the function is the bus check and the body, inlined; with
@@ -118,8 +137,10 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
         let open = parts.open();
         let begin = parts.begin(&quote!(#p::Start::of(&#call, &mut #fields)));
         let typed_ret = parts.typed_ret();
-        let finish = parts
-            .finish(|outcome| quote!(#p::finish(#call, &#fields, &__EVENTWIRE_SITES, #outcome)));
+        let finish = parts.finish(|outcome, ret_fields| match ret_fields {
+            Some(ret_fields) => quote!(#p::finish_with_ret(#call, &#fields, &__EVENTWIRE_SITES, #outcome, #ret_fields)),
+            None => quote!(#p::finish(#call, &#fields, &__EVENTWIRE_SITES, #outcome)),
+        });
         return quote! {
             let #call = #open;
             let mut #fields = #p::Fields::new();
@@ -147,6 +168,16 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
     let (ret, err_checks, source) = (parts.ret, parts.err_checks, parts.source);
     let typed_ret = parts.typed_ret();
     let outcome = Parts::outcome(&quote!(#ret));
+    let (runner, ret_closure) = match parts.ret_pushes {
+        Some(pushes) => {
+            let (fields, ret_name) = ret_names();
+            (
+                Ident::new("run_with_ret", Span::call_site()),
+                quote!(, |#ret_name, #fields: &mut #p::FieldSet| { #pushes }),
+            )
+        }
+        None => (Ident::new("run", Span::call_site()), quote!()),
+    };
     let resolve = if parts.borrow_bus {
         quote!(#p::resolve)
     } else {
@@ -170,11 +201,11 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
             }
             #p::Source::Given(#call) => {
                 use #p::{ErrorTextProbe as _, SplitResult as _};
-                #p::run(::core::option::Option::Some(#p::AsBus::as_bus(&#call)), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome)
+                #p::#runner(::core::option::Option::Some(#p::AsBus::as_bus(&#call)), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome #ret_closure)
             }
             #p::Source::Default => {
                 use #p::{ErrorTextProbe as _, SplitResult as _};
-                #p::run(::core::option::Option::None, &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome)
+                #p::#runner(::core::option::Option::None, &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome #ret_closure)
             }
         }
     }
@@ -240,10 +271,16 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
         quote!(#edge #holds #(#stmts)*),
     );
     inner.set_span(block.brace_token.span.join());
-    let finish = parts.finish(|outcome| quote!(#call.finish(#outcome)));
+    let finish = parts.finish(|outcome, ret_fields| match ret_fields {
+        Some(ret_fields) => quote!(#call.finish_with_ret(#outcome, #ret_fields)),
+        None => quote!(#call.finish(#outcome)),
+    });
     quote! {
         let mut #call = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND);
         #call.begin(&__EVENTWIRE_SITES, #capture);
+        // The block yields what the function returns, which may itself be a
+        // future (a `JoinHandle`): that is the function's, not a mistake.
+        #[allow(clippy::async_yields_async)]
         let #typed_ret = {
             let #call_ref = #call.call();
             async move #inner.await
@@ -268,12 +305,16 @@ pub(crate) fn prepared_tail(
     let ret = parts.ret;
     let capture = &tail.capture;
     let block = &tail.block;
-    let finish = parts.finish(|outcome| quote!(#call.finish(#outcome)));
+    let finish = parts.finish(|outcome, ret_fields| match ret_fields {
+        Some(ret_fields) => quote!(#call.finish_with_ret(#outcome, #ret_fields)),
+        None => quote!(#call.finish(#outcome)),
+    });
     let mut outer = proc_macro2::Group::new(
         proc_macro2::Delimiter::Brace,
         quote! {
             let mut #call = #prepared;
             #call.begin(&__EVENTWIRE_SITES, ::core::option::Option::None::<fn(&mut #p::FieldSet)>);
+            #[allow(clippy::async_yields_async)]
             let #ret = {
                 let #call_ref = #call.call();
                 async #capture #block.await
