@@ -511,19 +511,38 @@ impl<'a, E: EventKind> Running<'a, E> {
         record: &'static SiteRecord,
         capture: &mut dyn FnMut(&mut FieldSet),
     ) {
-        let bus = self.bus.bus();
-        if !accepts_from(bus, self.contained, kind, record) {
-            return;
-        }
-        let mut own = FieldSet {
-            fields: fields.clone(),
-            failed: Vec::new(),
-        };
-        capture(&mut own);
-        let mut event = Event::new(kind, Phase::Body, record.site());
-        event.fields = own.finish(kind, record);
-        deliver_to(bus, self.contained, event, record);
+        emit_to(
+            self.bus.bus(),
+            self.contained,
+            fields,
+            kind,
+            record,
+            capture,
+        );
     }
+}
+
+/// An `emit!` of a call: publishes `kind` with the call's `fields`
+/// followed by the `emit!`'s own, if the bus takes it.
+fn emit_to<E: EventKind>(
+    bus: &dyn crate::bus::Bus<E>,
+    contained: bool,
+    fields: &Fields,
+    kind: E,
+    record: &'static SiteRecord,
+    capture: &mut dyn FnMut(&mut FieldSet),
+) {
+    if !accepts_from(bus, contained, kind, record) {
+        return;
+    }
+    let mut own = FieldSet {
+        fields: fields.clone(),
+        failed: Vec::new(),
+    };
+    capture(&mut own);
+    let mut event = Event::new(kind, Phase::Body, record.site());
+    event.fields = own.finish(kind, record);
+    deliver_to(bus, contained, event, record);
 }
 
 /// Captures the fields of a call: reported as failures of its first event.
@@ -661,18 +680,14 @@ impl<E: EventKind> DetachedCall<E> {
     #[cold]
     #[inline(never)]
     fn emit(&self, kind: E, record: &'static SiteRecord, capture: &mut dyn FnMut(&mut FieldSet)) {
-        let bus = &*self.bus;
-        if !accepts_from(bus, self.contained, kind, record) {
-            return;
-        }
-        let mut own = FieldSet {
-            fields: self.fields.clone(),
-            failed: Vec::new(),
-        };
-        capture(&mut own);
-        let mut event = Event::new(kind, Phase::Body, record.site());
-        event.fields = own.finish(kind, record);
-        deliver_to(bus, self.contained, event, record);
+        emit_to(
+            &*self.bus,
+            self.contained,
+            &self.fields,
+            kind,
+            record,
+            capture,
+        );
     }
 }
 
@@ -694,15 +709,24 @@ where
     B: FnOnce(Start<'_, E>) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
-    let holder = match given {
-        Some(bus) => Some(Holder::Borrowed(bus)),
-        None => defaults::current_installed::<E>().map(Holder::Owned),
-    };
-    let running = holder.and_then(|bus| Running::open(bus, sites, by_hand));
+    let running = open_given(given, sites, by_hand);
     let mut fields = Fields::new();
     let ret = body(Start::of(&running, &mut fields));
     finish(running, &fields, sites, || outcome(&ret));
     ret
+}
+
+/// Opens the call of `run` on the given bus, or on the default one.
+fn open_given<'a, E: EventKind>(
+    given: Option<&'a SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+) -> Option<Running<'a, E>> {
+    let holder = match given {
+        Some(bus) => Some(Holder::Borrowed(bus)),
+        None => defaults::current_installed::<E>().map(Holder::Owned),
+    };
+    holder.and_then(|bus| Running::open(bus, sites, by_hand))
 }
 
 /// [`run`], with `ret(..)` fields: `ret_fields` computes them from the
@@ -723,11 +747,7 @@ where
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
     C: FnOnce(&R, &mut FieldSet),
 {
-    let holder = match given {
-        Some(bus) => Some(Holder::Borrowed(bus)),
-        None => defaults::current_installed::<E>().map(Holder::Owned),
-    };
-    let running = holder.and_then(|bus| Running::open(bus, sites, by_hand));
+    let running = open_given(given, sites, by_hand);
     let mut fields = Fields::new();
     let ret = body(Start::of(&running, &mut fields));
     finish_with_ret(

@@ -77,37 +77,14 @@ impl Parse for EmitsArgs {
                     return Err(syn::Error::new(ident.span(), "`fields(..)` is given twice"));
                 }
                 fields_seen = true;
-                let content;
-                syn::parenthesized!(content in input);
-                while !content.is_empty() {
-                    args.fields.push(FieldSpec::parse(&content)?);
-                    if content.is_empty() {
-                        break;
-                    }
-                    content.parse::<Token![,]>()?;
-                }
+                args.fields = field_list(input)?;
                 check_unique(&args.fields)?;
             } else if ident == "ret" && input.peek(syn::token::Paren) {
                 if ret_seen {
                     return Err(syn::Error::new(ident.span(), "`ret(..)` is given twice"));
                 }
                 ret_seen = true;
-                let content;
-                syn::parenthesized!(content in input);
-                while !content.is_empty() {
-                    args.ret_fields.push(FieldSpec::parse(&content)?);
-                    if content.is_empty() {
-                        break;
-                    }
-                    content.parse::<Token![,]>()?;
-                }
-                let all: Vec<FieldSpec> = args
-                    .fields
-                    .iter()
-                    .chain(&args.ret_fields)
-                    .cloned()
-                    .collect();
-                check_unique(&all)?;
+                args.ret_fields = field_list(input)?;
             } else if input.peek(syn::token::Paren) {
                 let content;
                 syn::parenthesized!(content in input);
@@ -134,4 +111,19 @@ impl Parse for EmitsArgs {
         check_unique(&all)?;
         Ok(args)
     }
+}
+
+/// `(name = value, ..)`: the fields of `fields(..)` or `ret(..)`.
+fn field_list(input: ParseStream<'_>) -> syn::Result<Vec<FieldSpec>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut fields = Vec::new();
+    while !content.is_empty() {
+        fields.push(FieldSpec::parse(&content)?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(fields)
 }

@@ -336,19 +336,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         output: output.clone(),
     };
     let run = match kind {
-        FnKind::Async if instrumented_async => {
-            let prepared = Ident::new("eventwire_prepared", Span::mixed_site());
-            if let Some(future) = instrumented::instrumented_future(&mut function.block) {
-                let wrapped = shape::prepared_tail(&parts, &prepared, future);
-                *future = syn::parse_quote!(#wrapped);
-            }
-            let stmts = &function.block.stmts;
-            let prepare = shape::prepare_tail(&parts, &prepared);
-            quote! {
-                #prepare
-                #(#stmts)*
-            }
-        }
+        FnKind::Async if instrumented_async => prepared_call(
+            &parts,
+            &mut function.block,
+            instrumented::instrumented_future,
+        ),
         FnKind::Async if flow(&function.block).awaits => {
             let block = function.block.clone();
             let used = {
@@ -364,17 +356,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             // A synchronous function that returns an `async` block, such as the
             // `Box::pin(async move { .. })` of `#[async_trait]`: the block is
             // what runs, so its first poll is `entry` and its completion `ok`.
-            let prepared = Ident::new("eventwire_prepared", Span::mixed_site());
-            if let Some(tail) = async_tail(&mut function.block) {
-                let wrapped = shape::prepared_tail(&parts, &prepared, tail);
-                *tail = syn::parse_quote!(#wrapped);
-            }
-            let stmts = &function.block.stmts;
-            let prepare = shape::prepare_tail(&parts, &prepared);
-            quote! {
-                #prepare
-                #(#stmts)*
-            }
+            prepared_call(&parts, &mut function.block, async_tail)
         }
         FnKind::Sync if never_returns => shape::never_returning(&parts, (*function.block).clone()),
         FnKind::Sync => {
@@ -400,6 +382,26 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         #(#outer_attrs)*
         #vis #sig #body
     })
+}
+
+/// A body whose call is the `async` block `find` locates in it: the call
+/// is prepared first, and begun by that block when first polled.
+fn prepared_call(
+    parts: &Parts<'_>,
+    block: &mut syn::Block,
+    find: fn(&mut syn::Block) -> Option<&mut syn::ExprAsync>,
+) -> TokenStream {
+    let prepared = Ident::new("eventwire_prepared", Span::mixed_site());
+    if let Some(future) = find(block) {
+        let wrapped = shape::prepared_tail(parts, &prepared, future);
+        *future = syn::parse_quote!(#wrapped);
+    }
+    let stmts = &block.stmts;
+    let prepare = shape::prepare_tail(parts, &prepared);
+    quote! {
+        #prepare
+        #(#stmts)*
+    }
 }
 
 /// How the function runs its body.
