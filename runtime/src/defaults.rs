@@ -227,6 +227,38 @@ mod tests {
         const { assert!(!Quiet::DEFAULT_BUS) };
     }
 
+    // Enums of this test alone: the counts are process-wide, and other
+    // tests install defaults of `Ev` meanwhile.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum First {
+        Ping,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Other {
+        Pang,
+    }
+
+    #[test]
+    fn guards_of_two_enums_dropped_out_of_order_leave_no_default_behind() {
+        let ev = Recorder::<First>::new();
+        let other = Recorder::<Other>::new();
+        let first = ev.install_scoped();
+        let second = other.install_scoped();
+        assert_eq!(Other::__installed_defaults().load(Ordering::Relaxed), 1);
+        // Dropping the first guard removes what was installed after it too,
+        // and each enum's count of installed defaults goes down with it.
+        drop(first);
+        assert_eq!(First::__installed_defaults().load(Ordering::Relaxed), 0);
+        assert_eq!(Other::__installed_defaults().load(Ordering::Relaxed), 0);
+        emit!(First::Ping);
+        emit!(Other::Pang);
+        drop(second);
+        assert_eq!(ev.count(First::Ping), 0);
+        assert_eq!(other.count(Other::Pang), 0);
+        assert_eq!(Other::__installed_defaults().load(Ordering::Relaxed), 0);
+    }
+
     #[test]
     fn the_global_default_reaches_every_thread_until_cleared() {
         let recorder = Recorder::<Global>::new();
