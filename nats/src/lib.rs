@@ -15,12 +15,25 @@
 //!   reconnection.
 //!
 //! The client reconnects by itself, and may be started while the server is
-//! down. [`subscribe`] and [`durable`] read events back, typed.
+//! down. [`subscribe`] and [`durable`] read events back, typed, in any of
+//! the three [formats](Format), with their [lineage](eventwire::lineage).
+//!
+//! # On the wire
+//!
+//! [`Format::CloudEventsStructured`] (the default) sends each event as a
+//! [CloudEvent 1.0](eventwire::cloudevents) in the JSON event format, with
+//! the header `content-type: application/cloudevents+json`;
+//! [`Format::CloudEventsBinary`] sends the attributes as `ce-` headers and
+//! the data as the body; [`Format::Eventwire`] sends eventwire's own JSON
+//! shape ([`Event`]'s serde form). In JetStream mode every message also
+//! carries `Nats-Msg-Id: <event id>`.
 
 use async_nats::jetstream::{self, consumer, stream};
 use async_nats::{Client, ConnectOptions, HeaderMap};
 use eventwire::buses::{AsyncSink, SinkFuture, TokioBus};
+use eventwire::cloudevents::{CloudEvents, STRUCTURED_CONTENT_TYPE};
 use eventwire::{BusError, Event, EventKind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -40,6 +53,28 @@ pub enum Delivery {
     },
 }
 
+/// What a message holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A CloudEvent in the JSON event format as the body, with the header
+    /// `content-type: application/cloudevents+json`. The default: any
+    /// CloudEvents SDK reads it, and the body alone is the whole event, so
+    /// it survives tools that keep payloads and drop headers.
+    CloudEventsStructured(CloudEvents),
+    /// A CloudEvent's attributes as `ce-` headers, its data (JSON) as the
+    /// body: consumers can route on headers without parsing the body.
+    CloudEventsBinary(CloudEvents),
+    /// eventwire's own JSON shape (see [`Event`]): for consumers that
+    /// read it already.
+    Eventwire,
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Format::CloudEventsStructured(CloudEvents::default())
+    }
+}
+
 /// Where and how events go.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -47,6 +82,8 @@ pub struct Config {
     pub prefix: String,
     /// Core or JetStream.
     pub delivery: Delivery,
+    /// What each message holds; CloudEvents, structured, by default.
+    pub format: Format,
     /// The queue's bound; 4096 by default.
     pub capacity: usize,
     /// The first retry delay in JetStream mode; it doubles up to `max_backoff`.
@@ -60,6 +97,7 @@ impl Default for Config {
         Config {
             prefix: "events".to_owned(),
             delivery: Delivery::Core,
+            format: Format::default(),
             capacity: 4096,
             backoff: Duration::from_millis(50),
             max_backoff: Duration::from_secs(2),
@@ -141,16 +179,14 @@ impl NatsSink {
         &self,
         js: &jetstream::Context,
         subject: String,
-        id: String,
+        headers: HeaderMap,
         payload: bytes::Bytes,
     ) {
         self.ensure_stream(js).await;
         let mut delay = self.config.backoff;
         loop {
-            let mut headers = HeaderMap::new();
-            headers.insert("Nats-Msg-Id", id.as_str());
             if let Ok(ack) = js
-                .publish_with_headers(subject.clone(), headers, payload.clone())
+                .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
                 .await
             {
                 if ack.await.is_ok() {
@@ -167,18 +203,17 @@ impl<E: EventKind> AsyncSink<E> for NatsSink {
     fn send(&self, event: Event<E>) -> SinkFuture<'_> {
         Box::pin(async move {
             let subject = subject(&self.config.prefix, event.kind);
-            let payload: bytes::Bytes = serde_json::to_vec(&event)
-                .map_err(|e| BusError::from_source("cannot serialise the event", e))?
-                .into();
+            let (mut headers, payload) = encode(&self.config.format, &event)?;
             match &self.jetstream {
                 Some(js) => {
-                    self.publish_acknowledged(js, subject, event.id.to_string(), payload)
+                    headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
+                    self.publish_acknowledged(js, subject, headers, payload)
                         .await;
                     Ok(())
                 }
                 None => self
                     .client
-                    .publish(subject, payload)
+                    .publish_with_headers(subject, headers, payload)
                     .await
                     .map_err(|e| BusError::from_source("cannot publish to NATS", e)),
             }
@@ -195,8 +230,103 @@ impl<E: EventKind> AsyncSink<E> for NatsSink {
     }
 }
 
+/// The headers and body of `event` in `format`.
+///
+/// # Errors
+///
+/// The event cannot be written as JSON.
+pub fn encode<E: EventKind>(
+    format: &Format,
+    event: &Event<E>,
+) -> Result<(HeaderMap, bytes::Bytes), BusError> {
+    let mut headers = HeaderMap::new();
+    let body = match format {
+        Format::CloudEventsStructured(cloudevents) => {
+            headers.insert("content-type", STRUCTURED_CONTENT_TYPE);
+            cloudevents
+                .to_structured(event)
+                .map_err(|e| BusError::from_source("cannot write the CloudEvent", e))?
+        }
+        Format::CloudEventsBinary(cloudevents) => {
+            let binary = cloudevents
+                .to_binary(event)
+                .map_err(|e| BusError::from_source("cannot write the CloudEvent", e))?;
+            for (name, value) in &binary.headers {
+                headers.insert(*name, value.as_str());
+            }
+            binary.body
+        }
+        Format::Eventwire => serde_json::to_vec(event)
+            .map_err(|e| BusError::from_source("cannot serialise the event", e))?,
+    };
+    Ok((headers, body.into()))
+}
+
+/// Reads a message in any of the three [formats](Format) back into an
+/// event of `E`: binary mode when it has a `ce-specversion` header,
+/// structured when its `content-type` is CloudEvents' or its body has a
+/// `specversion`, else eventwire's own shape.
+///
+/// # Errors
+///
+/// The message is not an event of `E` in any of them; the error says why.
+pub fn decode<E: EventKind>(
+    headers: Option<&HeaderMap>,
+    payload: &[u8],
+) -> Result<Event<E>, BusError> {
+    let header = |name: &str| headers.and_then(|h| h.get(name)).map(|v| v.as_str());
+    if header("ce-specversion").is_some() {
+        let pairs = headers
+            .into_iter()
+            .flat_map(|h| h.iter())
+            .filter_map(|(name, values)| {
+                values
+                    .first()
+                    .map(|v| (<async_nats::HeaderName as AsRef<str>>::as_ref(name), v.as_str()))
+            });
+        return CloudEvents::from_binary(pairs, payload)
+            .map_err(|e| BusError::from_source("not an event in CloudEvents binary mode", e));
+    }
+    let structured = header("content-type")
+        .is_some_and(|t| t.starts_with("application/cloudevents"))
+        || serde_json::from_slice::<serde_json::Value>(payload)
+            .is_ok_and(|v| v.get("specversion").is_some());
+    if structured {
+        CloudEvents::from_structured(payload)
+            .map_err(|e| BusError::from_source("not an event in CloudEvents structured mode", e))
+    } else {
+        serde_json::from_slice(payload)
+            .map_err(|e| BusError::from_source("not an event in eventwire's JSON shape", e))
+    }
+}
+
+static SKIPPED: AtomicU64 = AtomicU64::new(0);
+
+/// How many messages [`subscribe`] and [`durable`] skipped, in this
+/// process, because they were not events of the type asked for.
+pub fn skipped_messages() -> u64 {
+    SKIPPED.load(Ordering::Relaxed)
+}
+
+/// Decodes, counting what is skipped.
+fn decode_or_skip<E: EventKind>(message: &async_nats::Message) -> Option<Event<E>> {
+    match decode(message.headers.as_ref(), &message.payload) {
+        Ok(event) => Some(event),
+        Err(_) => {
+            SKIPPED.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
 /// The events published under `subject` (wildcards allowed, e.g.
-/// `events.tool.>`), typed. Messages that are not events of `E` are skipped.
+/// `events.tool.>`), typed, in any [format](Format). Messages that are not
+/// events of `E` are skipped and counted ([`skipped_messages`]); to handle
+/// them yourself, subscribe with the client and [`decode`].
+///
+/// Run what a consumer does for an event inside
+/// [`eventwire::caused_by`]`(&event, ..)`, and what it emits is caused by
+/// that event and carries its correlation id.
 ///
 /// # Errors
 ///
@@ -210,13 +340,15 @@ pub async fn subscribe<E: EventKind>(
         .await
         .map_err(|e| BusError::from_source(format!("cannot subscribe to {subject}"), e))?;
     Ok(subscriber
-        .filter_map(|message| async move { serde_json::from_slice(&message.payload).ok() })
+        .filter_map(|message| async move { decode_or_skip(&message) })
         .boxed())
 }
 
 /// The events of a JetStream stream, read through the durable consumer
-/// `name` (created if missing) filtered by `subject`; each is acknowledged
-/// once yielded.
+/// `name` (created if missing) filtered by `subject`, in any
+/// [format](Format); each is acknowledged once yielded (a message that is
+/// not an event of `E` is acknowledged, skipped and counted as in
+/// [`subscribe`]).
 ///
 /// # Errors
 ///
@@ -254,7 +386,7 @@ pub async fn durable<E: EventKind>(
                 let next = messages.lock().await.next().await?;
                 let Ok(message) = next else { continue };
                 let _ = message.ack().await;
-                if let Ok(event) = serde_json::from_slice(&message.payload) {
+                if let Some(event) = decode_or_skip(&message) {
                     return Some((event, messages));
                 }
             }

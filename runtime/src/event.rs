@@ -2,6 +2,7 @@
 
 use crate::field::Fields;
 use crate::kind::EventKind;
+use crate::lineage::{CorrelationId, Lineage, TraceParent};
 use crate::phase::Phase;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -32,12 +33,18 @@ use std::time::{Duration, SystemTime};
 ///   },
 ///   "fields": { "tool": "grep", "attempt": 3 },
 ///   "error": "tool `grep` timed out",
-///   "elapsed_ns": 1250000
+///   "elapsed_ns": 1250000,
+///   "correlation_id": "request-7",
+///   "causation_id": "5b0e3d1f9c2a4e770000000000000029",
+///   "traceparent": null
 /// }
 /// ```
 ///
 /// `error` is `null` except for `err`-phase events; `elapsed_ns` is `null`
-/// for `entry` and `body` events.
+/// for `entry` and `body` events; the three [lineage](crate::lineage) ids
+/// are `null` when there is none (and may be absent in JSON written before
+/// they existed). The same event as a CloudEvent: see
+/// [`CloudEvents`](crate::cloudevents::CloudEvents) (feature `cloudevents`).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Event<E> {
@@ -59,11 +66,23 @@ pub struct Event<E> {
     pub error: Option<String>,
     /// Time since the call began, for `ok`, `err`, `exit` and `cancel` events.
     pub elapsed: Option<Duration>,
+    /// The unit of work this event belongs to: see [`crate::lineage`].
+    pub correlation_id: Option<CorrelationId>,
+    /// The event that caused this one: see [`crate::lineage`].
+    pub causation_id: Option<EventId>,
+    /// The W3C trace context it was emitted in: see [`crate::lineage`].
+    pub traceparent: Option<TraceParent>,
 }
 
 impl<E: EventKind> Event<E> {
-    /// A new event of `kind` emitted now, with a fresh id.
+    /// A new event of `kind` emitted now, with a fresh id and the
+    /// [lineage](crate::lineage) of this thread.
     pub fn new(kind: E, phase: Phase, site: Site) -> Self {
+        Self::with_lineage(kind, phase, site, Lineage::current())
+    }
+
+    /// A new event of `kind` emitted now, with a fresh id and `lineage`.
+    pub fn with_lineage(kind: E, phase: Phase, site: Site, lineage: Lineage) -> Self {
         Event {
             id: EventId::next(),
             kind,
@@ -73,6 +92,9 @@ impl<E: EventKind> Event<E> {
             fields: Fields::new(),
             error: None,
             elapsed: None,
+            correlation_id: lineage.correlation_id,
+            causation_id: lineage.causation_id,
+            traceparent: lineage.traceparent,
         }
     }
 
@@ -183,6 +205,12 @@ struct Wire<'a> {
     fields: Fields,
     error: Option<Cow<'a, str>>,
     elapsed_ns: Option<u64>,
+    #[serde(default)]
+    correlation_id: Option<CorrelationId>,
+    #[serde(default)]
+    causation_id: Option<EventId>,
+    #[serde(default)]
+    traceparent: Option<TraceParent>,
 }
 
 impl<E: EventKind> Serialize for Event<E> {
@@ -199,6 +227,9 @@ impl<E: EventKind> Serialize for Event<E> {
             elapsed_ns: self
                 .elapsed
                 .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+            correlation_id: self.correlation_id.clone(),
+            causation_id: self.causation_id,
+            traceparent: self.traceparent,
         }
         .serialize(serializer)
     }
@@ -219,21 +250,24 @@ impl<'de, E: EventKind> Deserialize<'de> for Event<E> {
             fields: wire.fields,
             error: wire.error.map(Cow::into_owned),
             elapsed: wire.elapsed_ns.map(Duration::from_nanos),
+            correlation_id: wire.correlation_id,
+            causation_id: wire.causation_id,
+            traceparent: wire.traceparent,
         })
     }
 }
 
 /// RFC 3339 timestamps in UTC with nanoseconds, through `humantime`.
-mod timestamp {
+pub(crate) mod timestamp {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::borrow::Cow;
     use std::time::SystemTime;
 
-    pub(super) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&humantime::format_rfc3339_nanos(*t))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
         let text = Cow::<'de, str>::deserialize(d)?;
         humantime::parse_rfc3339(&text).map_err(serde::de::Error::custom)
     }
@@ -286,6 +320,9 @@ mod shape_tests {
             "fields",
             "error",
             "elapsed_ns",
+            "correlation_id",
+            "causation_id",
+            "traceparent",
         ];
         let positions: Vec<usize> = order
             .iter()

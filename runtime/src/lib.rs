@@ -87,6 +87,8 @@ extern crate self as eventwire;
 
 mod bus;
 pub mod buses;
+#[cfg(feature = "cloudevents")]
+pub mod cloudevents;
 mod coverage;
 pub mod coverage_data;
 mod defaults;
@@ -98,6 +100,7 @@ mod guard;
 mod hits;
 mod isolate;
 mod kind;
+pub mod lineage;
 /// The phase table lives in the grammar, shared with the macros and `cargo eventwire`.
 mod phase {
     pub use eventwire_grammar::{Phase, Phases};
@@ -117,6 +120,7 @@ pub use failure::{
 };
 pub use field::{FieldValue, Fields, Value};
 pub use kind::{EventKind, UnknownEvent, UsesDefaultBus};
+pub use lineage::{caused_by, correlate, correlated, CorrelationId, Lineage, TraceParent};
 pub use recorder::{Recorder, WaitFor};
 
 /// Emits the listed events around a function or method.

@@ -18,6 +18,7 @@ use crate::field::Value;
 use crate::guard::{accepts, accepts_from, deliver, deliver_to};
 use crate::isolate::{isolate, render, Panicked};
 use crate::kind::EventKind;
+use crate::lineage::{Lineage, LineageGuard};
 use crate::phase::Phase;
 use crate::registry::SiteRecord;
 use std::fmt::{Debug, Display};
@@ -289,6 +290,12 @@ pub struct Running<'a, E: EventKind> {
     taken: Taken,
     start: Instant,
     wall: SystemTime,
+    /// The lineage of the place the call was made (for a future: first
+    /// polled): what its `entry` events carry.
+    lineage: Lineage,
+    /// The id of the call's first `entry` event, when a bus takes one:
+    /// the cause of the call's other events and of the calls in its body.
+    entry: Option<EventId>,
 }
 
 /// Asks the bus, once, which of the call's events it takes: `sites`, and
@@ -328,12 +335,17 @@ impl<'a, E: EventKind> Running<'a, E> {
             rest: false,
         };
         let mut any = false;
+        let mut entry = false;
         for (i, (kind, record)) in sites.iter().enumerate() {
             if i >= 64 {
                 taken.rest = true;
-                any = any || accepts_from(bus, contained, *kind, record);
+                if accepts_from(bus, contained, *kind, record) {
+                    any = true;
+                    entry = entry || record.phases().contains(Phase::Entry);
+                }
             } else if accepts_from(bus, contained, *kind, record) {
                 any = true;
+                entry = entry || record.phases().contains(Phase::Entry);
                 taken.bits |= 1 << i;
             }
         }
@@ -347,19 +359,40 @@ impl<'a, E: EventKind> Running<'a, E> {
             taken,
             start: Instant::now(),
             wall: SystemTime::now(),
+            lineage: Lineage::current(),
+            entry: entry.then(EventId::next),
         })
     }
 
-    /// The clock starts again: a future begins when first polled, not when
-    /// the function that made it was called.
+    /// The clock starts again, and the lineage is taken again: a future
+    /// begins when first polled, not when the function that made it was
+    /// called.
     fn restart(&mut self) {
         self.start = Instant::now();
         self.wall = SystemTime::now();
+        self.lineage = Lineage::current();
+    }
+
+    /// The lineage of what the call causes: its own non-`entry` events,
+    /// its `emit!`s, and the calls made in its body.
+    fn children(&self) -> Lineage {
+        Lineage {
+            causation_id: self.entry.or(self.lineage.causation_id),
+            ..self.lineage.clone()
+        }
+    }
+
+    /// The lineage the body runs in, when the call has an `entry` event to
+    /// cause what the body does; otherwise the body keeps the caller's.
+    fn body_lineage(&self) -> Option<Lineage> {
+        self.entry.is_some().then(|| self.children())
     }
 
     /// Publishes the event of `kind` at `record` in `phase`, built where
-    /// the bus takes it.
+    /// the bus takes it. `entry` is the reserved id of the call's first
+    /// `entry` event, taken by the first one published.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn publish(
         &self,
         kind: E,
@@ -368,9 +401,21 @@ impl<'a, E: EventKind> Running<'a, E> {
         fields: &Fields,
         (timestamp, elapsed): (SystemTime, Option<Duration>),
         error: Option<&String>,
+        entry: &mut Option<EventId>,
     ) {
+        let (id, causation_id) = if phase == Phase::Entry {
+            (
+                entry.take().unwrap_or_else(EventId::next),
+                self.lineage.causation_id,
+            )
+        } else {
+            (
+                EventId::next(),
+                self.entry.or(self.lineage.causation_id),
+            )
+        };
         let event = Event {
-            id: EventId::next(),
+            id,
             kind,
             phase,
             site: record.site(),
@@ -378,6 +423,9 @@ impl<'a, E: EventKind> Running<'a, E> {
             fields: fields.clone(),
             error: error.cloned(),
             elapsed,
+            correlation_id: self.lineage.correlation_id.clone(),
+            causation_id,
+            traceparent: self.lineage.traceparent,
         };
         deliver_to(self.bus.bus(), self.contained, event, record);
     }
@@ -397,20 +445,21 @@ impl<'a, E: EventKind> Running<'a, E> {
         at: (SystemTime, Option<Duration>),
         error: Option<&String>,
     ) {
+        let mut entry = self.entry;
         for i in each_bit(self.taken.bits) {
             let Some((kind, record)) = sites.get(i) else {
                 continue;
             };
             let phases = record.phases();
             if phases.contains(first) {
-                self.publish(*kind, record, first, fields, at, error);
+                self.publish(*kind, record, first, fields, at, error, &mut entry);
             }
             if let Some(then) = then.filter(|then| phases.contains(*then)) {
-                self.publish(*kind, record, then, fields, at, error);
+                self.publish(*kind, record, then, fields, at, error, &mut entry);
             }
         }
         if self.taken.rest {
-            self.publish_rest(sites, (first, then), fields, at, error);
+            self.publish_rest(sites, (first, then), fields, at, error, &mut entry);
         }
     }
 
@@ -424,6 +473,7 @@ impl<'a, E: EventKind> Running<'a, E> {
         fields: &Fields,
         at: (SystemTime, Option<Duration>),
         error: Option<&String>,
+        entry: &mut Option<EventId>,
     ) {
         let bus = self.bus.bus();
         for (kind, record) in sites.iter().skip(64) {
@@ -431,7 +481,7 @@ impl<'a, E: EventKind> Running<'a, E> {
                 if record.phases().contains(phase)
                     && accepts_from(bus, self.contained, *kind, record)
                 {
-                    self.publish(*kind, record, phase, fields, at, error);
+                    self.publish(*kind, record, phase, fields, at, error, entry);
                 }
             }
         }
@@ -515,6 +565,7 @@ impl<'a, E: EventKind> Running<'a, E> {
             self.bus.bus(),
             self.contained,
             fields,
+            self.children(),
             kind,
             record,
             capture,
@@ -523,11 +574,13 @@ impl<'a, E: EventKind> Running<'a, E> {
 }
 
 /// An `emit!` of a call: publishes `kind` with the call's `fields`
-/// followed by the `emit!`'s own, if the bus takes it.
+/// followed by the `emit!`'s own, and the call's `lineage`, if the bus
+/// takes it.
 fn emit_to<E: EventKind>(
     bus: &dyn crate::bus::Bus<E>,
     contained: bool,
     fields: &Fields,
+    lineage: Lineage,
     kind: E,
     record: &'static SiteRecord,
     capture: &mut dyn FnMut(&mut FieldSet),
@@ -540,7 +593,7 @@ fn emit_to<E: EventKind>(
         failed: Vec::new(),
     };
     capture(&mut own);
-    let mut event = Event::new(kind, Phase::Body, record.site());
+    let mut event = Event::with_lineage(kind, Phase::Body, record.site(), lineage);
     event.fields = own.finish(kind, record);
     deliver_to(bus, contained, event, record);
 }
@@ -638,6 +691,7 @@ fn detach_cold<E: EventKind>(running: &Running<'_, E>, fields: &Fields) -> Arc<D
         bus,
         contained: running.contained,
         fields: fields.clone(),
+        lineage: running.children(),
     })
 }
 
@@ -646,6 +700,7 @@ pub struct DetachedCall<E: EventKind> {
     bus: SharedBus<E>,
     contained: bool,
     fields: Fields,
+    lineage: Lineage,
 }
 
 /// The handle that `emit!`s in code which may outlive the call use (see
@@ -684,6 +739,7 @@ impl<E: EventKind> DetachedCall<E> {
             &*self.bus,
             self.contained,
             &self.fields,
+            self.lineage.clone(),
             kind,
             record,
             capture,
@@ -710,10 +766,27 @@ where
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
     let running = open_given(given, sites, by_hand);
+    let _lineage = body_scope(&running);
     let mut fields = Fields::new();
     let ret = body(Start::of(&running, &mut fields));
     finish(running, &fields, sites, || outcome(&ret));
     ret
+}
+
+/// Enters the lineage the body of an opened call runs in: the calls in its
+/// body are caused by its `entry` event. Nothing when it has none.
+#[inline(always)]
+pub fn body_scope<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<LineageGuard> {
+    match running {
+        Some(running) if running.entry.is_some() => body_scope_cold(running),
+        _ => None,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn body_scope_cold<E: EventKind>(running: &Running<'_, E>) -> Option<LineageGuard> {
+    running.body_lineage().map(Lineage::enter)
 }
 
 /// Opens the call of `run` on the given bus, or on the default one.
@@ -748,6 +821,7 @@ where
     C: FnOnce(&R, &mut FieldSet),
 {
     let running = open_given(given, sites, by_hand);
+    let _lineage = body_scope(&running);
     let mut fields = Fields::new();
     let ret = body(Start::of(&running, &mut fields));
     finish_with_ret(
@@ -1040,7 +1114,7 @@ pub fn deserialize_kind<'de, E: EventKind, D: serde::Deserializer<'de>>(
 /// future is dropped before the body completes, unless the thread is
 /// unwinding from a panic.
 ///
-/// Three machine words in the future: the opened call with its fields (one
+/// Three machine words in the future (and one more for [`Within`]): the opened call with its fields (one
 /// pointer, null without a bus) and the sites.
 pub struct AsyncCall<E: EventKind> {
     running: Option<Box<(Running<'static, E>, Fields)>>,
@@ -1100,6 +1174,13 @@ impl<E: EventKind> AsyncCall<E> {
         }
     }
 
+    /// The body's future, run in the lineage the call gives it (see
+    /// [`body_scope`]). One word in the future: the call is borrowed.
+    #[inline(always)]
+    pub fn within<F: std::future::Future>(&self, body: F) -> Within<'_, E, F> {
+        Within { call: self, body }
+    }
+
     /// The handle the body's `emit!`s use.
     #[inline(always)]
     pub fn call(&self) -> Call<'_, E> {
@@ -1139,6 +1220,32 @@ impl<E: EventKind> AsyncCall<E> {
                 Some(&mut callable_once(ret_fields)),
             );
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The body of an `async` call, polled in the lineage the call gives it.
+    pub struct Within<'a, E: EventKind, F> {
+        call: &'a AsyncCall<E>,
+        #[pin]
+        body: F,
+    }
+}
+
+impl<E: EventKind, F: std::future::Future> std::future::Future for Within<'_, E, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let _lineage = match &this.call.running {
+            Some(running) if running.0.entry.is_some() => body_scope_cold(&running.0),
+            _ => None,
+        };
+        this.body.poll(cx)
     }
 }
 

@@ -5,6 +5,7 @@ use crate::defaults::{set_scoped_default, ScopedDefault};
 use crate::event::Event;
 use crate::field::Value;
 use crate::kind::EventKind;
+use crate::lineage::CorrelationId;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -249,8 +250,81 @@ impl<E: EventKind> Recorder<E> {
             if let Some(error) = &event.error {
                 out.push_str(&format!(" error={error:?}"));
             }
+            if let Some(cause) = event.causation_id {
+                match events.iter().position(|e| e.id == cause) {
+                    Some(n) => out.push_str(&format!(
+                        " caused_by={} (event {} above)",
+                        events[n].kind.dotted_name(),
+                        n + 1
+                    )),
+                    None => out.push_str(&format!(" caused_by={cause}")),
+                }
+            }
+            if let Some(correlation) = &event.correlation_id {
+                out.push_str(&format!(" correlation={correlation:?}"));
+            }
         }
         out
+    }
+
+    /// Panics unless every recorded event of `effect` (and there is at
+    /// least one) was caused by a recorded event of `cause`: its
+    /// `causation_id` is the id of such an event. See [`crate::lineage`].
+    #[track_caller]
+    pub fn assert_caused_by(&self, effect: E, cause: E) {
+        let wrong = {
+            let events = self.lock();
+            let effects: Vec<&Event<E>> = events.iter().filter(|e| e.kind == effect).collect();
+            let caused = |e: &&Event<E>| {
+                e.causation_id
+                    .is_some_and(|id| events.iter().any(|c| c.id == id && c.kind == cause))
+            };
+            if effects.is_empty() {
+                Some("none was emitted".to_owned())
+            } else {
+                let uncaused = effects.iter().filter(|e| !caused(e)).count();
+                (uncaused > 0).then(|| format!("{uncaused} of {} were not", effects.len()))
+            }
+        };
+        if let Some(wrong) = wrong {
+            panic!(
+                "expected every {} ({}) to be caused by {} ({}), but {wrong}; {}",
+                effect.variant_name(),
+                effect.dotted_name(),
+                cause.variant_name(),
+                cause.dotted_name(),
+                self.emitted()
+            );
+        }
+    }
+
+    /// Panics unless every recorded event of `kind` (and there is at least
+    /// one) carries the correlation id `id`. See [`crate::lineage`].
+    #[track_caller]
+    pub fn assert_correlated(&self, kind: E, id: impl Into<CorrelationId>) {
+        let id = id.into();
+        let wrong = {
+            let events = self.lock();
+            let of_kind: Vec<&Event<E>> = events.iter().filter(|e| e.kind == kind).collect();
+            if of_kind.is_empty() {
+                Some("none was emitted".to_owned())
+            } else {
+                let other = of_kind
+                    .iter()
+                    .filter(|e| e.correlation_id.as_ref() != Some(&id))
+                    .count();
+                (other > 0).then(|| format!("{other} of {} did not", of_kind.len()))
+            }
+        };
+        if let Some(wrong) = wrong {
+            panic!(
+                "expected every {} ({}) to carry correlation id {:?}, but {wrong}; {}",
+                kind.variant_name(),
+                kind.dotted_name(),
+                id.as_str(),
+                self.emitted()
+            );
+        }
     }
 
     /// Panics unless at least one event of `kind` was recorded.

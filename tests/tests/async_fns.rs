@@ -247,13 +247,14 @@ async fn annotated_no_args() -> usize {
 #[test]
 fn the_annotation_adds_a_few_machine_words_to_the_future() {
     let word = std::mem::size_of::<usize>();
-    // The guard: a boxed call state (1 word) and the sites (2 words), plus
-    // alignment of the nested body future. The README states these figures.
+    // The guard: a boxed call state (1 word) and the sites (2 words), the
+    // call borrowed by the body's lineage wrapper (1 word), plus alignment
+    // of the nested body future. The README states these figures.
     let plain = std::mem::size_of_val(&plain_no_args());
     let annotated = std::mem::size_of_val(&annotated_no_args());
     let growth = annotated - plain;
     assert!(
-        (3 * word..=4 * word).contains(&growth),
+        (4 * word..=6 * word).contains(&growth),
         "plain {plain} B, annotated {annotated} B"
     );
     // The arguments are held by the outer future until they move into the

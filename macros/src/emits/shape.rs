@@ -141,8 +141,10 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
             Some(ret_fields) => quote!(#p::finish_with_ret(#call, &#fields, &__EVENTWIRE_SITES, #outcome, #ret_fields)),
             None => quote!(#p::finish(#call, &#fields, &__EVENTWIRE_SITES, #outcome)),
         });
+        let lineage = Ident::new("eventwire_lineage", Span::mixed_site());
         return quote! {
             let #call = #open;
+            let #lineage = #p::body_scope(&#call);
             let mut #fields = #p::Fields::new();
             #begin
             let #typed_ret = #block;
@@ -222,8 +224,10 @@ pub(crate) fn never_returning(parts: &Parts<'_>, mut block: syn::Block) -> Token
     block
         .stmts
         .insert(0, syn::parse_quote!(#p::consume(#once);));
+    let lineage = Ident::new("eventwire_lineage", Span::mixed_site());
     quote! {
         let #call = #open;
+        let #lineage = #p::body_scope(&#call);
         let mut #fields = #p::Fields::new();
         #begin
         let #once = #p::Once;
@@ -283,7 +287,7 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
         #[allow(clippy::async_yields_async)]
         let #typed_ret = {
             let #call_ref = #call.call();
-            async move #inner.await
+            #call.within(async move #inner).await
         };
         #finish
     }
@@ -317,7 +321,7 @@ pub(crate) fn prepared_tail(
             #[allow(clippy::async_yields_async)]
             let #ret = {
                 let #call_ref = #call.call();
-                async #capture #block.await
+                #call.within(async #capture #block).await
             };
             #finish
         },

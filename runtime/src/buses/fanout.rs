@@ -6,6 +6,7 @@ use crate::event::Event;
 use crate::failure::{fail, FailedEvent, Failure, FailureCause};
 use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
+use crate::lineage::caused_by;
 use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -271,7 +272,8 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
         }
         self.counters.published.fetch_add(1, Ordering::Relaxed);
         for subscriber in self.snapshot().iter().filter(|s| s.wants(event.kind)) {
-            match isolate(|| (subscriber.callback)(&event)) {
+            // What a subscriber emits is caused by the event it handles.
+            match isolate(|| caused_by(&event, || (subscriber.callback)(&event))) {
                 Ok(()) => {
                     self.counters.delivered.fetch_add(1, Ordering::Relaxed);
                 }

@@ -14,6 +14,7 @@ use crate::event::{Event, Site};
 use crate::failure::{fail, FailedEvent, Failure, FailureCause};
 use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
+use crate::lineage::Lineage;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -183,7 +184,9 @@ impl Core {
     /// The worker's side: hands `event` to `target`, isolated, and counts it.
     pub(crate) fn deliver<E: EventKind>(&self, target: &dyn Bus<E>, event: Event<E>) {
         let about = (event.kind, event.site.clone());
-        let outcome = match isolate(|| target.publish(event)) {
+        // What the target emits while it takes the event is caused by it.
+        let lineage = Lineage::following(&event);
+        let outcome = match isolate(|| lineage.scope(|| target.publish(event))) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(FailureCause::Error(error.to_string())),
             Err(Panicked(why)) => Err(FailureCause::Panic(why)),

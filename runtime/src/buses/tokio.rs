@@ -6,6 +6,7 @@ use crate::event::Event;
 use crate::failure::FailureCause;
 use crate::isolate::{Isolated, Panicked};
 use crate::kind::EventKind;
+use crate::lineage::Lineage;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -84,7 +85,9 @@ impl<E: EventKind> Shared<E> {
             Target::Bus(bus) => self.core.deliver(&**bus, event),
             Target::Sink(sink) => {
                 let (kind, site) = (event.kind, event.site.clone());
-                let sent = Isolated(Box::pin(sink.send(event))).await;
+                // What the sink emits while it sends the event is caused by it.
+                let lineage = Lineage::following(&event);
+                let sent = Isolated(Box::pin(lineage.instrument(sink.send(event)))).await;
                 let outcome = match sent {
                     Ok(Ok(())) => Ok(()),
                     Ok(Err(error)) => Err(FailureCause::Error(error.to_string())),
