@@ -261,3 +261,178 @@ async fn consumers_subscribe_by_event_family() {
     }
     assert_eq!(kinds, [ToolInvoked, ToolCompleted]);
 }
+
+/// A Python consumer, using the official CloudEvents SDK and nats-py, reads
+/// what a Rust producer publishes through `eventwire-nats`, in each mode,
+/// on core NATS and on JetStream, and checks every attribute and the
+/// lineage against the events the producer recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(python_consumer),
+    ignore = "needs nats-server and, in `EVENTWIRE_PYTHON` (python3), the PyPI packages `cloudevents` and `nats-py`"
+)]
+async fn a_python_consumer_reads_every_mode_with_the_cloudevents_sdk() {
+    use eventwire::cloudevents::CloudEvents;
+    use eventwire::{correlate, Recorder};
+    use eventwire_nats::Format;
+    use std::io::{BufRead, BufReader};
+
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let python = std::env::var("EVENTWIRE_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/consumer.py");
+    let cloudevents = CloudEvents::new("https://example.com/agents")
+        .unwrap()
+        .with_type_prefix("com.example")
+        .unwrap();
+    for (n, (binary, jetstream)) in [(false, false), (true, false), (false, true), (true, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let prefix = format!("py{n}");
+        let stream = format!("PY{n}");
+        let format = if binary {
+            Format::CloudEventsBinary(cloudevents.clone())
+        } else {
+            Format::CloudEventsStructured(cloudevents.clone())
+        };
+        let delivery = if jetstream {
+            Delivery::JetStream {
+                stream: stream.clone(),
+            }
+        } else {
+            Delivery::Core
+        };
+        let bus = connect::<EventType>(
+            &server.url(),
+            Config {
+                prefix: prefix.clone(),
+                delivery,
+                format,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap();
+        if jetstream {
+            // The stream exists before the consumer subscribes to it.
+            emit!(ToolInvoked, n = -1, bus = bus.shared());
+            bus.flush(Duration::from_secs(10)).await.unwrap();
+        }
+        let mut consumer = Command::new(&python)
+            .arg(&script)
+            .args([
+                server.url().as_str(),
+                &format!("{prefix}.>"),
+                if jetstream { "4" } else { "3" },
+                if jetstream { stream.as_str() } else { "core" },
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the Python consumer starts");
+        let mut lines = BufReader::new(consumer.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+
+        // Three events of one unit of work, the later two caused by the first.
+        let recorder = Recorder::<EventType>::new();
+        let both = eventwire::buses::Broadcast::new([bus.shared(), recorder.bus()]).shared();
+        correlate(format!("request-{n}"), || {
+            emit!(ToolInvoked, n = 1, subject = "plan 7/ü", bus = both);
+            let first = recorder.events()[0].clone();
+            eventwire::caused_by(&first, || {
+                emit!(ToolCompleted, n = 2, bus = both);
+                emit!(PlanCreated, n = 3, bus = both);
+            });
+        });
+        bus.flush(Duration::from_secs(10)).await.unwrap();
+        let read: Vec<serde_json::Value> = lines
+            .by_ref()
+            .map(|line| serde_json::from_str(&line.unwrap()).unwrap())
+            .filter(|json: &serde_json::Value| json["data"]["fields"]["n"] != -1)
+            .collect();
+        assert!(consumer.wait().unwrap().success(), "the consumer failed");
+        let sent = recorder.events();
+        assert_eq!(read.len(), 3, "{read:#?}");
+        for (json, event) in read.iter().zip(&sent) {
+            let mode = if binary { "binary" } else { "structured" };
+            assert_eq!(json["mode"], mode);
+            assert_eq!(json["specversion"], "1.0");
+            assert_eq!(json["id"], event.id.to_string());
+            assert_eq!(json["source"], "https://example.com/agents");
+            assert_eq!(json["type"], format!("com.example.{}", event.name()));
+            assert_eq!(json["datacontenttype"], "application/json");
+            assert_eq!(json["correlationid"], format!("request-{n}"));
+            assert_eq!(
+                json["causationid"],
+                serde_json::to_value(event.causation_id).unwrap()
+            );
+            assert_eq!(json["data"]["event"], event.name());
+            assert_eq!(
+                json["data"]["fields"],
+                serde_json::to_value(&event.fields).unwrap()
+            );
+            let expected_msgid = if jetstream {
+                serde_json::Value::from(event.id.to_string())
+            } else {
+                serde_json::Value::Null
+            };
+            assert_eq!(json["msgid"], expected_msgid);
+            assert!(json["time"].as_str().unwrap().starts_with("20"));
+        }
+        assert_eq!(read[0]["subject"], "plan 7/ü");
+        assert_eq!(read[0]["causationid"], serde_json::Value::Null);
+        assert_eq!(read[1]["causationid"], sent[0].id.to_string());
+        bus.shutdown(Duration::from_secs(10)).await.unwrap();
+    }
+    drop(server);
+}
+
+/// `subscribe` reads all three formats back, lineage included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn subscribe_reads_every_format_with_its_lineage() {
+    use eventwire::cloudevents::CloudEvents;
+    use eventwire::correlate;
+    use eventwire_nats::Format;
+
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let consumer = client(&server.url()).await;
+    for (n, format) in [
+        Format::CloudEventsStructured(CloudEvents::default()),
+        Format::CloudEventsBinary(CloudEvents::default()),
+        Format::Eventwire,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let prefix = format!("fmt{n}");
+        let mut events = subscribe::<EventType>(&consumer, &format!("{prefix}.>"))
+            .await
+            .unwrap();
+        consumer.flush().await.unwrap();
+        let bus = connect::<EventType>(
+            &server.url(),
+            Config {
+                prefix,
+                format,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap();
+        correlate("unit-1", || emit!(ToolInvoked, n = 5, bus = bus.shared()));
+        bus.flush(Duration::from_secs(10)).await.unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(event.kind, ToolInvoked);
+        assert_eq!(field(&event, "n"), 5);
+        assert_eq!(event.correlation_id.unwrap(), "unit-1");
+        bus.shutdown(Duration::from_secs(10)).await.unwrap();
+    }
+}
