@@ -17,7 +17,8 @@ if [ ${#cases[@]} -eq 0 ]; then
          take background_publish crossbeam_try_send background_publish_full crossbeam_try_send_full
          tokio_bus_publish tokio_try_send
          fields_0_declined fields_3_declined fields_8_declined fields_0_accepted fields_3_accepted fields_8_accepted
-         async_plain async_emits coverage_check)
+         async_plain async_emits coverage_check
+         envelope_eventwire envelope_structured envelope_binary)
 fi
 out=$(mktemp -d)
 count() {

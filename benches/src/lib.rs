@@ -295,6 +295,24 @@ pub fn sample_event() -> Event<EventType> {
     Event::new(EventType::WorkDone, Phase::Ok, hand_site())
 }
 
+/// An event as a service sends it: three fields, a correlation id and a
+/// cause, for the envelope benchmarks.
+pub fn wire_event() -> Event<EventType> {
+    let mut event = eventwire::Lineage::none()
+        .with_correlation("request-7f3a")
+        .with_causation(eventwire::EventId::next())
+        .scope(sample_event);
+    event
+        .fields
+        .push("tool", eventwire::Value::Str("grep".to_owned()));
+    event.fields.push("attempt", eventwire::Value::I64(3));
+    event
+        .fields
+        .push("subject", eventwire::Value::Str("plan-7".to_owned()));
+    event.elapsed = Some(std::time::Duration::from_micros(1250));
+    event
+}
+
 /// The 1,000-variant enum of the coverage-check benchmark.
 pub mod big {
     include!(concat!(env!("OUT_DIR"), "/big.rs"));

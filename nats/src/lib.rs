@@ -33,9 +33,9 @@ use async_nats::{Client, ConnectOptions, HeaderMap};
 use eventwire::buses::{AsyncSink, SinkFuture, TokioBus};
 use eventwire::cloudevents::{CloudEvents, STRUCTURED_CONTENT_TYPE};
 use eventwire::{BusError, Event, EventKind};
-use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -280,9 +280,12 @@ pub fn decode<E: EventKind>(
             .into_iter()
             .flat_map(|h| h.iter())
             .filter_map(|(name, values)| {
-                values
-                    .first()
-                    .map(|v| (<async_nats::HeaderName as AsRef<str>>::as_ref(name), v.as_str()))
+                values.first().map(|v| {
+                    (
+                        <async_nats::HeaderName as AsRef<str>>::as_ref(name),
+                        v.as_str(),
+                    )
+                })
             });
         return CloudEvents::from_binary(pairs, payload)
             .map_err(|e| BusError::from_source("not an event in CloudEvents binary mode", e));

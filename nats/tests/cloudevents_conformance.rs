@@ -5,7 +5,9 @@
 use cloudevents::event::{AttributesReader, Data, ExtensionValue};
 use cloudevents::message::{BinaryDeserializer, BinarySerializer, MessageAttributeValue};
 use eventwire::cloudevents::CloudEvents;
-use eventwire::{correlate, emits, Event, EventType, HasBus, Lineage, Recorder, SharedBus, TraceParent};
+use eventwire::{
+    correlate, emits, Event, EventType, HasBus, Lineage, Recorder, SharedBus, TraceParent,
+};
 use std::time::UNIX_EPOCH;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
@@ -70,16 +72,27 @@ fn text(value: Option<&ExtensionValue>) -> Option<String> {
 fn check(sdk: &cloudevents::Event, event: &Event<EventType>) {
     assert_eq!(sdk.specversion().to_string(), "1.0");
     assert_eq!(sdk.id(), event.id.to_string());
-    assert_eq!(sdk.source().to_string(), "https://example.com/plans?region=eu");
+    assert_eq!(
+        sdk.source().to_string(),
+        "https://example.com/plans?region=eu"
+    );
     assert_eq!(sdk.ty(), format!("com.example.{}", event.name()));
-    let nanos = event.timestamp.duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = event
+        .timestamp
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     assert_eq!(
         sdk.time().unwrap().timestamp_nanos_opt().map(i128::from),
         Some(nanos as i128)
     );
     assert_eq!(
         sdk.subject(),
-        event.fields.get("subject").map(|v| v.to_string()).as_deref()
+        event
+            .fields
+            .get("subject")
+            .map(|v| v.to_string())
+            .as_deref()
     );
     assert_eq!(sdk.datacontenttype(), Some("application/json"));
     assert_eq!(
@@ -105,10 +118,7 @@ fn check(sdk: &cloudevents::Event, event: &Event<EventType>) {
     assert_eq!(data["site"]["function"], &*event.site.function);
     assert_eq!(data["site"]["line"], event.site.line);
     assert_eq!(data["fields"], serde_json::to_value(&event.fields).unwrap());
-    assert_eq!(
-        data["error"],
-        serde_json::to_value(&event.error).unwrap()
-    );
+    assert_eq!(data["error"], serde_json::to_value(&event.error).unwrap());
     assert_eq!(
         data["elapsed_ns"].as_u64().map(u128::from),
         event.elapsed.map(|d| d.as_nanos())
@@ -168,7 +178,10 @@ fn binary_mode_headers_read_by_the_sdks_http_binding() {
                 let value = percent_decode(&value);
                 match name {
                     "subject" => {
-                        cloudevents::event::AttributesWriter::set_subject(&mut decoded, Some(value));
+                        cloudevents::event::AttributesWriter::set_subject(
+                            &mut decoded,
+                            Some(value),
+                        );
                     }
                     _ => decoded.set_extension(name, value),
                 }

@@ -173,7 +173,10 @@ impl CloudEvents {
     ///
     /// The JSON cannot be written (it always can for events eventwire
     /// builds; the error is kept rather than a panic).
-    pub fn to_structured<E: EventKind>(&self, event: &Event<E>) -> Result<Vec<u8>, CloudEventsError> {
+    pub fn to_structured<E: EventKind>(
+        &self,
+        event: &Event<E>,
+    ) -> Result<Vec<u8>, CloudEventsError> {
         let structured = StructuredOut {
             specversion: "1.0",
             id: event.id,
@@ -420,14 +423,22 @@ impl Attributes {
                 .iter()
                 .map(|kind| kind.dotted_name())
                 .filter(|name| {
-                    ty == *name || ty.strip_suffix(name).is_some_and(|rest| rest.ends_with('.'))
+                    ty == *name
+                        || ty
+                            .strip_suffix(name)
+                            .is_some_and(|rest| rest.ends_with('.'))
                 })
                 .max_by_key(|name| name.len())
                 .unwrap_or(ty.as_str()),
         };
-        let kind = E::from_dotted_name(name)
-            .ok_or_else(|| CloudEventsError::new(crate::kind::UnknownEvent::new::<E>(name).to_string()))?;
-        if !(ty == name || ty.strip_suffix(name).is_some_and(|rest| rest.ends_with('.'))) {
+        let kind = E::from_dotted_name(name).ok_or_else(|| {
+            CloudEventsError::new(crate::kind::UnknownEvent::new::<E>(name).to_string())
+        })?;
+        if !(ty == name
+            || ty
+                .strip_suffix(name)
+                .is_some_and(|rest| rest.ends_with('.')))
+        {
             return Err(CloudEventsError::new(format!(
                 "the CloudEvent's `type` `{ty}` does not end with its event's name `{name}`"
             )));
@@ -440,7 +451,9 @@ impl Attributes {
         })?;
         let time = self.time.ok_or_else(|| missing("time"))?;
         let timestamp = humantime::parse_rfc3339(&time).map_err(|e| {
-            CloudEventsError::new(format!("the CloudEvent's `time` `{time}` is not RFC 3339: {e}"))
+            CloudEventsError::new(format!(
+                "the CloudEvent's `time` `{time}` is not RFC 3339: {e}"
+            ))
         })?;
         let causation_id = self
             .causationid
@@ -597,14 +610,23 @@ mod tests {
             assert_eq!(json["source"], "urn:example:plans");
             assert_eq!(json["subject"], "7");
             assert_eq!(json["correlationid"], "request 1/ü");
-            assert_eq!(CloudEvents::from_structured::<Ev>(&structured).unwrap(), event);
+            assert_eq!(
+                CloudEvents::from_structured::<Ev>(&structured).unwrap(),
+                event
+            );
 
             let binary = format.to_binary(&event).unwrap();
-            let headers: Vec<(&str, &str)> =
-                binary.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let headers: Vec<(&str, &str)> = binary
+                .headers
+                .iter()
+                .map(|(n, v)| (*n, v.as_str()))
+                .collect();
             assert!(headers.contains(&("ce-correlationid", "request%201/%C3%BC")));
             assert!(headers.contains(&("content-type", "application/json")));
-            assert_eq!(CloudEvents::from_binary::<Ev>(headers, &binary.body).unwrap(), event);
+            assert_eq!(
+                CloudEvents::from_binary::<Ev>(headers, &binary.body).unwrap(),
+                event
+            );
         }
     }
 
@@ -620,7 +642,8 @@ mod tests {
         }
         let failed = recorder.of(Ev::PlanFailed).remove(0);
         let json: serde_json::Value =
-            serde_json::from_slice(&CloudEvents::default().to_structured(&failed).unwrap()).unwrap();
+            serde_json::from_slice(&CloudEvents::default().to_structured(&failed).unwrap())
+                .unwrap();
         assert_eq!(json["causationid"], entry.id.to_string());
         assert_eq!(json["data"]["error"], "plan 1 conflicts");
     }
@@ -641,12 +664,18 @@ mod tests {
 
     #[test]
     fn bad_settings_and_bad_messages_are_named() {
-        for (source, why) in [("", "is empty"), ("a b", "not a URI-reference"), ("http://[", "not a URI-reference")] {
+        for (source, why) in [
+            ("", "is empty"),
+            ("a b", "not a URI-reference"),
+            ("http://[", "not a URI-reference"),
+        ] {
             let error = CloudEvents::new(source).unwrap_err().to_string();
             assert!(error.contains(why), "{source}: {error}");
         }
         assert!(CloudEvents::new("/billing").is_ok());
-        assert!(CloudEvents::default().with_type_prefix("com example").is_err());
+        assert!(CloudEvents::default()
+            .with_type_prefix("com example")
+            .is_err());
         assert!(CloudEvents::default().with_type_prefix(".").is_err());
         assert!(CloudEvents::default().source().starts_with('/'));
 
@@ -663,7 +692,8 @@ mod tests {
         assert!(broken(&|j| j["specversion"] = "0.3".into()).contains("`specversion` is `0.3`"));
         assert!(broken(&|j| j["id"] = "A234-1234".into()).contains("not an eventwire event id"));
         assert!(broken(&|j| j["type"] = "other.thing".into()).contains("does not end with"));
-        assert!(broken(&|j| j["data"]["event"] = "plan.gone".into()).contains("`plan.gone` is not an event of"));
+        assert!(broken(&|j| j["data"]["event"] = "plan.gone".into())
+            .contains("`plan.gone` is not an event of"));
         assert!(broken(&|j| j["time"] = "yesterday".into()).contains("not RFC 3339"));
         assert!(broken(&|j| j["datacontenttype"] = "text/xml".into()).contains("text/xml"));
         assert!(broken(&|j| j["traceparent"] = "00-1".into()).contains("traceparent"));
@@ -677,7 +707,12 @@ mod tests {
             br#"{"phase":"ok","site":{"function":"f","path":"f","file":"f.rs","line":1,"column":1}}"#,
         )
         .unwrap_err();
-        assert!(error.to_string().contains("`50%zz` is not an eventwire event id"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("`50%zz` is not an eventwire event id"),
+            "{error}"
+        );
         assert_eq!(percent_decode("50%").unwrap(), "50%");
         assert_eq!(percent_decode("a%20b%C3%BC").unwrap(), "a bü");
         assert_eq!(percent_decode("%FF").unwrap(), "%FF");

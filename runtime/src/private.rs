@@ -409,10 +409,7 @@ impl<'a, E: EventKind> Running<'a, E> {
                 self.lineage.causation_id,
             )
         } else {
-            (
-                EventId::next(),
-                self.entry.or(self.lineage.causation_id),
-            )
+            (EventId::next(), self.entry.or(self.lineage.causation_id))
         };
         let event = Event {
             id,

@@ -3,8 +3,8 @@
 
 use eventwire::buses::{BackgroundBus, SyncBus};
 use eventwire::{
-    caused_by, correlate, correlated, emit, emits, CorrelationId, Event, EventType, HasBus, Lineage,
-    Recorder, SharedBus,
+    caused_by, correlate, correlated, emit, emits, CorrelationId, Event, EventType, HasBus,
+    Lineage, Recorder, SharedBus,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -228,7 +228,9 @@ fn a_background_subscriber_emits_in_the_lineage_of_the_event_it_handles() {
     };
     correlate("request-2", || orders.reserve()).unwrap();
     // OrderAccepted is emitted by hand here to reach the subscriber.
-    correlate("request-3", || emit!(OrderAccepted, bus = background.shared()));
+    correlate("request-3", || {
+        emit!(OrderAccepted, bus = background.shared())
+    });
     background.flush(Duration::from_secs(5)).unwrap();
     let events = recorder.events();
     let invoice = &by_kind(&events, InvoiceSent)[0];

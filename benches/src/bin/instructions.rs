@@ -74,7 +74,21 @@ fn main() {
     let _no_tracing = tracing_off
         .then(|| tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default()));
 
+    let wire = eventwire_benches::wire_event();
+    let cloudevents = eventwire::cloudevents::CloudEvents::new("/agent-services")
+        .and_then(|c| c.with_type_prefix("com.example"))
+        .expect("valid settings");
     let mut case: Box<dyn FnMut(u64)> = match name.as_str() {
+        // What writing one event costs, in each wire format.
+        "envelope_eventwire" => Box::new(|_| {
+            let _ = black_box(serde_json::to_vec(black_box(&wire)));
+        }),
+        "envelope_structured" => Box::new(|_| {
+            let _ = black_box(cloudevents.to_structured(black_box(&wire)));
+        }),
+        "envelope_binary" => Box::new(|_| {
+            let _ = black_box(cloudevents.to_binary(black_box(&wire)));
+        }),
         "empty" => Box::new(|i| {
             black_box(i);
         }),

@@ -24,20 +24,33 @@ use std::time::Duration;
 struct Options {
     json: bool,
     audit: PathBuf,
+    /// Also publish every event to NATS at this URL, as CloudEvents.
+    nats: Option<String>,
+    /// In binary mode rather than structured.
+    binary: bool,
 }
 
 fn options() -> Result<Options, String> {
     let mut options = Options {
         json: false,
         audit: std::env::temp_dir().join("agent-services-audit.jsonl"),
+        nats: None,
+        binary: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--json" => options.json = true,
             "--audit" => options.audit = args.next().ok_or("--audit needs a path")?.into(),
+            "--nats" => options.nats = Some(args.next().ok_or("--nats needs a URL")?),
+            "--binary" => options.binary = true,
             "--help" | "-h" => {
-                return Err("usage: agent-services [--json] [--audit PATH]".to_owned());
+                return Err(
+                    "usage: agent-services [--json] [--audit PATH] [--nats URL [--binary]]\n  \
+                     --nats URL  also publish every event to NATS as a CloudEvent (subjects events.<name>)\n  \
+                     --binary    CloudEvents binary mode (ce- headers) instead of structured"
+                        .to_owned(),
+                );
             }
             other => return Err(format!("unknown option `{other}`; see --help")),
         }
@@ -107,8 +120,21 @@ fn main() -> std::process::ExitCode {
         }
     });
     let audit = BackgroundBus::builder().capacity(1024).build(audit_sink);
-    let bus: SharedBus<EventType> =
-        Broadcast::new([Arc::clone(&printer) as SharedBus<EventType>, audit.shared()]).shared();
+    let mut buses = vec![Arc::clone(&printer) as SharedBus<EventType>, audit.shared()];
+    let nats = match &options.nats {
+        Some(url) => match nats::connect(url, options.binary) {
+            Ok(nats) => {
+                buses.push(nats.bus.shared());
+                Some(nats)
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                return std::process::ExitCode::from(1);
+            }
+        },
+        None => None,
+    };
+    let bus: SharedBus<EventType> = Broadcast::new(buses).shared();
 
     let mut platform = Platform::new(Some(bus));
     let say = |text: &str| {
@@ -247,6 +273,15 @@ fn main() -> std::process::ExitCode {
     say("the session closes");
     let _ = platform.sessions.close(session);
 
+    if let Some(nats) = nats {
+        match nats.finish() {
+            Ok(report) => eprintln!("{report}"),
+            Err(message) => {
+                eprintln!("{message}");
+                return std::process::ExitCode::from(1);
+            }
+        }
+    }
     let flushed = audit.shutdown(Duration::from_secs(5));
     if json {
         return std::process::ExitCode::SUCCESS;
@@ -278,4 +313,65 @@ fn main() -> std::process::ExitCode {
     );
     println!("\ncoverage:\n{}", eventwire::coverage::<EventType>());
     std::process::ExitCode::SUCCESS
+}
+
+/// `--nats URL`: every event also goes to NATS as a CloudEvent.
+mod nats {
+    use agent_services::EventType;
+    use eventwire::buses::TokioBus;
+    use eventwire::cloudevents::CloudEvents;
+    use eventwire_nats::{Config, Format};
+    use std::time::Duration;
+
+    /// The NATS bus and the runtime its task runs on.
+    pub(crate) struct Nats {
+        pub(crate) bus: TokioBus<EventType>,
+        runtime: tokio::runtime::Runtime,
+        url: String,
+        mode: &'static str,
+    }
+
+    pub(crate) fn connect(url: &str, binary: bool) -> Result<Nats, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the NATS runtime: {e}"))?;
+        let cloudevents = CloudEvents::new("/agent-services")
+            .and_then(|c| c.with_type_prefix("com.example.agents"))
+            .map_err(|e| e.to_string())?;
+        let (format, mode) = if binary {
+            (Format::CloudEventsBinary(cloudevents), "binary")
+        } else {
+            (Format::CloudEventsStructured(cloudevents), "structured")
+        };
+        let config = Config {
+            format,
+            ..Config::default()
+        };
+        let bus = runtime
+            .block_on(eventwire_nats::connect(url, config))
+            .map_err(|e| format!("cannot publish to NATS at {url}: {e}"))?;
+        Ok(Nats {
+            bus,
+            runtime,
+            url: url.to_owned(),
+            mode,
+        })
+    }
+
+    impl Nats {
+        /// Sends what is queued, and says what was sent.
+        pub(crate) fn finish(self) -> Result<String, String> {
+            let shutdown = self
+                .runtime
+                .block_on(self.bus.shutdown(Duration::from_secs(10)));
+            let stats = self.bus.stats();
+            shutdown.map_err(|e| format!("NATS at {}: {e}", self.url))?;
+            Ok(format!(
+                "NATS: {} events sent to {} as CloudEvents ({} mode), {} dropped, {} failed",
+                stats.delivered, self.url, self.mode, stats.dropped, stats.failed
+            ))
+        }
+    }
 }
