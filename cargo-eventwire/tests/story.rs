@@ -48,7 +48,7 @@ fn copy_of_example(root: &Path, original: bool) -> PathBuf {
     copy_dir(
         &example.join("tests"),
         &fixture.join("tests"),
-        &|path| original || path.ends_with("services.rs"),
+        &|path| (original && !path.ends_with("nats_flag.rs")) || path.ends_with("services.rs"),
         &|text| text.to_owned(),
     );
     let runtime = workspace().join("runtime");
@@ -70,6 +70,9 @@ name = "agent_services"
 eventwire = {{ path = "{runtime}", features = ["tokio"] }}
 serde_json = "1"
 tokio = {{ version = "1", features = ["rt", "time", "macros"] }}
+
+[features]
+nats = []
 
 [dev-dependencies]
 eventwire = {{ path = "{runtime}", features = ["tokio", "coverage"] }}

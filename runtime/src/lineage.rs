@@ -568,3 +568,49 @@ mod tests {
         assert_eq!(Lineage::current(), Lineage::none());
     }
 }
+
+#[cfg(all(test, feature = "opentelemetry"))]
+mod otel_tests {
+    use super::*;
+    use crate::{emit, EventType, Recorder};
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum Ev {
+        Traced,
+    }
+
+    #[test]
+    fn the_current_spans_opentelemetry_context_is_each_events_traceparent() {
+        // The no-op tracer propagates the parent's span context: enough to
+        // see that the context of the current span is what events carry.
+        let subscriber = tracing_subscriber::registry().with(tracing_opentelemetry::layer());
+        tracing::subscriber::with_default(subscriber, || {
+            assert_eq!(Lineage::current().traceparent, None, "no span, no trace");
+            let parent = SpanContext::new(
+                TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+                SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+                TraceFlags::SAMPLED,
+                true,
+                TraceState::default(),
+            );
+            let span = tracing::info_span!("request");
+            span.set_parent(opentelemetry::Context::new().with_remote_span_context(parent))
+                .unwrap();
+            let recorder = Recorder::<Ev>::new();
+            span.in_scope(|| emit!(Ev::Traced, bus = recorder));
+            let trace = recorder.events()[0].traceparent.expect("a traceparent");
+            assert_eq!(
+                trace.to_string(),
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            );
+            // Outside the span, none again.
+            emit!(Ev::Traced, bus = recorder);
+            assert_eq!(recorder.events()[1].traceparent, None);
+        });
+    }
+}

@@ -120,7 +120,14 @@ fn main() -> std::process::ExitCode {
         }
     });
     let audit = BackgroundBus::builder().capacity(1024).build(audit_sink);
+    #[allow(unused_mut)] // pushed to with the `nats` feature
     let mut buses = vec![Arc::clone(&printer) as SharedBus<EventType>, audit.shared()];
+    #[cfg(not(feature = "nats"))]
+    if options.nats.is_some() {
+        eprintln!("--nats: agent-services was built without its `nats` feature");
+        return std::process::ExitCode::from(2);
+    }
+    #[cfg(feature = "nats")]
     let nats = match &options.nats {
         Some(url) => match nats::connect(url, options.binary) {
             Ok(nats) => {
@@ -273,6 +280,7 @@ fn main() -> std::process::ExitCode {
     say("the session closes");
     let _ = platform.sessions.close(session);
 
+    #[cfg(feature = "nats")]
     if let Some(nats) = nats {
         match nats.finish() {
             Ok(report) => eprintln!("{report}"),
@@ -316,6 +324,7 @@ fn main() -> std::process::ExitCode {
 }
 
 /// `--nats URL`: every event also goes to NATS as a CloudEvent.
+#[cfg(feature = "nats")]
 mod nats {
     use agent_services::EventType;
     use eventwire::buses::TokioBus;
