@@ -436,3 +436,49 @@ async fn subscribe_reads_every_format_with_its_lineage() {
         bus.shutdown(Duration::from_secs(10)).await.unwrap();
     }
 }
+
+/// A message that is not an event is skipped and counted, never lost
+/// silently, and the events after it still arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn a_message_that_is_not_an_event_is_skipped_and_counted() {
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let consumer = client(&server.url()).await;
+    let mut events = subscribe::<EventType>(&consumer, "junk.>").await.unwrap();
+    consumer.flush().await.unwrap();
+    let before = eventwire_nats::skipped_messages();
+    let producer = client(&server.url()).await;
+    for junk in [
+        &b"not json"[..],
+        br#"{"specversion":"1.0","id":"x"}"#,
+        br#"{"event":"tool.exploded"}"#,
+    ] {
+        producer
+            .publish("junk.tool.invoked", bytes::Bytes::copy_from_slice(junk))
+            .await
+            .unwrap();
+    }
+    producer.flush().await.unwrap();
+    let bus = connect::<EventType>(
+        &server.url(),
+        Config {
+            prefix: "junk".to_owned(),
+            ..Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    emit!(ToolInvoked, n = 9, bus = bus.shared());
+    bus.flush(Duration::from_secs(10)).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(field(&event, "n"), 9);
+    assert!(eventwire_nats::skipped_messages() >= before + 3);
+    bus.shutdown(Duration::from_secs(10)).await.unwrap();
+}
