@@ -153,7 +153,8 @@ impl<'de> Deserialize<'de> for CorrelationId {
 /// `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TraceParent {
-    trace_id: u128,
+    /// Two words, not a `u128`: see `EventId`'s representation.
+    trace_id: [u64; 2],
     parent_id: u64,
     flags: u8,
 }
@@ -162,8 +163,11 @@ impl TraceParent {
     /// A trace context; `None` if either id is zero, which the W3C format
     /// forbids.
     pub fn new(trace_id: u128, parent_id: u64, flags: u8) -> Option<Self> {
+        // Truncation is the point: the high and the low word.
+        #[allow(clippy::cast_possible_truncation)]
+        let words = [(trace_id >> 64) as u64, trace_id as u64];
         (trace_id != 0 && parent_id != 0).then_some(TraceParent {
-            trace_id,
+            trace_id: words,
             parent_id,
             flags,
         })
@@ -171,7 +175,7 @@ impl TraceParent {
 
     /// The trace's id.
     pub fn trace_id(&self) -> u128 {
-        self.trace_id
+        (u128::from(self.trace_id[0]) << 64) | u128::from(self.trace_id[1])
     }
 
     /// The id of the span the event was emitted in.
@@ -190,7 +194,9 @@ impl fmt::Display for TraceParent {
         write!(
             f,
             "00-{:032x}-{:016x}-{:02x}",
-            self.trace_id, self.parent_id, self.flags
+            self.trace_id(),
+            self.parent_id,
+            self.flags
         )
     }
 }
