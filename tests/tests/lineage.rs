@@ -422,3 +422,62 @@ fn the_json_shape_carries_lineage_and_old_json_still_reads() {
     assert_eq!(back.correlation_id, None);
     assert_eq!(back.causation_id, None);
 }
+
+#[test]
+fn a_panicking_subscriber_leaves_no_lineage_behind() {
+    let recorder = Recorder::new();
+    let sync = SyncBus::<EventType>::new();
+    sync.subscribe_to(&[OrderAccepted], |_event| panic!("subscriber exploded"));
+    let orders = Orders {
+        bus: eventwire::buses::Broadcast::new(vec![sync.shared(), recorder.bus()]).shared(),
+    };
+    orders.accept(false).unwrap();
+    // The subscriber's scope unwound inside the bus: the thread is clean,
+    // and the next call starts a chain of its own.
+    assert_eq!(Lineage::current(), Lineage::none());
+    recorder.clear();
+    orders.invoice();
+    assert_eq!(recorder.events()[0].causation_id, None);
+}
+
+#[test]
+fn track_caller_and_never_returning_bodies_chain_their_nested_calls() {
+    #[derive(HasBus)]
+    struct Shapes {
+        bus: SharedBus<EventType>,
+    }
+    impl Shapes {
+        #[track_caller]
+        #[emits(OrderReceived)]
+        fn tracked(&self) {
+            self.reserve();
+        }
+
+        #[emits(OrderReceived)]
+        fn serve(&self) -> ! {
+            self.reserve();
+            panic!("the server stops");
+        }
+
+        #[emits(StockChecked, StockReserved)]
+        fn reserve(&self) {}
+    }
+    let recorder = Recorder::new();
+    let shapes = Shapes {
+        bus: recorder.bus(),
+    };
+    shapes.tracked();
+    recorder.assert_caused_by(StockChecked, OrderReceived);
+    recorder.assert_caused_by(StockReserved, StockChecked);
+    assert_eq!(Lineage::current(), Lineage::none());
+    recorder.clear();
+    correlate("server", || {
+        let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shapes.serve()));
+        assert!(stopped.is_err());
+        // Unwinding out of `-> !` restored the caller's lineage.
+        assert_eq!(Lineage::current().causation_id, None);
+        assert_eq!(Lineage::current().correlation_id.unwrap(), "server");
+    });
+    recorder.assert_caused_by(StockChecked, OrderReceived);
+    recorder.assert_correlated(StockReserved, "server");
+}
