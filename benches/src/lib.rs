@@ -340,6 +340,7 @@ pub fn big_registry(count: usize) -> Vec<&'static eventwire::registry::SiteRecor
                 package: "svc",
                 waiver: None,
                 order: 0,
+                fields: &[],
             })));
             record
         })

@@ -26,6 +26,47 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Print the last run's report again.
     Report(ReportArgs),
+    /// Write the event catalog: a JSON Schema per event, an AsyncAPI 3.0
+    /// document and Markdown, from the code and what its tests captured.
+    ///
+    /// Runs the tests as `coverage` does (or, with --no-run, reads the last
+    /// coverage run's report) and writes catalog.json, asyncapi.json,
+    /// catalog.md and schemas/<event>.schema.json to --out. With --check,
+    /// compares the code's catalog with a committed catalog.json and exits
+    /// 1 on a change that breaks consumers: an event removed or renamed, a
+    /// required field removed, a field's type changed, an optional field
+    /// made required.
+    Catalog(CatalogArgs),
+}
+
+/// The arguments of `catalog`.
+#[derive(Debug, Args, PartialEq, Eq)]
+pub struct CatalogArgs {
+    /// Where to write the catalog (default: target/eventwire/catalog; with
+    /// --check and no --out, nothing is written).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A committed catalog.json (or the directory holding it) to compare with.
+    #[arg(long, value_name = "CATALOG")]
+    pub check: Option<PathBuf>,
+    /// Read the last `cargo eventwire coverage` run's report instead of running the tests.
+    #[arg(long)]
+    pub no_run: bool,
+    /// The NATS subject prefix (`eventwire-nats`' `Config::prefix`).
+    #[arg(long, default_value = "events", value_name = "PREFIX")]
+    pub prefix: String,
+    /// Describe CloudEvents binary mode (`Format::CloudEventsBinary`) instead of structured.
+    #[arg(long)]
+    pub binary: bool,
+    /// The CloudEvents type prefix (`CloudEvents::with_type_prefix`).
+    #[arg(long, default_value = "", value_name = "PREFIX")]
+    pub type_prefix: String,
+    /// The document's title (default: `<package> events`).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// How to run the tests, as for `coverage`.
+    #[command(flatten)]
+    pub tests: CoverageArgs,
 }
 
 /// The arguments of `coverage`.
@@ -129,7 +170,7 @@ mod tests {
             std::iter::once("cargo-eventwire".to_owned()).chain(line.split(' ').map(str::to_owned));
         match parse(args).unwrap().command {
             Command::Coverage(args) => args,
-            Command::Report(_) => panic!("not coverage"),
+            _ => panic!("not coverage"),
         }
     }
 
@@ -159,6 +200,24 @@ mod tests {
         assert_eq!(args.manifest(), Some(PathBuf::from("b/Cargo.toml")));
         let args = coverage("eventwire coverage -- -p x -- --manifest-path c");
         assert_eq!(args.manifest(), None);
+    }
+
+    #[test]
+    fn catalog_takes_its_own_options_and_the_test_arguments() {
+        let args = std::iter::once("x".to_owned()).chain(
+            "eventwire catalog --out cat --check old/catalog.json --binary --type-prefix com.x -p shop -- --nocapture"
+                .split(' ')
+                .map(str::to_owned),
+        );
+        let Command::Catalog(args) = parse(args).unwrap().command else {
+            panic!("not catalog")
+        };
+        assert_eq!(args.out, Some(PathBuf::from("cat")));
+        assert_eq!(args.check, Some(PathBuf::from("old/catalog.json")));
+        assert!(args.binary && !args.no_run);
+        assert_eq!(args.type_prefix, "com.x");
+        assert_eq!(args.prefix, "events");
+        assert_eq!(args.tests.test_args, ["-p", "shop", "--", "--nocapture"]);
     }
 
     #[test]

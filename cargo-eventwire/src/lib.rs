@@ -4,6 +4,7 @@
 //! rendering the report.
 
 pub mod binaries;
+pub mod catalog;
 pub mod cli;
 pub mod merge;
 pub mod render;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Coverage(args) => cargo_eventwire::run::coverage(args),
         Command::Report(args) => cargo_eventwire::run::report(args),
+        Command::Catalog(args) => cargo_eventwire::run::catalog(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 
 use eventwire::coverage_data::{Line, SiteEntry};
 use eventwire::registry::EnumInfo;
+use eventwire::FieldType;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -18,6 +19,9 @@ pub struct Merged {
     pub processes: usize,
     /// The executables that wrote a registry, canonical.
     pub executables: BTreeSet<std::path::PathBuf>,
+    /// The JSON types captured for each field, by field key, joined over
+    /// every process (a generic function captures one type per instance).
+    pub field_types: BTreeMap<String, FieldType>,
 }
 
 /// What the tests did with one site.
@@ -89,6 +93,9 @@ impl Merged {
                         }
                     }
                     for site in sites {
+                        for field in &site.fields {
+                            self.saw(&field.key, field.types);
+                        }
                         match self.sites.get_mut(&site.key) {
                             // A site is production code if any build compiles it so.
                             Some(known) => {
@@ -123,12 +130,23 @@ impl Merged {
                         thread,
                     });
                 }
+                Ok(Line::FieldTyped { field, types }) => self.saw(&field, types),
                 Err(_) => {}
             }
         }
         for (site, count) in counts {
             self.runs.entry(site).or_default().count += count;
         }
+    }
+
+    fn saw(&mut self, field: &str, types: FieldType) {
+        let known = self.field_types.entry(field.to_owned()).or_default();
+        *known = known.union(types);
+    }
+
+    /// The JSON types captured for the field of `key` (unknown if none was).
+    pub fn field_type(&self, key: &str) -> FieldType {
+        self.field_types.get(key).copied().unwrap_or_default()
     }
 }
 
@@ -191,5 +209,20 @@ mod tests {
             .iter()
             .all(|r| r.executable.as_deref() == Some(std::path::Path::new("/t/shop-1"))));
         assert!(!merged.runs.contains_key("b"));
+    }
+
+    #[test]
+    fn field_types_join_over_lines_and_processes() {
+        let typed = |types: &str| {
+            format!(r#"{{"kind":"field_typed","field":"src/lib.rs:3:9:n","types":{types}}}"#)
+        };
+        let mut merged = Merged::default();
+        merged.add_process(&[registry(&["a"]), typed(r#"["integer"]"#)].join("\n"));
+        merged.add_process(&[registry(&["a"]), typed(r#"["string","none"]"#)].join("\n"));
+        assert_eq!(
+            merged.field_type("src/lib.rs:3:9:n").to_string(),
+            "integer | string | none"
+        );
+        assert!(merged.field_type("src/lib.rs:4:1:m").is_unknown());
     }
 }

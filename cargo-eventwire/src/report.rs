@@ -18,6 +18,8 @@ use crate::merge::{Merged, Runner};
 use crate::sources::{Skip, Sources};
 use crate::workspace::Workspace;
 use eventwire::coverage_data::SiteEntry;
+use eventwire::registry::{FieldCapture, FieldOrigin};
+use eventwire::FieldType;
 use eventwire_grammar::source::Gate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -218,6 +220,27 @@ pub struct SiteReport {
     /// in the source).
     #[serde(default = "yes")]
     pub registered: bool,
+    /// The fields its events carry (none known for an unregistered site).
+    #[serde(default)]
+    pub fields: Vec<FieldReport>,
+}
+
+/// One field of a site's events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldReport {
+    /// Its name.
+    pub name: String,
+    /// `%`, `?` or a plain value.
+    pub capture: FieldCapture,
+    /// `fields(..)`, `ret(..)` or an `emit!`'s own.
+    pub origin: FieldOrigin,
+    /// The file of its name, relative to the workspace's root.
+    pub file: String,
+    /// The line of its name.
+    pub line: u32,
+    /// The JSON types of its values: a string for `%` and `?`; for a plain
+    /// value, the types the tests captured (unknown when none did).
+    pub types: FieldType,
 }
 
 fn never_ran() -> SiteStatus {
@@ -467,6 +490,21 @@ impl Builder<'_, '_> {
             waiver: entry.waiver.clone(),
             status,
             registered: true,
+            fields: entry
+                .fields
+                .iter()
+                .map(|field| FieldReport {
+                    name: field.name.clone(),
+                    capture: field.capture,
+                    origin: field.origin,
+                    file: self.normalize(&field.file),
+                    line: field.line,
+                    types: match field.capture {
+                        FieldCapture::Value => self.inputs.merged.field_type(&field.key),
+                        FieldCapture::Display | FieldCapture::Debug => FieldType::STRING,
+                    },
+                })
+                .collect(),
         }
     }
 
@@ -655,6 +693,7 @@ impl Builder<'_, '_> {
                         waiver: None,
                         status: SiteStatus::NeverRan,
                         registered: false,
+                        fields: Vec::new(),
                     };
                     // A site behind a `cfg` this run cannot decide is required
                     // like any other: it may well be compiled.

@@ -1,7 +1,8 @@
 //! `cargo eventwire coverage` and `cargo eventwire report`.
 
 use crate::binaries::{build, cargo, list_tests, Failure};
-use crate::cli::{CoverageArgs, Format, ReportArgs};
+use crate::catalog::{self, evolution, Catalog, Mode, Transport};
+use crate::cli::{CatalogArgs, CoverageArgs, Format, ReportArgs};
 use crate::merge::read_dir;
 use crate::render::{json, markdown, table, Colour};
 use crate::report::{Inputs, Report};
@@ -37,12 +38,36 @@ impl Drop for RunDir {
     }
 }
 
+/// What a coverage run ended with.
+enum Ran {
+    /// The report, and the tests' exit code if they failed.
+    Report {
+        ws: Workspace,
+        report: Report,
+        tests_failed: Option<u8>,
+    },
+    /// Nothing to report: exit with this code.
+    Exit(u8),
+}
+
 /// Runs `coverage`; returns the exit code.
 ///
 /// # Errors
 ///
 /// Cargo could not be run or understood.
 pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
+    match run_tests(args)? {
+        Ran::Exit(code) => Ok(code),
+        Ran::Report {
+            tests_failed: Some(code),
+            ..
+        } => Ok(code),
+        Ran::Report { report, .. } => Ok(u8::from(report.fails(args.allow_unexercised))),
+    }
+}
+
+/// Runs the tests with site recording on; writes and prints the report.
+fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     let ws = Workspace::load(args.manifest().as_deref())?;
     let cargo_args = args.cargo_args();
     let run = RunDir::create(&ws.target)?;
@@ -51,7 +76,7 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
         Ok(built) => built,
         Err(Failure::Build(code)) => {
             eprintln!("cargo eventwire: building the tests failed (cargo exited with {code}); nothing was run");
-            return Ok(u8::try_from(code).unwrap_or(101));
+            return Ok(Ran::Exit(u8::try_from(code).unwrap_or(101)));
         }
         Err(Failure::Tool(message)) => return Err(message),
     };
@@ -86,7 +111,7 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
     if merged.processes == 0 && !built.recording {
         if !status.success() {
             eprintln!("cargo eventwire: the tests failed before any site was recorded");
-            return Ok(exit_code(status));
+            return Ok(Ran::Exit(exit_code(status)));
         }
         return Err(
             "no test process recorded anything. Enable eventwire's `coverage` feature for tests:\n    [dev-dependencies]\n    eventwire = { version = \"..\", features = [\"coverage\"] }".to_owned(),
@@ -133,10 +158,11 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
         out_dir.join("coverage.json").display(),
         out_dir.join("coverage.md").display()
     );
-    if !status.success() {
-        return Ok(exit_code(status));
-    }
-    Ok(u8::from(report.fails(args.allow_unexercised)))
+    Ok(Ran::Report {
+        ws,
+        report,
+        tests_failed: (!status.success()).then(|| exit_code(status)),
+    })
 }
 
 /// The test run's own exit code (101 if it was killed by a signal).
@@ -155,29 +181,27 @@ fn colour() -> Colour {
     }
 }
 
-/// Writes each file whole: a temporary file renamed over the old one, so
-/// that a reader never sees half of a report.
-fn write_outputs(out_dir: &Path, report: &Report) -> Result<(), String> {
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| format!("could not create {}: {e}", out_dir.display()))?;
-    let write = |name: &str, text: String| {
-        let path = out_dir.join(name);
-        let partial = out_dir.join(format!(".{name}.{}", std::process::id()));
-        std::fs::write(&partial, text)
-            .and_then(|()| std::fs::rename(&partial, &path))
-            .map_err(|e| format!("could not write {}: {e}", path.display()))
-    };
-    write("coverage.json", json(report))?;
-    write("coverage.md", markdown(report))
+/// Writes a file whole: a temporary file renamed over the old one, so
+/// that a reader never sees half of it.
+fn write_whole(dir: &Path, name: &str, text: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("could not create {}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    let partial = dir.join(format!(".{name}.{}", std::process::id()));
+    std::fs::write(&partial, text)
+        .and_then(|()| std::fs::rename(&partial, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            format!("could not write {}: {e}", path.display())
+        })
 }
 
-/// Runs `report`; returns the exit code.
-///
-/// # Errors
-///
-/// No report of this workspace was written yet, or it cannot be read.
-pub fn report(args: &ReportArgs) -> Result<u8, String> {
-    let ws = Workspace::load(args.manifest_path.as_deref())?;
+fn write_outputs(out_dir: &Path, report: &Report) -> Result<(), String> {
+    write_whole(out_dir, "coverage.json", &json(report))?;
+    write_whole(out_dir, "coverage.md", &markdown(report))
+}
+
+/// The last coverage run's report of `ws`.
+fn last_report(ws: &Workspace) -> Result<Report, String> {
     let path = ws.report_dir().join("coverage.json");
     let text = std::fs::read_to_string(&path).map_err(|e| {
         format!(
@@ -195,6 +219,145 @@ pub fn report(args: &ReportArgs) -> Result<u8, String> {
             report.scope.workspace_root
         ));
     }
+    Ok(report)
+}
+
+/// Runs `catalog`; returns the exit code.
+///
+/// # Errors
+///
+/// Cargo could not be run, a report or the committed catalog cannot be
+/// read, or the catalog cannot be written.
+pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
+    let (ws, report) = if args.no_run {
+        let ws = Workspace::load(args.tests.manifest().as_deref())?;
+        let report = last_report(&ws)?;
+        (ws, report)
+    } else {
+        match run_tests(&args.tests)? {
+            Ran::Exit(code) => return Ok(code),
+            Ran::Report {
+                tests_failed: Some(code),
+                ..
+            } => {
+                eprintln!("cargo eventwire: the tests failed, so no catalog was written: a failed run's field types may be incomplete");
+                return Ok(code);
+            }
+            Ran::Report { ws, report, .. } => (ws, report),
+        }
+    };
+    let packages = &report.scope.packages;
+    let title = args.title.clone().unwrap_or_else(|| {
+        if packages.is_empty() {
+            "Events".to_owned()
+        } else {
+            format!("{} events", packages.join(", "))
+        }
+    });
+    let version = packages
+        .first()
+        .and_then(|name| ws.members.iter().find(|m| m.name == *name))
+        .map_or_else(|| "0.0.0".to_owned(), |m| m.version.clone());
+    let transport = Transport {
+        prefix: args.prefix.clone(),
+        mode: if args.binary {
+            Mode::Binary
+        } else {
+            Mode::Structured
+        },
+        type_prefix: match args.type_prefix.trim_end_matches('.') {
+            "" => String::new(),
+            prefix => format!("{prefix}."),
+        },
+    };
+    let catalog = Catalog::of(&report, title, version, transport);
+    let out = match (&args.out, &args.check) {
+        (Some(out), _) => Some(out.clone()),
+        (None, None) => Some(ws.report_dir().join("catalog")),
+        (None, Some(_)) => None,
+    };
+    if let Some(out) = &out {
+        write_catalog(out, &catalog)?;
+        println!(
+            "wrote the catalog of {} events to {}",
+            catalog.events.len(),
+            out.display()
+        );
+    }
+    let Some(committed) = &args.check else {
+        return Ok(0);
+    };
+    let old = catalog::read(committed)?;
+    let changes = evolution::compare(&old, &catalog);
+    for change in &changes {
+        println!("{change}");
+    }
+    let breaking = changes
+        .iter()
+        .filter(|c| c.impact == evolution::Impact::Breaking)
+        .count();
+    if breaking > 0 {
+        println!(
+            "\ncargo eventwire: {breaking} breaking change{} for consumers of {}",
+            if breaking == 1 { "" } else { "s" },
+            committed.display()
+        );
+        return Ok(1);
+    }
+    println!(
+        "\ncargo eventwire: no breaking change from {} ({} change{} in all)",
+        committed.display(),
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    );
+    Ok(0)
+}
+
+/// Writes `catalog.json`, `asyncapi.json`, `catalog.md` and one schema per
+/// event; schemas of events no longer in the catalog are removed.
+fn write_catalog(out: &Path, catalog: &Catalog) -> Result<(), String> {
+    let pretty = |value: &serde_json::Value| {
+        let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    let schemas = out.join("schemas");
+    let mut written = BTreeSet::new();
+    for event in &catalog.events {
+        let name = catalog::schema::file_name(event);
+        write_whole(
+            &schemas,
+            &name,
+            &pretty(&catalog::schema::standalone(event)),
+        )?;
+        written.insert(name);
+    }
+    if let Ok(entries) = std::fs::read_dir(&schemas) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".schema.json") && !written.contains(&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let model = serde_json::to_value(catalog).map_err(|e| e.to_string())?;
+    write_whole(out, "catalog.json", &pretty(&model))?;
+    write_whole(
+        out,
+        "asyncapi.json",
+        &pretty(&catalog::asyncapi::document(catalog)),
+    )?;
+    write_whole(out, "catalog.md", &catalog::markdown::render(catalog))
+}
+
+/// Runs `report`; returns the exit code.
+///
+/// # Errors
+///
+/// No report of this workspace was written yet, or it cannot be read.
+pub fn report(args: &ReportArgs) -> Result<u8, String> {
+    let ws = Workspace::load(args.manifest_path.as_deref())?;
+    let report = last_report(&ws)?;
     match args.format {
         Format::Json => println!("{}", json(&report)),
         Format::Markdown => print!("{}", markdown(&report)),

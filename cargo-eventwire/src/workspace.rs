@@ -22,6 +22,8 @@ pub struct Member {
     pub name: String,
     /// Cargo's id of the package.
     pub id: String,
+    /// Its version.
+    pub version: String,
     /// The directory of its manifest.
     pub dir: PathBuf,
     /// Its targets.
@@ -107,6 +109,7 @@ impl Workspace {
                 Member {
                     name: package.name.to_string(),
                     id: package.id.repr.clone(),
+                    version: package.version.to_string(),
                     dir: package
                         .manifest_path
                         .parent()

@@ -16,6 +16,8 @@ pub(crate) struct SiteFacts<'a> {
     pub(crate) function: &'a Ident,
     /// `untested = ".."`.
     pub(crate) waiver: Option<String>,
+    /// The declarations of the fields its events carry (see `fields::declare`).
+    pub(crate) fields: Vec<Ident>,
 }
 
 /// The order in which this compilation expanded sites: it tells apart sites
@@ -52,6 +54,7 @@ pub(crate) fn record(
     let order = next_order();
     let phases = &facts.phases;
     let function = facts.function;
+    let fields = &facts.fields;
     quote! {
         static #record: #p::Record = #p::Record::new(#p::SiteSpec {
             kind: &#enum_path::#variant,
@@ -66,6 +69,7 @@ pub(crate) fn record(
             package: ::core::env!("CARGO_PKG_NAME"),
             waiver: #waiver,
             order: #order,
+            fields: &[#(&#fields),*],
         });
     }
 }

@@ -401,6 +401,7 @@ mod tests {
             package: "svc",
             waiver: None,
             order: 0,
+            fields: &[],
         })))
     }
 

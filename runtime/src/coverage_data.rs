@@ -8,8 +8,9 @@
 //! reaches a power of two. The format only grows: readers ignore fields
 //! they do not know.
 
+use crate::field::FieldType;
 use crate::phase::Phase;
-use crate::registry::{EnumInfo, SiteOrigin, SiteRecord};
+use crate::registry::{EnumInfo, FieldCapture, FieldDecl, FieldOrigin, SiteOrigin, SiteRecord};
 use serde::{Deserialize, Serialize};
 
 /// One line of a hits file.
@@ -42,6 +43,55 @@ pub enum Line {
         /// How many times it had run in this process at this moment.
         count: u64,
     },
+    /// A plain field was captured with a value of types not seen before
+    /// in this process.
+    FieldTyped {
+        /// [`FieldEntry::key`] of the field.
+        field: String,
+        /// Every type seen so far.
+        types: FieldType,
+    },
+}
+
+/// A captured field of a site, as the registry line lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FieldEntry {
+    /// Its identity: where its name is written, and the name.
+    pub key: String,
+    /// The name.
+    pub name: String,
+    /// `%`, `?` or a plain value.
+    pub capture: FieldCapture,
+    /// `fields(..)`, `ret(..)` or an `emit!`'s own.
+    pub origin: FieldOrigin,
+    /// The file of its name.
+    pub file: String,
+    /// The line of its name.
+    pub line: u32,
+    /// The types known when the line was written (see [`Line::FieldTyped`]).
+    pub types: FieldType,
+}
+
+impl FieldEntry {
+    /// The entry of a registered field.
+    pub fn of(field: &FieldDecl) -> FieldEntry {
+        let (file, line, _) = field.location();
+        FieldEntry {
+            key: field_key(field),
+            name: field.name().to_owned(),
+            capture: field.capture(),
+            origin: field.origin(),
+            file: file.to_owned(),
+            line,
+            types: field.field_type(),
+        }
+    }
+}
+
+/// [`FieldEntry::key`] of a field.
+pub fn field_key(field: &FieldDecl) -> String {
+    let (file, line, column) = field.location();
+    format!("{file}:{line}:{column}:{}", field.name())
 }
 
 /// A site, as the registry line lists it.
@@ -88,6 +138,9 @@ pub struct SiteEntry {
     /// The reason of `untested = ".."`.
     #[serde(default)]
     pub waiver: Option<String>,
+    /// The fields its events carry.
+    #[serde(default)]
+    pub fields: Vec<FieldEntry>,
 }
 
 impl SiteEntry {
@@ -112,6 +165,7 @@ impl SiteEntry {
             doctest: site.is_doctest(),
             package: site.package().to_owned(),
             waiver: site.waiver().map(str::to_owned),
+            fields: site.fields().iter().map(|f| FieldEntry::of(f)).collect(),
             key: key.to_string(),
         }
     }

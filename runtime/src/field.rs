@@ -59,21 +59,148 @@ impl fmt::Display for Value {
     }
 }
 
+/// The JSON types a field's values may take: a set, so that the types of
+/// every place that captures a field of one name can be joined.
+///
+/// It is what the event catalog (`cargo eventwire catalog`) writes as the
+/// field's JSON Schema: a `%` or `?` field is a string; a plain value has
+/// the type its [`FieldValue`] declares. [`FieldType::NUMBER`] includes the
+/// texts `NaN`, `inf` and `-inf` (JSON has no such numbers), and
+/// [`FieldType::NONE`] the text `none` that an `Option`'s `None` is captured as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FieldType(u8);
+
+impl FieldType {
+    /// Not known: nothing captured it yet.
+    pub const UNKNOWN: FieldType = FieldType(0);
+    /// A JSON integer.
+    pub const INTEGER: FieldType = FieldType(1);
+    /// A JSON number, or the text `NaN`, `inf` or `-inf`.
+    pub const NUMBER: FieldType = FieldType(2);
+    /// `true` or `false`.
+    pub const BOOLEAN: FieldType = FieldType(4);
+    /// A string.
+    pub const STRING: FieldType = FieldType(8);
+    /// The text `none`: an `Option` that was `None`.
+    pub const NONE: FieldType = FieldType(16);
+    /// Any value a field can hold: what a [`FieldValue`] that does not
+    /// declare its type may give.
+    pub const ANY: FieldType = FieldType(1 | 2 | 4 | 8);
+
+    const NAMES: [(FieldType, &'static str); 5] = [
+        (FieldType::INTEGER, "integer"),
+        (FieldType::NUMBER, "number"),
+        (FieldType::BOOLEAN, "boolean"),
+        (FieldType::STRING, "string"),
+        (FieldType::NONE, "none"),
+    ];
+
+    /// Both sets.
+    #[must_use]
+    pub const fn union(self, other: FieldType) -> FieldType {
+        FieldType(self.0 | other.0)
+    }
+
+    /// Whether every type of `other` is in this set.
+    pub const fn contains(self, other: FieldType) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether nothing is known.
+    pub const fn is_unknown(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The set as bits, for compact storage.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The set of `bits` (unknown bits are dropped).
+    pub const fn from_bits(bits: u8) -> FieldType {
+        FieldType(bits & 31)
+    }
+
+    /// The names of its types: `integer`, `number`, `boolean`, `string`, `none`.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(move |(t, _)| self.contains(*t))
+            .map(|(_, name)| name)
+    }
+
+    /// The set of a type's name, as [`FieldType::names`] writes it.
+    pub fn from_name(name: &str) -> Option<FieldType> {
+        Self::NAMES
+            .into_iter()
+            .find(|(_, n)| *n == name)
+            .map(|(t, _)| t)
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_unknown() {
+            return f.write_str("unknown");
+        }
+        for (i, name) in self.names().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// A list of names: `["integer", "none"]`.
+impl Serialize for FieldType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.names())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let names = Vec::<String>::deserialize(deserializer)?;
+        names.iter().try_fold(FieldType::UNKNOWN, |set, name| {
+            FieldType::from_name(name)
+                .map(|t| set.union(t))
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown field type `{name}`")))
+        })
+    }
+}
+
 /// A type whose values can be captured as a field without `%` or `?`:
 /// numbers, `bool`, `char`, strings, and references or `Option`s of them.
+///
+/// Implement it for a type of your own to capture it as it is; give it a
+/// [`TYPE`](FieldValue::TYPE) so that the event catalog can say which JSON
+/// type the field has (without one, it says any).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be captured as an event field as it is",
     label = "not a number, bool or string",
     note = "capture it with `%` to use its Display text (`name = %value`) or `?` for its Debug text (`name = ?value`)"
 )]
 pub trait FieldValue {
+    /// The JSON types [`to_value`](FieldValue::to_value) gives.
+    const TYPE: FieldType = FieldType::ANY;
+
     /// The value to record.
     fn to_value(&self) -> Value;
+
+    /// The value with its types, for generated code (a method of the
+    /// trait, so that a type that cannot be captured is reported as such).
+    #[doc(hidden)]
+    fn __eventwire_typed(&self) -> (Value, FieldType) {
+        (self.to_value(), Self::TYPE)
+    }
 }
 
 macro_rules! field_value_via {
-    ($variant:ident as $target:ty: $($ty:ty),*) => {$(
+    ($variant:ident as $target:ty, $json:ident: $($ty:ty),*) => {$(
         impl FieldValue for $ty {
+            const TYPE: FieldType = FieldType::$json;
             fn to_value(&self) -> Value {
                 Value::$variant(<$target>::from(*self))
             }
@@ -81,22 +208,25 @@ macro_rules! field_value_via {
     )*};
 }
 
-field_value_via!(I64 as i64: i8, i16, i32, i64);
-field_value_via!(I64 as i64: u8, u16, u32);
+field_value_via!(I64 as i64, INTEGER: i8, i16, i32, i64);
+field_value_via!(I64 as i64, INTEGER: u8, u16, u32);
 impl FieldValue for f32 {
+    const TYPE: FieldType = FieldType::NUMBER;
     fn to_value(&self) -> Value {
         float(f64::from(*self))
     }
 }
 
 impl FieldValue for f64 {
+    const TYPE: FieldType = FieldType::NUMBER;
     fn to_value(&self) -> Value {
         float(*self)
     }
 }
-field_value_via!(Bool as bool: bool);
+field_value_via!(Bool as bool, BOOLEAN: bool);
 
 impl FieldValue for isize {
+    const TYPE: FieldType = FieldType::INTEGER;
     fn to_value(&self) -> Value {
         // isize is at most 64 bits on every supported target.
         Value::I64(*self as i64)
@@ -110,60 +240,70 @@ fn unsigned(v: u64) -> Value {
 }
 
 impl FieldValue for u64 {
+    const TYPE: FieldType = FieldType::INTEGER;
     fn to_value(&self) -> Value {
         unsigned(*self)
     }
 }
 
 impl FieldValue for usize {
+    const TYPE: FieldType = FieldType::INTEGER;
     fn to_value(&self) -> Value {
         unsigned(*self as u64)
     }
 }
 
 impl FieldValue for char {
+    const TYPE: FieldType = FieldType::STRING;
     fn to_value(&self) -> Value {
         Value::Str(self.to_string())
     }
 }
 
 impl FieldValue for str {
+    const TYPE: FieldType = FieldType::STRING;
     fn to_value(&self) -> Value {
         Value::Str(self.to_owned())
     }
 }
 
 impl FieldValue for String {
+    const TYPE: FieldType = FieldType::STRING;
     fn to_value(&self) -> Value {
         Value::Str(self.clone())
     }
 }
 
 impl FieldValue for Cow<'_, str> {
+    const TYPE: FieldType = FieldType::STRING;
     fn to_value(&self) -> Value {
         Value::Str(self.as_ref().to_owned())
     }
 }
 
 impl<T: FieldValue + ?Sized> FieldValue for &T {
+    const TYPE: FieldType = T::TYPE;
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
 }
 
 impl<T: FieldValue + ?Sized> FieldValue for &mut T {
+    const TYPE: FieldType = T::TYPE;
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
 }
 
 impl<T: FieldValue + ?Sized> FieldValue for Box<T> {
+    const TYPE: FieldType = T::TYPE;
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
 }
 
 impl<T: FieldValue + ?Sized> FieldValue for std::sync::Arc<T> {
+    const TYPE: FieldType = T::TYPE;
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
@@ -171,6 +311,7 @@ impl<T: FieldValue + ?Sized> FieldValue for std::sync::Arc<T> {
 
 /// `None` is recorded as the text `none`, so that a field is never silently absent.
 impl<T: FieldValue> FieldValue for Option<T> {
+    const TYPE: FieldType = T::TYPE.union(FieldType::NONE);
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),
@@ -284,6 +425,54 @@ impl<'de> Deserialize<'de> for Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn type_of<T: FieldValue + ?Sized>(_: &T) -> FieldType {
+        T::TYPE
+    }
+
+    #[test]
+    fn each_type_declares_the_json_it_gives() {
+        assert_eq!(type_of(&1u8), FieldType::INTEGER);
+        assert_eq!(type_of(&u64::MAX), FieldType::INTEGER);
+        assert_eq!(type_of(&1.5f32), FieldType::NUMBER);
+        assert_eq!(type_of(&true), FieldType::BOOLEAN);
+        assert_eq!(type_of("x"), FieldType::STRING);
+        assert_eq!(type_of(&'x'), FieldType::STRING);
+        assert_eq!(type_of(&Cow::Borrowed("x")), FieldType::STRING);
+        assert_eq!(type_of(&&mut Box::new(Arc::new(3i16))), FieldType::INTEGER);
+        assert_eq!(
+            type_of(&Some(2u32)),
+            FieldType::INTEGER.union(FieldType::NONE)
+        );
+        assert_eq!(
+            type_of(&Some(Some(0.5f64))),
+            FieldType::NUMBER.union(FieldType::NONE)
+        );
+        struct Own;
+        impl FieldValue for Own {
+            fn to_value(&self) -> Value {
+                Value::Bool(true)
+            }
+        }
+        assert_eq!(type_of(&Own), FieldType::ANY);
+    }
+
+    #[test]
+    fn field_types_are_sets_written_as_names() {
+        let t = FieldType::INTEGER.union(FieldType::NONE);
+        assert!(t.contains(FieldType::INTEGER) && !t.contains(FieldType::STRING));
+        assert_eq!(t.to_string(), "integer | none");
+        assert_eq!(FieldType::UNKNOWN.to_string(), "unknown");
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, r#"["integer","none"]"#);
+        assert_eq!(serde_json::from_str::<FieldType>(&json).unwrap(), t);
+        assert!(serde_json::from_str::<FieldType>(r#"["decimal"]"#).is_err());
+        assert_eq!(FieldType::from_bits(t.bits()), t);
+        assert_eq!(
+            FieldType::from_bits(255),
+            FieldType::ANY.union(FieldType::NONE)
+        );
+    }
 
     #[test]
     fn captures_each_convention() {

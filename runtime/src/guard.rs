@@ -130,6 +130,7 @@ mod tests {
         package: "svc",
         waiver: None,
         order: 0,
+        fields: &[],
     });
 
     // The hook is process-wide: tests that replace it take this lock.

@@ -94,6 +94,18 @@ pub(crate) fn returned_phase<E>(
     }
 }
 
+/// A plain field was captured with a value of a type not seen before.
+pub(crate) fn field_typed(field: &'static crate::registry::FieldDecl) {
+    let Some(file) = hits_file() else { return };
+    write_line(
+        file,
+        &Line::FieldTyped {
+            field: crate::coverage_data::field_key(field),
+            types: field.field_type(),
+        },
+    );
+}
+
 /// Makes sure this process's registry is written, if it records at all.
 pub(crate) fn write_registry() {
     let _ = hits_file();

@@ -118,7 +118,7 @@ pub use failure::{
     reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure, FailureCause, FailureKind,
     Stats,
 };
-pub use field::{FieldValue, Fields, Value};
+pub use field::{FieldType, FieldValue, Fields, Value};
 pub use kind::{EventKind, UnknownEvent, UsesDefaultBus};
 pub use lineage::{caused_by, correlate, correlated, CorrelationId, Lineage, TraceParent};
 pub use recorder::{Recorder, WaitFor};

@@ -14,7 +14,7 @@ use crate::event::EventId;
 use crate::failure::{fail, FailedEvent, Failure, FailureCause};
 pub use crate::field::FieldValue as FieldValueTrait;
 pub use crate::field::Fields;
-use crate::field::Value;
+use crate::field::{FieldType, Value};
 use crate::guard::{accepts, accepts_from, deliver, deliver_to};
 use crate::isolate::{isolate, render, Panicked};
 use crate::kind::EventKind;
@@ -29,7 +29,10 @@ pub use crate::bus::HasBus as HasBusTrait;
 
 pub use crate::kind::{EventKind as EventKindTrait, UnknownEvent, UsesDefaultBus};
 pub use crate::phase::{Phase as PhaseEnum, Phases as PhaseSet};
-pub use crate::registry::{Registered, RegisteredEnum, SiteOrigin, SiteRecord as Record, SiteSpec};
+pub use crate::registry::{
+    FieldCapture, FieldDecl, FieldOrigin, FieldSpec, Registered, RegisteredEnum, SiteOrigin,
+    SiteRecord as Record, SiteSpec,
+};
 pub use inventory;
 pub use serde;
 pub use std::any::type_name_of_val;
@@ -97,19 +100,19 @@ impl FieldSet {
     /// `name = %value`: `format` writes the value's `Display` text.
     pub fn display(
         &mut self,
-        name: &'static str,
+        field: &'static FieldDecl,
         format: &dyn Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result,
     ) {
-        self.text(name, format);
+        self.text(field.name(), format);
     }
 
     /// `name = ?value`: `format` writes the value's `Debug` text.
     pub fn debug(
         &mut self,
-        name: &'static str,
+        field: &'static FieldDecl,
         format: &dyn Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result,
     ) {
-        self.text(name, format);
+        self.text(field.name(), format);
     }
 
     fn text(
@@ -123,11 +126,18 @@ impl FieldSet {
         }
     }
 
-    /// `name = value`: `value` computes it (through [`FieldValue`]).
-    pub fn value(&mut self, name: &'static str, value: &dyn Fn() -> Value) {
+    /// `name = value`: `value` computes it, with its types (through
+    /// [`FieldValue`](crate::FieldValue)).
+    pub fn value(&mut self, field: &'static FieldDecl, value: &dyn Fn() -> (Value, FieldType)) {
         match isolate(value) {
-            Ok(value) => self.fields.push(name, value),
-            Err(Panicked(why)) => self.unrenderable(name, format!("it panicked: {why}")),
+            Ok((value, _ty)) => {
+                #[cfg(feature = "coverage")]
+                if field.saw(_ty) {
+                    crate::hits::field_typed(field);
+                }
+                self.fields.push(field.name(), value);
+            }
+            Err(Panicked(why)) => self.unrenderable(field.name(), format!("it panicked: {why}")),
         }
     }
 

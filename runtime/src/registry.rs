@@ -7,6 +7,7 @@
 //! `cargo eventwire` read them back.
 
 use crate::event::Site;
+use crate::field::FieldType;
 use crate::kind::EventKind;
 use crate::phase::Phases;
 use eventwire_grammar::site::{function_path, short_name};
@@ -16,7 +17,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// How a site was written.
@@ -92,6 +93,114 @@ impl EnumInfo {
     }
 }
 
+/// How a field's value is captured.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldCapture {
+    /// `name = %value`: its `Display` text.
+    Display,
+    /// `name = ?value`: its `Debug` text.
+    Debug,
+    /// `name = value`: as the value's [`FieldValue`](crate::FieldValue) gives it.
+    Value,
+}
+
+/// Where a field is written, which decides the events that carry it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldOrigin {
+    /// `fields(..)` of `#[emits]`: every event of the call, and its `emit!`s.
+    Call,
+    /// `ret(..)` of `#[emits]`: the call's `ok`, `err` and `exit` events.
+    Return,
+    /// The `emit!`'s own fields: its event.
+    Emit,
+}
+
+/// What the macros know of a captured field.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub capture: FieldCapture,
+    pub origin: FieldOrigin,
+    pub file: &'static str,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One captured field of one `#[emits]` or `emit!`, shared by the records
+/// of the sites whose events carry it. The JSON type of a plain value is
+/// the Rust type's, which only the compiled capture knows: it is learned
+/// when the field is captured (with the `coverage` feature, which records it).
+pub struct FieldDecl {
+    spec: FieldSpec,
+    seen: AtomicU8,
+}
+
+impl FieldDecl {
+    #[doc(hidden)]
+    pub const fn new(spec: FieldSpec) -> Self {
+        FieldDecl {
+            spec,
+            seen: AtomicU8::new(0),
+        }
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &'static str {
+        self.spec.name
+    }
+
+    /// `%`, `?` or a plain value.
+    pub fn capture(&self) -> FieldCapture {
+        self.spec.capture
+    }
+
+    /// `fields(..)`, `ret(..)` or an `emit!`'s own.
+    pub fn origin(&self) -> FieldOrigin {
+        self.spec.origin
+    }
+
+    /// Where its name is written: file, line and column.
+    pub fn location(&self) -> (&'static str, u32, u32) {
+        (self.spec.file, self.spec.line, self.spec.column)
+    }
+
+    /// The JSON types of its values: a string for `%` and `?`; for a plain
+    /// value, the types of the values captured in this process so far
+    /// ([`FieldType::UNKNOWN`] before any).
+    pub fn field_type(&self) -> FieldType {
+        match self.spec.capture {
+            FieldCapture::Display | FieldCapture::Debug => FieldType::STRING,
+            FieldCapture::Value => FieldType::from_bits(self.seen.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Notes that a value of type `ty` was captured; true when that is news.
+    #[cfg(feature = "coverage")]
+    pub(crate) fn saw(&self, ty: FieldType) -> bool {
+        let seen = self.seen.load(Ordering::Relaxed);
+        seen & ty.bits() != ty.bits() && {
+            let before = self.seen.fetch_or(ty.bits(), Ordering::Relaxed);
+            before & ty.bits() != ty.bits()
+        }
+    }
+}
+
+impl fmt::Debug for FieldDecl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldDecl")
+            .field("spec", &self.spec)
+            .field("type", &self.field_type())
+            .finish()
+    }
+}
+
 /// The event value a record points to: any event enum's variant.
 type AnyKind = dyn Any + Send + Sync + RefUnwindSafe + UnwindSafe;
 
@@ -113,6 +222,7 @@ pub struct SiteSpec {
     pub package: &'static str,
     pub waiver: Option<&'static str>,
     pub order: u32,
+    pub fields: &'static [&'static FieldDecl],
 }
 
 impl fmt::Debug for SiteSpec {
@@ -208,6 +318,12 @@ impl SiteRecord {
     /// compiled).
     pub fn package(&self) -> &'static str {
         self.spec.package
+    }
+
+    /// The fields its events carry, in capture order: the call's, then
+    /// `ret(..)`'s (only after the return), then an `emit!`'s own.
+    pub fn fields(&self) -> &'static [&'static FieldDecl] {
+        self.spec.fields
     }
 
     /// The reason given with `untested = ".."`: tests need not run this site.

@@ -16,17 +16,26 @@ pub(crate) enum Emitter {
     Call { call: Ident, record: Ident },
 }
 
-/// The static record of one `emit!` site, named `name`; `namer` names the
-/// enclosing function.
+/// The static record of one `emit!` site, named `name`, with the
+/// declarations of its own fields; `namer` names the enclosing function.
+/// `call_fields` are the fields of the enclosing call that its event
+/// carries before its own (none for an `emit!` with a bus of its own).
 pub(crate) fn site_record(
     input: &EmitInput,
     default_enum: &syn::Path,
     name: &Ident,
     namer: &Ident,
+    call_fields: &[Ident],
 ) -> TokenStream {
     let p = private();
     let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
-    record(
+    let (decls, own) = crate::fields::declare(&input.fields, crate::fields::Origin::Emit, name);
+    let carried = if input.bus.is_some() {
+        &[][..]
+    } else {
+        call_fields
+    };
+    let site = record(
         name,
         enum_path,
         &input.variant,
@@ -35,8 +44,10 @@ pub(crate) fn site_record(
             origin: "Macro",
             function: namer,
             waiver: input.options.waiver(),
+            fields: carried.iter().chain(&own).cloned().collect(),
         },
-    )
+    );
+    quote!(#decls #site)
 }
 
 pub(crate) fn expand(
@@ -48,14 +59,14 @@ pub(crate) fn expand(
     let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
     let variant = &input.variant;
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
-    let pushes = crate::fields::expand(&input.fields, &fields_var);
-    let capture = quote!(|#fields_var: &mut #p::FieldSet| { #pushes });
     let kind = quote_spanned!(variant.span()=> #enum_path::#variant);
     let own = Ident::new("__EVENTWIRE_SITE", Span::call_site());
     let record = match emitter {
         Emitter::Call { record, .. } => record,
         Emitter::Free => &own,
     };
+    let pushes = crate::fields::expand(&input.fields, &fields_var, record);
+    let capture = quote!(|#fields_var: &mut #p::FieldSet| { #pushes });
     let publish = match (&input.bus, emitter) {
         (None, Emitter::Call { call, .. }) => quote! {
             #call.emit(#kind, &#record, #capture);
@@ -83,7 +94,7 @@ pub(crate) fn expand(
             let marker = Ident::new("__eventwire_here", Span::call_site());
             let namer = Ident::new("__eventwire_function", Span::call_site());
             let namer_fns = function_namer(&marker, &namer);
-            let site = site_record(input, default_enum, &own, &namer);
+            let site = site_record(input, default_enum, &own, &namer, &[]);
             let registration = register(std::slice::from_ref(&own));
             quote! {
                 {

@@ -16,6 +16,8 @@ pub(crate) struct BodyRewrite<'a> {
     pub(crate) call: Ident,
     /// Names the enclosing function in the records.
     pub(crate) namer: Ident,
+    /// The declarations of the call's fields, which its `emit!`s carry.
+    pub(crate) call_fields: &'a [Ident],
     /// Each event emitted with `emit!`, as written.
     pub(crate) emitted: Vec<Ident>,
     /// The record of each `emit!`, declared with the function's records:
@@ -59,7 +61,13 @@ impl BodyRewrite<'_> {
         let kind = quote_spanned!(variant.span()=> #enum_path::#variant);
         self.records.push((
             record.clone(),
-            site_record(&input, self.enum_path, &record, &self.namer),
+            site_record(
+                &input,
+                self.enum_path,
+                &record,
+                &self.namer,
+                self.call_fields,
+            ),
             quote::quote!((#kind, &#record)),
         ));
         let handle = match detached {

@@ -105,11 +105,20 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
 
     // Rewrite the body's emit!s first: they decide which events are `body` here.
     let namer = Ident::new("__eventwire_function", Span::call_site());
+    // The declarations of the call's fields and of `ret(..)`'s, which the
+    // site records list and the captures name.
+    let call_owner = Ident::new("__EVENTWIRE_CALL", Span::call_site());
+    let ret_owner = Ident::new("__EVENTWIRE_RET", Span::call_site());
+    let (call_decls, call_fields) =
+        crate::fields::declare(&args.fields, crate::fields::Origin::Call, &call_owner);
+    let (ret_decls, ret_fields) =
+        crate::fields::declare(&args.ret_fields, crate::fields::Origin::Return, &ret_owner);
     let mut rewrite = BodyRewrite {
         enum_path: &enum_path,
         listed: &listed,
         call: call_ref.clone(),
         namer: namer.clone(),
+        call_fields: &call_fields,
         emitted: Vec::new(),
         records: Vec::new(),
         errors: None,
@@ -149,7 +158,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             "`ret(..)` fields come from the value the function returns, and this one returns `!`; capture them with `fields(..)` or in an `emit!`",
         ));
     }
-    let mut items = TokenStream::new();
+    let mut items = quote!(#call_decls #ret_decls);
     let mut site_entries = Vec::new();
     let mut err_checks = Vec::new();
     let mut records: Vec<Ident> = Vec::new();
@@ -236,6 +245,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 origin: "Attribute",
                 function: &namer,
                 waiver: event.options.waiver(),
+                fields: call_fields.iter().chain(&ret_fields).cloned().collect(),
             },
         );
         records.push(record.clone());
@@ -271,7 +281,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     };
 
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
-    let pushes = crate::fields::expand(&args.fields, &fields_var);
+    let pushes = crate::fields::expand(&args.fields, &fields_var, &call_owner);
     let output = match &function.sig.output {
         ReturnType::Type(_, ty) if mentions_impl_trait(ty) => None,
         ReturnType::Type(_, ty) => Some((quote!(#ty), ty.span())),
@@ -321,8 +331,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     } else {
         quote!(::core::option::Option::Some(|#fields_var: &mut #p::FieldSet| { #pushes }))
     };
-    let ret_pushes =
-        (!args.ret_fields.is_empty()).then(|| crate::fields::expand(&args.ret_fields, &fields_var));
+    let ret_pushes = (!args.ret_fields.is_empty())
+        .then(|| crate::fields::expand(&args.ret_fields, &fields_var, &ret_owner));
     let parts = Parts {
         ret_pushes: ret_pushes.as_ref(),
         borrow_bus: args.bus.is_none() && shared_receiver(&function),

@@ -1,0 +1,293 @@
+//! Does a new catalog break the consumers of an old one?
+//!
+//! Events are matched by dotted name, the name on the wire. Breaking:
+//!
+//! - an event removed or renamed;
+//! - a required field removed;
+//! - a field's type changed so that it may now hold a value it could not
+//!   before (`integer` to `string`; `integer` to `integer | none`);
+//! - an optional field made required.
+//!
+//! Compatible: a new event, a new field (required or not), an optional
+//! field removed, a type narrowed. A field whose type the tests did not
+//! capture on either side cannot be compared: it is reported as unchecked,
+//! and does not fail the check.
+
+use super::{Catalog, CatalogEvent, CatalogField};
+use std::fmt;
+
+/// How a change affects consumers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Impact {
+    /// It breaks them: the check fails.
+    Breaking,
+    /// It could not be compared.
+    Unchecked,
+    /// It does not break them.
+    Compatible,
+}
+
+/// One difference between the catalogs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// How it affects consumers.
+    pub impact: Impact,
+    /// The event's dotted name.
+    pub event: String,
+    /// The event's variant.
+    pub variant: String,
+    /// The field, if the change is of a field.
+    pub field: Option<String>,
+    /// What changed, and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.impact {
+            Impact::Breaking => "BREAKING",
+            Impact::Unchecked => "unchecked",
+            Impact::Compatible => "compatible",
+        };
+        write!(f, "{label}: `{}` ({})", self.event, self.variant)?;
+        if let Some(field) = &self.field {
+            write!(f, ", field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every difference from `old` (the committed catalog) to `new` (the
+/// code's), breaking ones first.
+pub fn compare(old: &Catalog, new: &Catalog) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for before in &old.events {
+        match new.events.iter().find(|e| e.name == before.name) {
+            None => changes.push(change(
+                Impact::Breaking,
+                before,
+                None,
+                format!(
+                    "the event is gone (removed, or renamed{}): its consumers receive nothing. Keep the variant, or give the new one `#[event(name = \"{}\")]`",
+                    renamed_to(before, new).map_or_else(String::new, |n| format!(" to `{n}`?")),
+                    before.name
+                ),
+            )),
+            Some(after) => fields(before, after, &mut changes),
+        }
+    }
+    for after in &new.events {
+        if !old.events.iter().any(|e| e.name == after.name) {
+            changes.push(change(
+                Impact::Compatible,
+                after,
+                None,
+                "a new event".to_owned(),
+            ));
+        }
+    }
+    changes.sort_by_key(|c| c.impact);
+    changes
+}
+
+/// A new event of the same variant or enum position: what `before` was
+/// probably renamed to.
+fn renamed_to<'a>(before: &CatalogEvent, new: &'a Catalog) -> Option<&'a str> {
+    new.events
+        .iter()
+        .find(|e| e.variant == before.variant && e.enum_name == before.enum_name)
+        .map(|e| e.name.as_str())
+}
+
+fn change(impact: Impact, event: &CatalogEvent, field: Option<&str>, message: String) -> Change {
+    Change {
+        impact,
+        event: event.name.clone(),
+        variant: event.variant.clone(),
+        field: field.map(str::to_owned),
+        message,
+    }
+}
+
+fn fields(before: &CatalogEvent, after: &CatalogEvent, changes: &mut Vec<Change>) {
+    for old in &before.fields {
+        let Some(new) = after.fields.iter().find(|f| f.name == old.name) else {
+            let (impact, message) = if old.required {
+                (
+                    Impact::Breaking,
+                    "a required field was removed: consumers that read it fail. Capture it again in `fields(..)`, or publish a new event".to_owned(),
+                )
+            } else {
+                (
+                    Impact::Compatible,
+                    "an optional field was removed".to_owned(),
+                )
+            };
+            changes.push(change(impact, after, Some(&old.name), message));
+            continue;
+        };
+        types(old, new, after, changes);
+        if !old.required && new.required {
+            changes.push(change(
+                Impact::Breaking,
+                after,
+                Some(&old.name),
+                "an optional field is now required: events written before lack it. Capture it at every site only if old events may fail validation".to_owned(),
+            ));
+        }
+    }
+    for new in &after.fields {
+        if !before.fields.iter().any(|f| f.name == new.name) {
+            changes.push(change(
+                Impact::Compatible,
+                after,
+                Some(&new.name),
+                format!(
+                    "a new {} field",
+                    if new.required { "required" } else { "optional" }
+                ),
+            ));
+        }
+    }
+}
+
+fn types(old: &CatalogField, new: &CatalogField, event: &CatalogEvent, changes: &mut Vec<Change>) {
+    if !old.typed || !new.typed {
+        let side = match (old.typed, new.typed) {
+            (false, false) => "either catalog",
+            (false, true) => "the committed catalog",
+            _ => "this run",
+        };
+        changes.push(change(
+            Impact::Unchecked,
+            event,
+            Some(&old.name),
+            format!("its type cannot be compared: no test captured it in {side}. Run the site in a test with a bus that takes the event"),
+        ));
+        return;
+    }
+    if !old.types.contains(new.types) {
+        changes.push(change(
+            Impact::Breaking,
+            event,
+            Some(&old.name),
+            format!(
+                "its type changed from {} to {}: consumers may now receive values they cannot read",
+                old.types, new.types
+            ),
+        ));
+    } else if old.types != new.types {
+        changes.push(change(
+            Impact::Compatible,
+            event,
+            Some(&old.name),
+            format!("its type narrowed from {} to {}", old.types, new.types),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{event_of, field, site};
+    use crate::catalog::{Transport, FORMAT};
+    use eventwire::registry::FieldOrigin;
+    use eventwire::FieldType;
+
+    fn catalog(events: Vec<CatalogEvent>) -> Catalog {
+        Catalog {
+            format: FORMAT,
+            title: String::new(),
+            version: String::new(),
+            transport: Transport::default(),
+            events,
+        }
+    }
+
+    fn one(fields: Vec<crate::report::FieldReport>) -> Catalog {
+        catalog(vec![event_of(
+            "order.placed",
+            vec![site("Shop::buy", &["ok"], fields)],
+        )])
+    }
+
+    fn breaking(old: &Catalog, new: &Catalog) -> Vec<String> {
+        compare(old, new)
+            .into_iter()
+            .filter(|c| c.impact == Impact::Breaking)
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_same_catalog_has_no_change() {
+        let c = one(vec![field("n", FieldOrigin::Call, FieldType::INTEGER)]);
+        assert!(compare(&c, &c).is_empty());
+    }
+
+    #[test]
+    fn removing_an_event_or_a_required_field_breaks() {
+        let old = one(vec![field("n", FieldOrigin::Call, FieldType::INTEGER)]);
+        assert_eq!(
+            breaking(&old, &catalog(vec![])),
+            ["BREAKING: `order.placed` (OrderPlaced): the event is gone (removed, or renamed): its consumers receive nothing. Keep the variant, or give the new one `#[event(name = \"order.placed\")]`"]
+        );
+        let mut renamed = one(vec![field("n", FieldOrigin::Call, FieldType::INTEGER)]);
+        renamed.events[0].name = "order.made".to_owned();
+        assert!(breaking(&old, &renamed)[0].contains("renamed to `order.made`?"));
+        let found = breaking(&old, &one(vec![]));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("field `n`: a required field was removed"));
+    }
+
+    #[test]
+    fn changing_a_type_or_requiring_an_optional_field_breaks() {
+        let old = one(vec![field("n", FieldOrigin::Call, FieldType::INTEGER)]);
+        let new = one(vec![field("n", FieldOrigin::Call, FieldType::STRING)]);
+        assert!(breaking(&old, &new)[0].contains("type changed from integer to string"));
+        let widened = one(vec![field(
+            "n",
+            FieldOrigin::Call,
+            FieldType::INTEGER.union(FieldType::NONE),
+        )]);
+        assert_eq!(breaking(&old, &widened).len(), 1);
+        assert!(breaking(&widened, &old).is_empty());
+        // `ret(..)` is optional (not on `entry`); made a call field, required.
+        let optional = catalog(vec![event_of(
+            "order.placed",
+            vec![site(
+                "Shop::buy",
+                &["entry", "ok"],
+                vec![field("n", FieldOrigin::Return, FieldType::INTEGER)],
+            )],
+        )]);
+        let required = catalog(vec![event_of(
+            "order.placed",
+            vec![site(
+                "Shop::buy",
+                &["entry", "ok"],
+                vec![field("n", FieldOrigin::Call, FieldType::INTEGER)],
+            )],
+        )]);
+        assert!(breaking(&optional, &required)[0].contains("an optional field is now required"));
+        assert!(breaking(&required, &optional).is_empty());
+    }
+
+    #[test]
+    fn additions_pass_and_unknown_types_are_unchecked() {
+        let old = one(vec![]);
+        let new = one(vec![field("n", FieldOrigin::Call, FieldType::INTEGER)]);
+        let changes = compare(&old, &new);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].impact, Impact::Compatible);
+        let mut more = new.clone();
+        more.events.push(event_of("order.paid", vec![]));
+        assert!(breaking(&new, &more).is_empty());
+        let unknown = one(vec![field("n", FieldOrigin::Call, FieldType::UNKNOWN)]);
+        let changes = compare(&new, &unknown);
+        assert_eq!(changes[0].impact, Impact::Unchecked);
+        assert!(changes[0]
+            .message
+            .contains("no test captured it in this run"));
+    }
+}
