@@ -123,7 +123,6 @@ pub fn payload(event: &CatalogEvent) -> Value {
 pub fn standalone(event: &CatalogEvent) -> Value {
     let mut schema = Map::new();
     schema.insert("$schema".to_owned(), json!(DRAFT_2020_12));
-    schema.insert("$id".to_owned(), json!(file_name(event)));
     if let Value::Object(body) = payload(event) {
         schema.extend(body);
     }
@@ -255,6 +254,5 @@ mod tests {
             .starts_with("Type unknown"));
         let file = standalone(&event);
         assert_eq!(file["$schema"], DRAFT_2020_12);
-        assert_eq!(file["$id"], "order.placed.schema.json");
     }
 }

@@ -1,12 +1,32 @@
 //! `agent-services --nats URL` publishes its 64 events as CloudEvents: run
 //! against a `nats-server` this test starts on a free port (ignored, with
-//! the reason, where the server is missing; see `build.rs`).
+//! the reason, where the server is missing; see `build.rs`). Every message's
+//! data matches its event's schema in the committed catalog, and every
+//! structured message the payload its AsyncAPI message describes.
 
 use agent_services::EventType;
 use futures_util::StreamExt;
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+
+/// The payload schema of each message of the committed AsyncAPI document.
+fn asyncapi_payloads() -> std::collections::HashMap<String, jsonschema::Validator> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/asyncapi.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["components"]["messages"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, message)| {
+            let validator = jsonschema::validator_for(&message["payload"]).unwrap();
+            (id.clone(), validator)
+        })
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
@@ -38,6 +58,7 @@ async fn the_nats_flag_publishes_the_64_events_as_cloudevents() {
         .unwrap();
     client.flush().await.unwrap();
 
+    let payloads = asyncapi_payloads();
     for binary in [false, true] {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agent-services"));
         command.args(["--json", "--nats", &url]);
@@ -79,7 +100,25 @@ async fn the_nats_flag_publishes_the_64_events_as_cloudevents() {
                 let json: serde_json::Value = serde_json::from_slice(&message.payload).unwrap();
                 assert_eq!(json["specversion"], "1.0");
                 assert_eq!(json["source"], "/agent-services");
+                let name = json["data"]["event"].as_str().unwrap();
+                let errors: Vec<String> = payloads[name]
+                    .iter_errors(&json)
+                    .map(|e| format!("{e} at {}", e.instance_path()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "`{name}` against its AsyncAPI payload: {errors:?}"
+                );
             }
+            let data: serde_json::Value = if binary {
+                serde_json::from_slice(&message.payload).unwrap()
+            } else {
+                serde_json::from_slice::<serde_json::Value>(&message.payload).unwrap()["data"]
+                    .clone()
+            };
+            let name = data["event"].as_str().unwrap().to_owned();
+            let mismatches = support::mismatches(&name, &data);
+            assert!(mismatches.is_empty(), "{mismatches:?}");
             let event = tokio::time::timeout(Duration::from_secs(10), typed.next())
                 .await
                 .unwrap()

@@ -9,13 +9,15 @@ use agent_services::plans::{PlanService, PlanState};
 use agent_services::resources::{NotFound, RepositoryIndexer, ResourceHandler};
 use agent_services::sessions::SessionService;
 use agent_services::tools::{flaky_tool, ToolRequest, ToolRuntime};
-use agent_services::EventType::{self, *};
-use eventwire::Recorder;
+use agent_services::EventType::*;
+use support::recorder;
+
+mod support;
 use std::time::Duration;
 
 #[test]
 fn reading_and_indexing_resources() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let mut resources = ResourceHandler::new(Some(events.bus()));
     resources.register("repo://README.md", "How to deploy the index");
     resources.register("repo://src/index.rs", "fn rebuild_index() {}");
@@ -45,7 +47,7 @@ fn reading_and_indexing_resources() {
 
 #[test]
 fn a_sandbox_is_rolled_back() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let mut service = CheckpointService::new(Some(events.bus()));
     let sandbox = service.create_sandbox();
     service
@@ -59,7 +61,7 @@ fn a_sandbox_is_rolled_back() {
 
 #[tokio::test]
 async fn a_flaky_tool_is_retried_twice_then_completes() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let mut tools = ToolRuntime::new(Some(events.bus()), 3, Duration::from_millis(1));
     tools.register("fetch", flaky_tool(2, "fetch"));
     events.clear();
@@ -79,7 +81,7 @@ async fn a_flaky_tool_is_retried_twice_then_completes() {
 
 #[test]
 fn an_actor_errors_when_a_tool_fails() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let runtime = ActorRuntime::new(Some(events.bus()), 5);
     let error = runtime
         .run(
@@ -101,7 +103,7 @@ fn an_actor_errors_when_a_tool_fails() {
 
 #[test]
 fn an_actor_escalates_at_its_iteration_limit() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let runtime = ActorRuntime::new(Some(events.bus()), 3);
     let outcome = runtime
         .run(
@@ -117,7 +119,7 @@ fn an_actor_escalates_at_its_iteration_limit() {
 
 #[test]
 fn applying_and_cancelling_plans() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let mut plans = PlanService::new(Some(events.bus()));
     let applied = plans.create("ship it");
     plans.transition(applied, PlanState::Proposed).unwrap();
@@ -136,7 +138,7 @@ fn applying_and_cancelling_plans() {
 
 #[test]
 fn opening_a_session() {
-    let events = Recorder::<EventType>::new();
+    let events = recorder();
     let mut sessions = SessionService::new(Some(events.bus()));
     let id = sessions.create("ada");
     events.assert_sequence(&[SessionCreated]);

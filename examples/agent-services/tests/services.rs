@@ -14,13 +14,12 @@ use agent_services::tools::{
     broken_tool, flaky_tool, slow_tool, ToolError, ToolRequest, ToolRuntime,
 };
 use agent_services::validation::ValidationPipeline;
-use agent_services::EventType::{self, *};
-use eventwire::{Phase, Recorder};
+use agent_services::EventType::*;
+use eventwire::Phase;
 use std::time::Duration;
+use support::recorder;
 
-fn recorder() -> Recorder<EventType> {
-    Recorder::new()
-}
+mod support;
 
 #[test]
 fn a_plan_goes_through_its_lifecycle() {
@@ -151,7 +150,7 @@ fn an_actor_calls_tools_until_it_is_done() {
     events.assert_field(ActorCompleted, "iterations", 2);
 }
 
-fn tool_runtime(events: &Recorder<EventType>) -> ToolRuntime {
+fn tool_runtime(events: &support::Checked) -> ToolRuntime {
     let mut tools = ToolRuntime::new(Some(events.bus()), 3, Duration::from_millis(1));
     tools.register("grep", flaky_tool(0, "grep"));
     tools.register("rm", broken_tool("permission denied"));
