@@ -26,12 +26,22 @@ fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool, edit: &dyn Fn(
 /// never wrote) are gone, and so are the static coverage test and the
 /// review's follow-up tests.
 fn copy_of_example(root: &Path, original: bool) -> PathBuf {
+    copy_named(
+        root,
+        original,
+        if original {
+            "agent-services"
+        } else {
+            "agent-services-as-merged"
+        },
+    )
+}
+
+/// [`copy_of_example`] under the package name `package`, with the
+/// committed catalog that the tests check their events against.
+fn copy_named(root: &Path, original: bool, package: &str) -> PathBuf {
     let example = workspace().join("examples/agent-services");
-    let fixture = root.join(if original {
-        "agent-services"
-    } else {
-        "agent-services-as-merged"
-    });
+    let fixture = root.join(package);
     let _ = std::fs::remove_dir_all(&fixture);
     let unwire = |text: &str| {
         text.lines()
@@ -48,7 +58,17 @@ fn copy_of_example(root: &Path, original: bool) -> PathBuf {
     copy_dir(
         &example.join("tests"),
         &fixture.join("tests"),
-        &|path| (original && !path.ends_with("nats_flag.rs")) || path.ends_with("services.rs"),
+        &|path| {
+            (original && !path.ends_with("nats_flag.rs"))
+                || path.ends_with("services.rs")
+                || path.ends_with("support/mod.rs")
+        },
+        &|text| text.to_owned(),
+    );
+    copy_dir(
+        &example.join("catalog"),
+        &fixture.join("catalog"),
+        &|_| true,
         &|text| text.to_owned(),
     );
     let runtime = workspace().join("runtime");
@@ -77,13 +97,9 @@ nats = []
 [dev-dependencies]
 eventwire = {{ path = "{runtime}", features = ["tokio", "coverage"] }}
 tokio = {{ version = "1", features = ["rt", "time", "macros", "test-util"] }}
+jsonschema = {{ version = "0.61", default-features = false }}
 "#,
         runtime = runtime.display(),
-        package = if original {
-            "agent-services"
-        } else {
-            "agent-services-as-merged"
-        },
     );
     std::fs::write(fixture.join("Cargo.toml"), manifest).unwrap();
     fixture
@@ -180,6 +196,22 @@ fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
             serde_json::json!(["agent-services"])
         );
         assert_eq!(report["enums"].as_array().unwrap().len(), 1);
+        // The committed catalog still describes the code: no breaking
+        // change, read from this run's report (no second build).
+        let committed = workspace().join("examples/agent-services/catalog");
+        let run = run_in(
+            &dir,
+            &[
+                "catalog",
+                "--no-run",
+                "--check",
+                committed.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stdout.contains("BREAKING"), "{}", run.stdout);
+        assert!(!run.stdout.contains("unchecked"), "{}", run.stdout);
     }
 }
 
@@ -203,4 +235,89 @@ fn the_tokio_example_passes_the_gate() {
             "no test code of another package: {event}"
         );
     }
+}
+
+/// The evolution check on a copy of the example: its committed catalog
+/// passes as it is; with a required field removed and another's type
+/// changed, the check fails naming both.
+#[test]
+fn the_catalog_check_fails_naming_a_removed_field_and_a_changed_type() {
+    let root = fixtures_target().join("story");
+    let fixture = copy_named(&root, true, "agent-services-catalog");
+    // The copy's own tests would catch the edits against the committed
+    // schemas first; here the check is what is shown.
+    std::fs::write(
+        fixture.join("tests/support/mod.rs"),
+        "pub type Checked = eventwire::Recorder<agent_services::EventType>;\n\
+         pub fn recorder() -> Checked {\n    eventwire::Recorder::new()\n}\n",
+    )
+    .unwrap();
+    std::fs::remove_file(fixture.join("tests/schemas.rs")).unwrap();
+    let manifest = fixture.join("Cargo.toml");
+    let committed = workspace().join("examples/agent-services/catalog");
+    let check = |out: &str| {
+        let out = root.join(out);
+        run_in(
+            &workspace(),
+            &[
+                "catalog",
+                "--manifest-path",
+                manifest.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--check",
+                committed.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let run = check("catalog-before");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("cargo eventwire: no breaking change from"),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("BREAKING"), "{run:?}");
+
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = fixture.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from} in {file}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    edit(
+        "src/checkpoints.rs",
+        "#[emits(SandboxCommitted, fields(sandbox = id))]",
+        "#[emits(SandboxCommitted)]",
+    );
+    edit(
+        "src/sessions.rs",
+        "#[emits(SessionClosed, fields(session = id))]",
+        "#[emits(SessionClosed, fields(session = %id))]",
+    );
+    let run = check("catalog-after");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains("BREAKING: `sandbox.committed` (SandboxCommitted), field `sandbox`: a required field was removed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("BREAKING: `session.closed` (SessionClosed), field `session`: its type changed from integer to string"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("cargo eventwire: 2 breaking changes for consumers of"),
+        "{}",
+        run.stdout
+    );
+    // The catalog written beside says so too.
+    let md = std::fs::read_to_string(root.join("catalog-after/catalog.md")).unwrap();
+    assert!(
+        md.contains("| [`sandbox.committed`](#sandboxcommitted) | `SandboxCommitted` | ok | — |"),
+        "{md}"
+    );
 }
