@@ -1,4 +1,4 @@
-//! The command line: `cargo eventwire coverage` and `cargo eventwire report`.
+//! The command line: `cargo eventwire coverage`, `report` and `catalog`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ pub enum Command {
     ///
     /// Runs the tests as `coverage` does (or, with --no-run, reads the last
     /// coverage run's report) and writes catalog.json, asyncapi.json,
-    /// catalog.md and schemas/<event>.schema.json to --out. With --check,
+    /// catalog.md and schemas/EVENT.schema.json to --out. With --check,
     /// compares the code's catalog with a committed catalog.json and exits
     /// 1 on a change that breaks consumers: an event removed or renamed, a
     /// required field removed, a field's type changed, an optional field

@@ -1,7 +1,7 @@
 //! The library behind `cargo eventwire`: building and running the tests
 //! with site recording on, merging what every test process wrote, reading
 //! the sources with the macros' own grammar (`eventwire-grammar`), and
-//! rendering the report.
+//! rendering the report and the event catalog.
 
 pub mod binaries;
 pub mod catalog;

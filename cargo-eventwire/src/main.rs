@@ -1,5 +1,5 @@
 //! `cargo eventwire`: run the tests with site recording on, and report which
-//! event sites they ran. See `cargo eventwire --help`.
+//! event sites they ran; write the event catalog. See `cargo eventwire --help`.
 
 use cargo_eventwire::cli::{parse, Command};
 use std::process::ExitCode;

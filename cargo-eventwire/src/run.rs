@@ -43,7 +43,7 @@ enum Ran {
     /// The report, and the tests' exit code if they failed.
     Report {
         ws: Workspace,
-        report: Report,
+        report: Box<Report>,
         tests_failed: Option<u8>,
     },
     /// Nothing to report: exit with this code.
@@ -160,7 +160,7 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     );
     Ok(Ran::Report {
         ws,
-        report,
+        report: Box::new(report),
         tests_failed: (!status.success()).then(|| exit_code(status)),
     })
 }
@@ -243,7 +243,7 @@ pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
                 eprintln!("cargo eventwire: the tests failed, so no catalog was written: a failed run's field types may be incomplete");
                 return Ok(code);
             }
-            Ran::Report { ws, report, .. } => (ws, report),
+            Ran::Report { ws, report, .. } => (ws, *report),
         }
     };
     let packages = &report.scope.packages;
