@@ -49,6 +49,10 @@ pub struct Report {
     /// Enums declared in test code: never required to have sites.
     #[serde(default)]
     pub test_only_enums: Vec<String>,
+    /// Whether the tests of the run failed: what they recorded may be
+    /// incomplete (the catalog is not written from such a run).
+    #[serde(default)]
+    pub tests_failed: bool,
 }
 
 /// What a run covered.
@@ -795,6 +799,7 @@ impl Builder<'_, '_> {
             unlinked,
             skipped,
             test_only_enums,
+            tests_failed: false,
         }
     }
 

@@ -143,13 +143,14 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     }
     let build_cfg = sources::build_cfg(&ws, scope.iter().next().map(String::as_str), &cargo_args);
     let sources = sources::read(&ws, &facts, &build_cfg);
-    let report = Report::build(&Inputs {
+    let mut report = Report::build(&Inputs {
         workspace: &ws,
         scope: &scope,
         merged: &merged,
         sources: &sources,
         binaries: &binaries,
     });
+    report.tests_failed = !status.success();
     let out_dir = ws.report_dir();
     write_outputs(&out_dir, &report)?;
     print!("{}", table(&report, colour()));
@@ -229,9 +230,18 @@ fn last_report(ws: &Workspace) -> Result<Report, String> {
 /// Cargo could not be run, a report or the committed catalog cannot be
 /// read, or the catalog cannot be written.
 pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
+    let transport = transport(args)?;
+    // The committed catalog is read first: `--out` may name the same place.
+    let committed = match &args.check {
+        Some(path) => Some((path, catalog::read(path)?)),
+        None => None,
+    };
     let (ws, report) = if args.no_run {
         let ws = Workspace::load(args.tests.manifest().as_deref())?;
         let report = last_report(&ws)?;
+        if report.tests_failed {
+            return Err("the last coverage run's tests failed, so its field types may be incomplete: run `cargo eventwire coverage` (or `catalog` without --no-run) again once they pass".to_owned());
+        }
         (ws, report)
     } else {
         match run_tests(&args.tests)? {
@@ -258,18 +268,6 @@ pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
         .first()
         .and_then(|name| ws.members.iter().find(|m| m.name == *name))
         .map_or_else(|| "0.0.0".to_owned(), |m| m.version.clone());
-    let transport = Transport {
-        prefix: args.prefix.clone(),
-        mode: if args.binary {
-            Mode::Binary
-        } else {
-            Mode::Structured
-        },
-        type_prefix: match args.type_prefix.trim_end_matches('.') {
-            "" => String::new(),
-            prefix => format!("{prefix}."),
-        },
-    };
     let catalog = Catalog::of(&report, title, version, transport);
     let out = match (&args.out, &args.check) {
         (Some(out), _) => Some(out.clone()),
@@ -284,10 +282,9 @@ pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
             out.display()
         );
     }
-    let Some(committed) = &args.check else {
+    let Some((committed, old)) = committed else {
         return Ok(0);
     };
-    let old = catalog::read(committed)?;
     let changes = evolution::compare(&old, &catalog);
     for change in &changes {
         println!("{change}");
@@ -313,6 +310,44 @@ pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
     Ok(0)
 }
 
+/// The transport the options describe. Prefixes are NATS subject tokens
+/// and CloudEvents types, written as they are in headers: letters, digits,
+/// `.`, `-` and `_` only.
+fn transport(args: &CatalogArgs) -> Result<Transport, String> {
+    let plain = |value: &str| {
+        value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    };
+    let prefix = args.prefix.trim_end_matches('.');
+    if prefix.is_empty() || !plain(prefix) || prefix.starts_with('.') || prefix.contains("..") {
+        return Err(format!(
+            "--prefix `{}` is not a NATS subject prefix: use dot-separated words of letters, digits, `-` and `_`, as in `events` or `acme.prod`",
+            args.prefix
+        ));
+    }
+    let type_prefix = args.type_prefix.trim_end_matches('.');
+    if !plain(type_prefix) || type_prefix.starts_with('.') || type_prefix.contains("..") {
+        return Err(format!(
+            "--type-prefix `{}` is not a CloudEvents type prefix this catalog can describe: use dot-separated words of letters, digits, `-` and `_`, as in `com.example`",
+            args.type_prefix
+        ));
+    }
+    Ok(Transport {
+        prefix: prefix.to_owned(),
+        mode: if args.binary {
+            Mode::Binary
+        } else {
+            Mode::Structured
+        },
+        type_prefix: if type_prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{type_prefix}.")
+        },
+    })
+}
+
 /// Writes `catalog.json`, `asyncapi.json`, `catalog.md` and one schema per
 /// event; schemas of events no longer in the catalog are removed.
 fn write_catalog(out: &Path, catalog: &Catalog) -> Result<(), String> {
@@ -324,7 +359,7 @@ fn write_catalog(out: &Path, catalog: &Catalog) -> Result<(), String> {
     let schemas = out.join("schemas");
     let mut written = BTreeSet::new();
     for event in &catalog.events {
-        let name = catalog::schema::file_name(event);
+        let name = catalog::schema::file_name(catalog, event);
         write_whole(
             &schemas,
             &name,
@@ -364,4 +399,41 @@ pub fn report(args: &ReportArgs) -> Result<u8, String> {
         Format::Table => print!("{}", table(&report, colour())),
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{parse, Command};
+
+    fn args(line: &str) -> CatalogArgs {
+        let args = ["x", "eventwire", "catalog"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(line.split_whitespace().map(str::to_owned));
+        match parse(args).unwrap().command {
+            Command::Catalog(args) => args,
+            _ => panic!("not catalog"),
+        }
+    }
+
+    #[test]
+    fn prefixes_are_subject_tokens_and_types_as_sent() {
+        let t = transport(&args("--prefix acme.prod --type-prefix com.example.")).unwrap();
+        assert_eq!(
+            (t.prefix.as_str(), t.type_prefix.as_str()),
+            ("acme.prod", "com.example.")
+        );
+        assert_eq!(transport(&args("")).unwrap(), Transport::default());
+        for bad in [
+            "--prefix events.>",
+            "--prefix a..b",
+            "--prefix .a",
+            "--type-prefix cöm",
+            "--type-prefix a/b",
+        ] {
+            let error = transport(&args(bad)).unwrap_err();
+            assert!(error.contains("dot-separated words"), "{bad}: {error}");
+        }
+    }
 }

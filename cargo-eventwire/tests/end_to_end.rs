@@ -121,6 +121,28 @@ fn coverage_under_cargo_test_and_nextest() {
     );
     assert_eq!(run.code, 101, "{run:?}");
     assert!(run.stdout.contains("4/5 event types wired"), "{run:?}");
+    assert_eq!(report_in(&shop)["tests_failed"], true);
+    // Nor is a catalog written from it, then or later.
+    let run = run_in(&shop, &["catalog"], &[("SHOP_FAIL", "1")]);
+    assert_eq!(run.code, 101, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("the tests failed, so no catalog was written"),
+        "{run:?}"
+    );
+    let run = run_in(&shop, &["catalog", "--no-run"], &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("the last coverage run's tests failed"),
+        "{run:?}"
+    );
+    // Once they pass, it is.
+    let run = run_in(&shop, &["catalog"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("wrote the catalog of 5 events to"),
+        "{run:?}"
+    );
 }
 
 #[test]

@@ -204,6 +204,8 @@ fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
             &[
                 "catalog",
                 "--no-run",
+                "--type-prefix",
+                "com.example.agents",
                 "--check",
                 committed.to_str().unwrap(),
             ],
@@ -255,14 +257,15 @@ fn the_catalog_check_fails_naming_a_removed_field_and_a_changed_type() {
     std::fs::remove_file(fixture.join("tests/schemas.rs")).unwrap();
     let manifest = fixture.join("Cargo.toml");
     let committed = workspace().join("examples/agent-services/catalog");
-    let check = |out: &str| {
-        let out = root.join(out);
+    let check = |out: &Path, committed: &Path| {
         run_in(
             &workspace(),
             &[
                 "catalog",
                 "--manifest-path",
                 manifest.to_str().unwrap(),
+                "--type-prefix",
+                "com.example.agents",
                 "--out",
                 out.to_str().unwrap(),
                 "--check",
@@ -271,7 +274,7 @@ fn the_catalog_check_fails_naming_a_removed_field_and_a_changed_type() {
             &[],
         )
     };
-    let run = check("catalog-before");
+    let run = check(&root.join("catalog-before"), &committed);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout
@@ -296,7 +299,12 @@ fn the_catalog_check_fails_naming_a_removed_field_and_a_changed_type() {
         "#[emits(SessionClosed, fields(session = id))]",
         "#[emits(SessionClosed, fields(session = %id))]",
     );
-    let run = check("catalog-after");
+    // Written over the committed catalog itself (a copy of it): the check
+    // still compares with what was committed.
+    let in_place = root.join("catalog-in-place");
+    let _ = std::fs::remove_dir_all(&in_place);
+    copy_dir(&committed, &in_place, &|_| true, &|text| text.to_owned());
+    let run = check(&in_place, &in_place);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stdout.contains("BREAKING: `sandbox.committed` (SandboxCommitted), field `sandbox`: a required field was removed"),
@@ -315,7 +323,7 @@ fn the_catalog_check_fails_naming_a_removed_field_and_a_changed_type() {
         run.stdout
     );
     // The catalog written beside says so too.
-    let md = std::fs::read_to_string(root.join("catalog-after/catalog.md")).unwrap();
+    let md = std::fs::read_to_string(in_place.join("catalog.md")).unwrap();
     assert!(
         md.contains("| [`sandbox.committed`](#sandboxcommitted) | `SandboxCommitted` | ok | — |"),
         "{md}"

@@ -68,14 +68,18 @@ fn message(catalog: &Catalog, event: &CatalogEvent) -> Value {
     let ce_type = catalog.cloudevents_type(event);
     let msg_id = json!({
         "type": "string",
-        "description": "The event's id: JetStream drops a second message with the same id.",
+        "description": "The event's id, on JetStream delivery: JetStream drops a second message with the same id.",
     });
     let (content_type, headers, payload) = match catalog.transport.mode {
         Mode::Structured => (
             "application/cloudevents+json",
             json!({
                 "type": "object",
-                "properties": {"Nats-Msg-Id": msg_id},
+                "required": ["content-type"],
+                "properties": {
+                    "content-type": {"const": "application/cloudevents+json"},
+                    "Nats-Msg-Id": msg_id,
+                },
             }),
             json!({
                 "type": "object",

@@ -1,17 +1,21 @@
 //! Does a new catalog break the consumers of an old one?
 //!
-//! Events are matched by dotted name, the name on the wire. Breaking:
+//! Events are matched by dotted name, the name on the wire (and by enum,
+//! when two enums share one). Breaking:
 //!
 //! - an event removed or renamed;
-//! - a required field removed;
+//! - a required field removed, or made optional (some events now lack it);
 //! - a field's type changed so that it may now hold a value it could not
 //!   before (`integer` to `string`; `integer` to `integer | none`);
-//! - an optional field made required.
+//! - an optional field made required (events written before lack it);
+//! - an event that now comes in a phase it did not before;
+//! - another subject prefix, CloudEvents type prefix or mode.
 //!
 //! Compatible: a new event, a new field (required or not), an optional
-//! field removed, a type narrowed. A field whose type the tests did not
-//! capture on either side cannot be compared: it is reported as unchecked,
-//! and does not fail the check.
+//! field removed, a type narrowed, a phase dropped. What one side could not
+//! know cannot be compared: a field whose type no test captured, and a
+//! field's being required where the committed catalog did not know every
+//! site's fields; those are reported as unchecked, and do not fail.
 
 use super::{Catalog, CatalogEvent, CatalogField};
 use std::fmt;
@@ -60,9 +64,16 @@ impl fmt::Display for Change {
 /// Every difference from `old` (the committed catalog) to `new` (the
 /// code's), breaking ones first.
 pub fn compare(old: &Catalog, new: &Catalog) -> Vec<Change> {
-    let mut changes = Vec::new();
+    let mut changes = transport(old, new);
     for before in &old.events {
-        match new.events.iter().find(|e| e.name == before.name) {
+        let same = |e: &&CatalogEvent| e.name == before.name;
+        let found = new
+            .events
+            .iter()
+            .filter(same)
+            .find(|e| e.enum_name == before.enum_name)
+            .or_else(|| new.events.iter().find(same));
+        match found {
             None => changes.push(change(
                 Impact::Breaking,
                 before,
@@ -73,7 +84,10 @@ pub fn compare(old: &Catalog, new: &Catalog) -> Vec<Change> {
                     before.name
                 ),
             )),
-            Some(after) => fields(before, after, &mut changes),
+            Some(after) => {
+                phases(before, after, &mut changes);
+                fields(before, after, &mut changes);
+            }
         }
     }
     for after in &new.events {
@@ -88,6 +102,97 @@ pub fn compare(old: &Catalog, new: &Catalog) -> Vec<Change> {
     }
     changes.sort_by_key(|c| c.impact);
     changes
+}
+
+/// What every consumer on NATS depends on: subjects, types and mode.
+fn transport(old: &Catalog, new: &Catalog) -> Vec<Change> {
+    let (was, is) = (&old.transport, &new.transport);
+    let mut changes = Vec::new();
+    let mut differ = |what: &str, before: String, after: String, option: &str| {
+        let shown = |text: &str| {
+            if text.is_empty() {
+                "(none)".to_owned()
+            } else {
+                format!("`{text}`")
+            }
+        };
+        if before != after {
+            changes.push(Change {
+                impact: Impact::Breaking,
+                event: "*".to_owned(),
+                variant: "every event".to_owned(),
+                field: None,
+                message: format!(
+                    "the {what} changed from {} to {}: consumers that select by it receive nothing. If it did not change, pass `{option} {before}`",
+                    shown(&before),
+                    shown(&after)
+                ),
+            });
+        }
+    };
+    differ(
+        "NATS subject prefix",
+        was.prefix.clone(),
+        is.prefix.clone(),
+        "--prefix",
+    );
+    differ(
+        "CloudEvents type prefix",
+        was.type_prefix.trim_end_matches('.').to_owned(),
+        is.type_prefix.trim_end_matches('.').to_owned(),
+        "--type-prefix",
+    );
+    let mode = |m: super::Mode| match m {
+        super::Mode::Structured => "structured",
+        super::Mode::Binary => "binary",
+    };
+    if was.mode != is.mode {
+        changes.push(Change {
+            impact: Impact::Breaking,
+            event: "*".to_owned(),
+            variant: "every event".to_owned(),
+            field: None,
+            message: format!(
+                "the CloudEvents mode changed from {} to {}: consumers that read the body as it was cannot. If it did not change, pass{}",
+                mode(was.mode),
+                mode(is.mode),
+                if was.mode == super::Mode::Binary { " --binary" } else { " no --binary" }
+            ),
+        });
+    }
+    changes
+}
+
+/// Phases the event comes in now and did not before.
+fn phases(before: &CatalogEvent, after: &CatalogEvent, changes: &mut Vec<Change>) {
+    let new: Vec<&String> = after
+        .phases
+        .iter()
+        .filter(|p| !before.phases.contains(p))
+        .collect();
+    if new.is_empty() {
+        return;
+    }
+    let names: Vec<String> = new.iter().map(|p| format!("`{p}`")).collect();
+    if before.fields_known {
+        changes.push(change(
+            Impact::Breaking,
+            after,
+            None,
+            format!(
+                "it now also comes in phase {}: consumers (and the committed schema) expect only {}",
+                names.join(", "),
+                before.phases.join(", ")
+            ),
+        ));
+    } else {
+        changes.push(change(
+            Impact::Unchecked,
+            after,
+            None,
+            format!("its phases cannot be compared: the committed catalog did not know every site ({} now)", names.join(", ")),
+        ));
+    }
 }
 
 /// A new event of the same variant or enum position: what `before` was
@@ -127,13 +232,27 @@ fn fields(before: &CatalogEvent, after: &CatalogEvent, changes: &mut Vec<Change>
             continue;
         };
         types(old, new, after, changes);
-        if !old.required && new.required {
+        if old.required && !new.required {
             changes.push(change(
                 Impact::Breaking,
                 after,
                 Some(&old.name),
-                "an optional field is now required: events written before lack it. Capture it at every site only if old events may fail validation".to_owned(),
+                "a required field is now optional: some events of the kind lack it (a site or a phase without it, or a site no test linked). Capture it at every site".to_owned(),
             ));
+        }
+        if !old.required && new.required {
+            let (impact, message) = if before.fields_known {
+                (
+                    Impact::Breaking,
+                    "an optional field is now required: events written before may lack it",
+                )
+            } else {
+                (
+                    Impact::Unchecked,
+                    "it is now required; the committed catalog did not know every site's fields, so whether it was cannot be told",
+                )
+            };
+            changes.push(change(impact, after, Some(&old.name), message.to_owned()));
         }
     }
     for new in &after.fields {
@@ -270,7 +389,57 @@ mod tests {
             )],
         )]);
         assert!(breaking(&optional, &required)[0].contains("an optional field is now required"));
-        assert!(breaking(&required, &optional).is_empty());
+        assert!(breaking(&required, &optional)[0].contains("a required field is now optional"));
+        // What the committed catalog could not know is not held against the code.
+        let mut unknown = optional.clone();
+        unknown.events[0].fields_known = false;
+        let changes = compare(&unknown, &required);
+        assert!(
+            changes.iter().all(|c| c.impact != Impact::Breaking),
+            "{changes:?}"
+        );
+        assert!(changes.iter().any(|c| c.impact == Impact::Unchecked));
+    }
+
+    #[test]
+    fn a_new_phase_or_another_transport_breaks() {
+        let old = one(vec![]);
+        let mut new = old.clone();
+        new.events[0].phases.push("err".to_owned());
+        assert!(breaking(&old, &new)[0].contains("it now also comes in phase `err`"));
+        assert!(breaking(&new, &old).is_empty(), "a phase dropped");
+        for edit in [
+            |c: &mut Catalog| c.transport.prefix = "acme".to_owned(),
+            |c: &mut Catalog| c.transport.type_prefix = "com.acme.".to_owned(),
+            |c: &mut Catalog| c.transport.mode = crate::catalog::Mode::Binary,
+        ] {
+            let mut new = old.clone();
+            edit(&mut new);
+            let found = breaking(&old, &new);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].contains("If it did not change, pass"), "{found:?}");
+        }
+    }
+
+    #[test]
+    fn two_enums_of_one_name_are_matched_by_enum() {
+        let mut a = event_of("order.placed", vec![site("Shop::buy", &["ok"], vec![])]);
+        a.enum_name = "a::EventType".to_owned();
+        let mut b = event_of(
+            "order.placed",
+            vec![site(
+                "Shop::buy",
+                &["ok"],
+                vec![field("n", FieldOrigin::Call, FieldType::INTEGER)],
+            )],
+        );
+        b.enum_name = "b::EventType".to_owned();
+        let old = catalog(vec![a.clone(), b.clone()]);
+        // `b`'s field removed: found on `b`, not hidden by `a`.
+        b.fields.clear();
+        let found = breaking(&old, &catalog(vec![a, b]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("field `n`"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn render(catalog: &Catalog) -> String {
     let _ = writeln!(
         out,
         "On NATS (`eventwire-nats`): subject `{}.<event>`, {mode}, type `{}<event>`, \
-         header `Nats-Msg-Id` = the event's id. Each event's payload (the CloudEvents `data`) \
+         header `Nats-Msg-Id` = the event's id (JetStream delivery). Each event's payload (the CloudEvents `data`) \
          is described by `schemas/<event>.schema.json` (JSON Schema 2020-12); `asyncapi.json` \
          is the AsyncAPI 3.0 document.\n",
         catalog.transport.prefix, catalog.transport.type_prefix
@@ -94,7 +94,7 @@ fn section(out: &mut String, catalog: &Catalog, event: &CatalogEvent) {
         event.variant,
         catalog.subject(event),
         catalog.cloudevents_type(event),
-        schema::file_name(event),
+        schema::file_name(catalog, event),
         event.status.label()
     );
     if let Some(reason) = &event.exemption {
@@ -123,7 +123,7 @@ fn section(out: &mut String, catalog: &Catalog, event: &CatalogEvent) {
             );
         }
     }
-    out.push_str("\nEvery event also carries its phase, site, `error` (on `err`), `elapsed_ns` (after the call began) and lineage.\n");
+    out.push_str("\nEvery event also carries its phase, site, `error` (on `err`, and on `exit` after an error), `elapsed_ns` (after the call began) and lineage.\n");
     if event.sites.is_empty() {
         out.push_str("\nNo site emits it.\n");
         return;

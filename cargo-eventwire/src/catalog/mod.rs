@@ -95,7 +95,9 @@ pub struct CatalogEvent {
     pub exemption: Option<String>,
     /// The phases its events come in, over every site.
     pub phases: Vec<String>,
-    /// Whether every site's fields are known (every site was registered).
+    /// Whether every site's fields are known (every site was registered):
+    /// if not, the event may come in any phase, no field is required and
+    /// no field's type is known.
     pub fields_known: bool,
     /// Its fields, in the order the first site captures them.
     pub fields: Vec<CatalogField>,
@@ -199,11 +201,21 @@ impl Catalog {
     /// share the dotted name.
     pub fn message_id(&self, event: &CatalogEvent) -> String {
         let shared = self.events.iter().filter(|e| e.name == event.name).count() > 1;
-        if shared {
-            format!("{}.{}", event.enum_name.replace("::", "."), event.name)
-        } else {
-            event.name.clone()
+        if !shared {
+            return event.name.clone();
         }
+        // The enum's path (and, for two enums of one path, where it is
+        // declared), in the characters AsyncAPI keys and file names allow.
+        let qualified = format!("{}.{}", event.enum_name.replace("::", "."), event.name);
+        let mut id = String::new();
+        for c in qualified.chars() {
+            match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => id.push(c),
+                _ if id.ends_with('_') => {}
+                _ => id.push('_'),
+            }
+        }
+        id
     }
 }
 
@@ -221,10 +233,11 @@ fn event(enum_name: &str, report: &EventReport) -> CatalogEvent {
         })
         .collect();
     let fields_known = reports.iter().all(|s| s.registered);
+    // A site no test linked may fire on any phase.
     let phases = Phase::ALL
         .iter()
         .map(ToString::to_string)
-        .filter(|p| reports.iter().any(|s| s.phases.contains(p)))
+        .filter(|p| !fields_known || reports.iter().any(|s| s.phases.contains(p)))
         .collect();
     CatalogEvent {
         name: report.name.clone(),
@@ -251,7 +264,8 @@ fn fields(sites: &[&SiteReport], fields_known: bool) -> Vec<CatalogField> {
         .into_iter()
         .map(|name| {
             let mut types = FieldType::UNKNOWN;
-            let mut typed = true;
+            // A site no test linked may capture it with any type.
+            let mut typed = fields_known;
             let mut phases = BTreeSet::new();
             let mut from = BTreeSet::new();
             // Carried on every phase of every site.
@@ -441,6 +455,37 @@ pub(crate) mod tests {
         );
         assert!(!event.fields_known);
         assert!(!event.fields[0].required);
+        assert!(!event.fields[0].typed);
+        assert_eq!(event.phases.len(), Phase::ALL.len());
+    }
+
+    #[test]
+    fn events_of_one_name_in_two_enums_get_ids_of_their_own() {
+        let mut a = event_of("order.placed", vec![]);
+        a.enum_name = "shop::EventType (src/a.rs:3)".to_owned();
+        let mut b = a.clone();
+        b.enum_name = "shop::EventType (src/b.rs:9)".to_owned();
+        let c = event_of("order.paid", vec![]);
+        let catalog = Catalog {
+            format: FORMAT,
+            title: String::new(),
+            version: String::new(),
+            transport: Transport::default(),
+            events: vec![a, b, c],
+        };
+        let ids: Vec<String> = catalog
+            .events
+            .iter()
+            .map(|e| catalog.message_id(e))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "shop.EventType_src_a.rs_3_.order.placed",
+                "shop.EventType_src_b.rs_9_.order.placed",
+                "order.paid"
+            ]
+        );
     }
 
     #[test]

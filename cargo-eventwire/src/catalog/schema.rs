@@ -10,7 +10,7 @@
 //! Other fields than those listed are allowed: adding a field is not a
 //! breaking change.
 
-use super::{CatalogEvent, CatalogField};
+use super::{Catalog, CatalogEvent, CatalogField};
 use eventwire::registry::FieldCapture;
 use eventwire::FieldType;
 use serde_json::{json, Map, Value};
@@ -81,7 +81,10 @@ pub fn payload(event: &CatalogEvent) -> Value {
         "required": ["event", "variant", "phase", "site", "fields", "error", "elapsed_ns"],
         "properties": {
             "event": {"const": event.name, "description": "The dotted name."},
-            "variant": {"const": event.variant, "description": "The Rust variant."},
+            "variant": {
+                "type": "string",
+                "description": format!("The Rust variant (`{}` when this was written): a Rust name, not part of the contract.", event.variant),
+            },
             "phase": phase,
             "site": {
                 "type": "object",
@@ -98,7 +101,7 @@ pub fn payload(event: &CatalogEvent) -> Value {
             "fields": fields_schema,
             "error": {
                 "type": ["string", "null"],
-                "description": "The error's text on `err` events; null on the others.",
+                "description": "The error's text on `err` events, and on `exit` events after an `Err`; null on the others.",
             },
             "elapsed_ns": {
                 "type": ["integer", "null"],
@@ -111,11 +114,16 @@ pub fn payload(event: &CatalogEvent) -> Value {
             "causation_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"},
             "traceparent": {"type": ["string", "null"], "description": "W3C Trace Context."},
         },
-        "allOf": [{
-            "if": {"properties": {"phase": {"const": "err"}}, "required": ["phase"]},
-            "then": {"properties": {"error": {"type": "string"}}},
-            "else": {"properties": {"error": {"type": "null"}}},
-        }],
+        "allOf": [
+            {
+                "if": {"properties": {"phase": {"const": "err"}}, "required": ["phase"]},
+                "then": {"properties": {"error": {"type": "string"}}},
+            },
+            {
+                "if": {"properties": {"phase": {"enum": ["entry", "ok", "cancel", "body"]}}, "required": ["phase"]},
+                "then": {"properties": {"error": {"type": "null"}}},
+            },
+        ],
     })
 }
 
@@ -129,9 +137,10 @@ pub fn standalone(event: &CatalogEvent) -> Value {
     Value::Object(schema)
 }
 
-/// The file name of an event's schema: `tool.errored.schema.json`.
-pub fn file_name(event: &CatalogEvent) -> String {
-    format!("{}.schema.json", event.name)
+/// The file name of an event's schema: `tool.errored.schema.json` (its
+/// message id: qualified by its enum when two enums share the name).
+pub fn file_name(catalog: &Catalog, event: &CatalogEvent) -> String {
+    format!("{}.schema.json", catalog.message_id(event))
 }
 
 /// The schema of one field's values.
@@ -252,6 +261,7 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("Type unknown"));
+        assert_eq!(schema["properties"]["variant"]["type"], "string");
         let file = standalone(&event);
         assert_eq!(file["$schema"], DRAFT_2020_12);
     }
