@@ -7,10 +7,9 @@
 use eventwire::{emit, Event, EventType, Value};
 use eventwire_nats::{connect, durable, subscribe, Config, Delivery};
 use futures_util::StreamExt;
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
 pub enum EventType {
@@ -21,68 +20,9 @@ pub enum EventType {
 
 use EventType::*;
 
-/// A `nats-server` with JetStream on a free port, with a store of its own.
-struct Server {
-    port: u16,
-    store: PathBuf,
-    child: Option<Child>,
-}
-
-impl Server {
-    fn start(store: &Path) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut server = Server {
-            port,
-            store: store.to_path_buf(),
-            child: None,
-        };
-        server.restart();
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new("nats-server")
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(&self.store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not come up");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+#[path = "support/nats_server.rs"]
+mod nats_server;
+use nats_server::Server;
 
 fn field(event: &Event<EventType>, name: &str) -> i64 {
     match event.fields.get(name) {

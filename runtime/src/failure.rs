@@ -335,6 +335,16 @@ pub(crate) fn count_dropped() {
     DROPPED.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Reports a failure of a bus, sink or relay that lives outside this crate
+/// (`eventwire-outbox`'s relay, say), named `bus`, concerning `count`
+/// events: counted in [`stats`] and handed to the failure hook, like the
+/// failures of eventwire's own buses.
+pub fn report_failure(bus: &'static str, cause: FailureCause, count: u64) {
+    let mut failure = Failure::new(cause, None).by(bus);
+    failure.count = count;
+    fail(&failure);
+}
+
 /// Counts `failure` in [`stats`] and hands it to the hook; a panicking hook
 /// is contained and counted.
 pub(crate) fn fail(failure: &Failure) {

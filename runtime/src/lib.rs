@@ -115,8 +115,8 @@ pub use defaults::{clear_global_default, set_global_default, set_scoped_default,
 pub use event::{Event, EventId, Site};
 pub use eventwire_grammar::{Phase, Phases};
 pub use failure::{
-    reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure, FailureCause, FailureKind,
-    Stats,
+    report_failure, reset_failure_hook, set_failure_hook, stats, FailedEvent, Failure,
+    FailureCause, FailureKind, Stats,
 };
 pub use field::{FieldType, FieldValue, Fields, Value};
 pub use kind::{EventKind, UnknownEvent, UsesDefaultBus};

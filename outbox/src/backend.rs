@@ -1,0 +1,381 @@
+//! What each database does for the outbox: create the table, insert a
+//! transaction's rows, and let a relay claim rows in order and mark them
+//! sent.
+//!
+//! - **PostgreSQL**: rows are spread over partitions by their order key; a
+//!   relay claims a partition with a transaction-scoped advisory lock and
+//!   its oldest unsent rows with `FOR UPDATE SKIP LOCKED`, publishes them,
+//!   marks them and commits. Several relays work on different partitions at
+//!   once; one partition is only ever relayed by one, in order.
+//! - **SQLite** (one writer at a time): the relay that holds a lease row
+//!   (renewed at each claim, taken over when it expires) claims the oldest
+//!   unsent rows in a short write transaction and marks them in another:
+//!   the database is never locked while the broker is waited for. Several
+//!   relays may run; one works while the others stand by.
+
+use crate::row::{now_ms, NewRow, StoredRow};
+use sqlx::{Pool, Row};
+use std::future::Future;
+use std::time::Duration;
+
+/// What happens to rows once relayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retention {
+    /// Deleted as soon as they are acknowledged.
+    Delete,
+    /// Kept, marked sent, for this long (an audit trail of what left);
+    /// then deleted by the relay.
+    Keep(Duration),
+}
+
+impl Default for Retention {
+    /// Sent rows are kept for a day.
+    fn default() -> Self {
+        Retention::Keep(Duration::from_secs(24 * 3600))
+    }
+}
+
+/// Rows a relay claimed: published, then completed with [`Backend::complete`].
+pub struct Claim<DB: sqlx::Database> {
+    /// The rows, oldest first.
+    pub rows: Vec<StoredRow>,
+    /// The transaction holding them (PostgreSQL).
+    held: Option<sqlx::Transaction<'static, DB>>,
+}
+
+/// A database the outbox can live in: SQLite or PostgreSQL.
+pub trait Backend: sqlx::Database + Sized {
+    /// Creates the table and its index, if missing.
+    fn migrate(pool: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Inserts `rows` through `conn` (a transaction's connection).
+    fn insert<'a>(
+        conn: &'a mut Self::Connection,
+        rows: &'a [NewRow],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    /// Claims up to `batch` of the oldest unsent rows for `relay`, or none.
+    fn claim<'a>(
+        pool: &'a Pool<Self>,
+        relay: &'a str,
+        batch: u32,
+        partitions: u32,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Option<Claim<Self>>, sqlx::Error>> + Send + 'a;
+
+    /// Marks the rows of `sent` (a prefix of the claim's) sent, or deletes
+    /// them, and releases the claim.
+    fn complete<'a>(
+        pool: &'a Pool<Self>,
+        claim: Claim<Self>,
+        sent: &'a [i64],
+        retention: Retention,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    /// The insert time of the oldest unsent row, and how many are unsent.
+    fn unsent(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<(Option<i64>, i64), sqlx::Error>> + Send;
+
+    /// Deletes rows sent before `before` (Unix milliseconds).
+    fn purge(
+        pool: &Pool<Self>,
+        before: i64,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+}
+
+fn stored<R: Row>(row: &R) -> Result<StoredRow, sqlx::Error>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    Ok(StoredRow {
+        seq: row.try_get("seq")?,
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        payload: row.try_get("payload")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+#[cfg(feature = "sqlite")]
+impl Backend for sqlx::Sqlite {
+    async fn migrate(pool: &Pool<Self>) -> Result<(), sqlx::Error> {
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS eventwire_outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                partition INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                sent_at INTEGER
+            )",
+            "CREATE INDEX IF NOT EXISTS eventwire_outbox_unsent
+                ON eventwire_outbox (seq) WHERE sent_at IS NULL",
+            "CREATE TABLE IF NOT EXISTS eventwire_outbox_lease (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                until_ms INTEGER NOT NULL
+            )",
+        ] {
+            sqlx::query(statement).execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert<'a>(
+        conn: &'a mut Self::Connection,
+        rows: &'a [NewRow],
+    ) -> Result<(), sqlx::Error> {
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO eventwire_outbox (id, name, partition, payload, created_at)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&row.id)
+            .bind(&row.name)
+            .bind(row.partition)
+            .bind(&row.payload)
+            .bind(row.created_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn claim<'a>(
+        pool: &'a Pool<Self>,
+        relay: &'a str,
+        batch: u32,
+        _partitions: u32,
+        lease: Duration,
+    ) -> Result<Option<Claim<Self>>, sqlx::Error> {
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO eventwire_outbox_lease (name, holder, until_ms) VALUES ('relay', ?, 0)",
+        )
+        .bind(relay)
+        .execute(&mut *tx)
+        .await?;
+        let leased = sqlx::query(
+            "UPDATE eventwire_outbox_lease SET holder = ?, until_ms = ?
+             WHERE name = 'relay' AND (holder = ? OR until_ms < ?)",
+        )
+        .bind(relay)
+        .bind(until)
+        .bind(relay)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if leased == 0 {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT seq, id, name, payload, created_at FROM eventwire_outbox
+             WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::from(batch))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let rows = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
+        Ok((!rows.is_empty()).then_some(Claim { rows, held: None }))
+    }
+
+    async fn complete<'a>(
+        pool: &'a Pool<Self>,
+        _claim: Claim<Self>,
+        sent: &'a [i64],
+        retention: Retention,
+    ) -> Result<(), sqlx::Error> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; sent.len()].join(", ");
+        let statement = match retention {
+            Retention::Delete => format!("DELETE FROM eventwire_outbox WHERE seq IN ({marks})"),
+            Retention::Keep(_) => {
+                format!("UPDATE eventwire_outbox SET sent_at = ? WHERE seq IN ({marks})")
+            }
+        };
+        let mut query = sqlx::query(&statement);
+        if let Retention::Keep(_) = retention {
+            query = query.bind(now_ms());
+        }
+        for seq in sent {
+            query = query.bind(*seq);
+        }
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        query.execute(&mut *tx).await?;
+        tx.commit().await
+    }
+
+    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent FROM eventwire_outbox WHERE sent_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok((row.try_get("oldest")?, row.try_get("unsent")?))
+    }
+
+    async fn purge(pool: &Pool<Self>, before: i64) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("DELETE FROM eventwire_outbox WHERE sent_at IS NOT NULL AND sent_at < ?")
+                .bind(before)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
+/// The advisory lock space of the relays' partition locks.
+#[cfg(feature = "postgres")]
+const LOCK_SPACE: i32 = 0x6577_6f62; // "ewob"
+
+#[cfg(feature = "postgres")]
+impl Backend for sqlx::Postgres {
+    async fn migrate(pool: &Pool<Self>) -> Result<(), sqlx::Error> {
+        // One migrating process at a time: `CREATE .. IF NOT EXISTS` races.
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, -1)")
+            .bind(LOCK_SPACE)
+            .execute(&mut *tx)
+            .await?;
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS eventwire_outbox (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                partition INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                sent_at BIGINT
+            )",
+            "CREATE INDEX IF NOT EXISTS eventwire_outbox_unsent
+                ON eventwire_outbox (partition, seq) WHERE sent_at IS NULL",
+        ] {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn insert<'a>(
+        conn: &'a mut Self::Connection,
+        rows: &'a [NewRow],
+    ) -> Result<(), sqlx::Error> {
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO eventwire_outbox (id, name, partition, payload, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&row.id)
+            .bind(&row.name)
+            .bind(row.partition)
+            .bind(&row.payload)
+            .bind(row.created_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn claim<'a>(
+        pool: &'a Pool<Self>,
+        _relay: &'a str,
+        batch: u32,
+        partitions: u32,
+        _lease: Duration,
+    ) -> Result<Option<Claim<Self>>, sqlx::Error> {
+        let partitions = partitions.max(1);
+        // Relays start at different partitions, so that they spread.
+        let start = u32::try_from(now_ms().rem_euclid(i64::from(partitions))).unwrap_or(0);
+        for step in 0..partitions {
+            let partition = i32::try_from((start + step) % partitions).unwrap_or(0);
+            let mut tx = pool.begin().await?;
+            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, $2)")
+                .bind(LOCK_SPACE)
+                .bind(partition)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !locked {
+                tx.rollback().await?;
+                continue;
+            }
+            let rows = sqlx::query(
+                "SELECT seq, id, name, payload, created_at FROM eventwire_outbox
+                 WHERE sent_at IS NULL AND partition = $1
+                 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED",
+            )
+            .bind(partition)
+            .bind(i64::from(batch))
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                tx.rollback().await?;
+                continue;
+            }
+            let rows = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
+            return Ok(Some(Claim {
+                rows,
+                held: Some(tx),
+            }));
+        }
+        Ok(None)
+    }
+
+    async fn complete<'a>(
+        _pool: &'a Pool<Self>,
+        claim: Claim<Self>,
+        sent: &'a [i64],
+        retention: Retention,
+    ) -> Result<(), sqlx::Error> {
+        let Some(mut tx) = claim.held else {
+            return Ok(());
+        };
+        if !sent.is_empty() {
+            match retention {
+                Retention::Delete => {
+                    sqlx::query("DELETE FROM eventwire_outbox WHERE seq = ANY($1)")
+                        .bind(sent)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Retention::Keep(_) => {
+                    sqlx::query("UPDATE eventwire_outbox SET sent_at = $1 WHERE seq = ANY($2)")
+                        .bind(now_ms())
+                        .bind(sent)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await
+    }
+
+    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent FROM eventwire_outbox WHERE sent_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok((row.try_get("oldest")?, row.try_get("unsent")?))
+    }
+
+    async fn purge(pool: &Pool<Self>, before: i64) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("DELETE FROM eventwire_outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}

@@ -1,0 +1,206 @@
+//! The relay: claims committed rows in order, publishes them, and marks
+//! them sent only once the target acknowledged them.
+
+use crate::backend::{Backend, Retention};
+use crate::outbox::Outbox;
+use crate::row::StoredRow;
+use crate::target::Target;
+use crate::Error;
+use eventwire::{Event, EventKind};
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// How a relay works.
+#[derive(Clone, Debug)]
+pub struct RelayConfig {
+    /// Its name, unique among the relays of one database (SQLite's lease
+    /// holder). A random one by default.
+    pub name: String,
+    /// Rows claimed and published at once.
+    pub batch: u32,
+    /// How long to wait when nothing is unsent.
+    pub poll: Duration,
+    /// The first wait after a failure; it doubles up to `max_backoff`.
+    pub backoff: Duration,
+    /// The longest wait after failures.
+    pub max_backoff: Duration,
+    /// SQLite: how long a relay's lease lasts without renewal, after which
+    /// a standby relay takes over.
+    pub lease: Duration,
+    /// What becomes of sent rows.
+    pub retention: Retention,
+    /// Test hook: abort the process after publishing a batch, before
+    /// marking it (a relay killed at the worst moment).
+    #[doc(hidden)]
+    pub abort_after_publish: bool,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        RelayConfig {
+            name: format!("relay-{}-{nanos}", std::process::id()),
+            batch: 256,
+            poll: Duration::from_millis(100),
+            backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_secs(5),
+            lease: Duration::from_secs(30),
+            retention: Retention::default(),
+            abort_after_publish: false,
+        }
+    }
+}
+
+/// A relay of one outbox to one target. Run it with [`Relay::run`] (a task
+/// per relay); several relays may run on one database at once.
+pub struct Relay<DB: Backend, E: EventKind, T: Target<E>> {
+    outbox: Outbox<DB>,
+    target: T,
+    config: RelayConfig,
+    _events: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
+    pub(crate) fn new(outbox: Outbox<DB>, target: T, config: RelayConfig) -> Self {
+        Relay {
+            outbox,
+            target,
+            config,
+            _events: std::marker::PhantomData,
+        }
+    }
+
+    /// Relays until `shutdown` completes: claims a batch, publishes it,
+    /// marks what was acknowledged; waits `poll` when nothing is unsent and
+    /// backs off (doubling, up to `max_backoff`) while publishing or the
+    /// database fails. Failures are counted and reported to eventwire's
+    /// failure hook; nothing is marked sent that was not acknowledged.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut delay = self.config.backoff;
+        let mut purged_at = Instant::now();
+        loop {
+            let wait = match self.relay_once().await {
+                Ok(0) => self.config.poll,
+                Ok(_) => {
+                    delay = self.config.backoff;
+                    Duration::ZERO
+                }
+                Err(error) => {
+                    report(format!("the outbox relay {}: {error}", self.config.name), 1);
+                    let wait = delay;
+                    delay = (delay * 2).min(self.config.max_backoff);
+                    wait
+                }
+            };
+            if purged_at.elapsed() > Duration::from_secs(60) {
+                purged_at = Instant::now();
+                if let Err(error) = self.outbox.purge(self.config.retention).await {
+                    report(format!("the outbox relay {}: {error}", self.config.name), 0);
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Claims one batch, publishes it and marks what was acknowledged;
+    /// returns how many rows were relayed (0: nothing unsent, or another
+    /// relay holds the work).
+    ///
+    /// # Errors
+    ///
+    /// The database failed, or the target stopped before the end of the
+    /// batch (the rows acknowledged before it are marked; the rest are
+    /// counted as retried and stay unsent).
+    pub async fn relay_once(&self) -> Result<usize, Error> {
+        let pool = self.outbox.pool();
+        let counters = &self.outbox.counters;
+        let Some(claim) = DB::claim(
+            pool,
+            &self.config.name,
+            self.config.batch,
+            self.outbox.config.partitions,
+            self.config.lease,
+        )
+        .await
+        .map_err(Error::Database)?
+        else {
+            return Ok(0);
+        };
+        // Rows that do not read back as events cannot be published: they
+        // are counted, reported and marked, so they hold back nothing.
+        let mut events = Vec::with_capacity(claim.rows.len());
+        let mut seqs = Vec::with_capacity(claim.rows.len());
+        let mut unreadable = Vec::new();
+        for row in &claim.rows {
+            match decode::<E>(row) {
+                Ok(event) => {
+                    events.push(event);
+                    seqs.push(row.seq);
+                }
+                Err(why) => {
+                    counters.failed.fetch_add(1, Ordering::Relaxed);
+                    report(
+                        format!(
+                            "the outbox row {} ({}, id {}) is not an event of this relay's enum: {why}; marked sent without publishing",
+                            row.seq, row.name, row.id
+                        ),
+                        1,
+                    );
+                    unreadable.push(row.seq);
+                }
+            }
+        }
+        let (acknowledged, stopped) = if events.is_empty() {
+            (0, None)
+        } else {
+            self.target.send(&events).await
+        };
+        if self.config.abort_after_publish {
+            std::process::abort();
+        }
+        // Marked in claim order: unreadable rows with the acknowledged ones
+        // before them.
+        let mut sent: Vec<i64> = seqs[..acknowledged].to_vec();
+        let last_sent = sent.last().copied();
+        sent.extend(
+            unreadable
+                .iter()
+                .filter(|seq| stopped.is_none() || last_sent.is_some_and(|last| **seq < last)),
+        );
+        DB::complete(pool, claim, &sent, self.config.retention)
+            .await
+            .map_err(Error::Database)?;
+        counters
+            .relayed
+            .fetch_add(acknowledged as u64, Ordering::Relaxed);
+        match stopped {
+            None => Ok(acknowledged),
+            Some(error) => {
+                counters
+                    .retried
+                    .fetch_add((events.len() - acknowledged) as u64, Ordering::Relaxed);
+                Err(Error::Target(error))
+            }
+        }
+    }
+}
+
+fn decode<E: EventKind>(row: &StoredRow) -> Result<Event<E>, serde_json::Error> {
+    serde_json::from_str(&row.payload)
+}
+
+/// Hands a relay failure to eventwire's failure hook (and its counters).
+fn report(message: String, count: u64) {
+    eventwire::report_failure(
+        "eventwire-outbox relay",
+        eventwire::FailureCause::Error(message),
+        count,
+    );
+}

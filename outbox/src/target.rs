@@ -1,0 +1,181 @@
+//! Where a relay publishes: a [`Target`] says which events were
+//! acknowledged, so that only those are marked sent.
+
+use eventwire::{BusError, Event, EventKind, SharedBus};
+use std::future::Future;
+use std::pin::Pin;
+
+/// What [`Target::send`] returns: how many of the events, from the first,
+/// were acknowledged, and the error that stopped the rest.
+pub type Sent = (usize, Option<BusError>);
+
+/// A place committed events are relayed to.
+pub trait Target<E: EventKind>: Send + Sync + 'static {
+    /// Publishes `events` in order and waits for their acknowledgements.
+    fn send<'a>(
+        &'a self,
+        events: &'a [Event<E>],
+    ) -> Pin<Box<dyn Future<Output = Sent> + Send + 'a>>;
+}
+
+/// Any eventwire bus as a target: an event is acknowledged when the bus
+/// takes it (a synchronous bus has delivered it; a queued bus has queued
+/// it, so its own delivery guarantee applies after that).
+pub struct BusTarget<E: EventKind>(pub SharedBus<E>);
+
+impl<E: EventKind> Target<E> for BusTarget<E> {
+    fn send<'a>(
+        &'a self,
+        events: &'a [Event<E>],
+    ) -> Pin<Box<dyn Future<Output = Sent> + Send + 'a>> {
+        Box::pin(async move {
+            for (i, event) in events.iter().enumerate() {
+                if let Err(e) = self.0.publish(event.clone()) {
+                    return (i, Some(e));
+                }
+            }
+            (events.len(), None)
+        })
+    }
+}
+
+#[cfg(feature = "nats")]
+pub use jetstream::JetStreamTarget;
+
+#[cfg(feature = "nats")]
+mod jetstream {
+    use super::{Sent, Target};
+    use async_nats::jetstream::{self, stream};
+    use eventwire::{BusError, Event, EventKind};
+    use eventwire_nats::{encode, subject, Format};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::time::Duration;
+    use tokio::sync::OnceCell;
+
+    /// NATS JetStream as a target: each event is published to
+    /// `<prefix>.<dotted name>` in `format` (CloudEvents, structured, by
+    /// default) with its id as `Nats-Msg-Id`, and acknowledged when the
+    /// stream has stored it. A row relayed twice (a relay that died between
+    /// publishing and marking) is dropped by the stream as a duplicate
+    /// within its duplicate window.
+    pub struct JetStreamTarget {
+        js: jetstream::Context,
+        stream: String,
+        prefix: String,
+        format: Format,
+        duplicate_window: Duration,
+        ready: OnceCell<()>,
+    }
+
+    impl JetStreamTarget {
+        /// Publishes through `client` into the stream `stream` (created if
+        /// missing, holding `<prefix>.>`), structured CloudEvents under the
+        /// subject prefix `events`, with a two-minute duplicate window.
+        pub fn new(client: async_nats::Client, stream: &str) -> Self {
+            JetStreamTarget {
+                js: jetstream::new(client),
+                stream: stream.to_owned(),
+                prefix: "events".to_owned(),
+                format: Format::default(),
+                duplicate_window: Duration::from_secs(120),
+                ready: OnceCell::new(),
+            }
+        }
+
+        /// Another subject prefix.
+        #[must_use]
+        pub fn with_prefix(mut self, prefix: &str) -> Self {
+            self.prefix = prefix.to_owned();
+            self
+        }
+
+        /// Another wire format.
+        #[must_use]
+        pub fn with_format(mut self, format: Format) -> Self {
+            self.format = format;
+            self
+        }
+
+        /// Another duplicate window: how long JetStream remembers ids.
+        #[must_use]
+        pub fn with_duplicate_window(mut self, window: Duration) -> Self {
+            self.duplicate_window = window;
+            self
+        }
+
+        async fn ensure_stream(&self) -> Result<(), BusError> {
+            self.ready
+                .get_or_try_init(|| async {
+                    self.js
+                        .get_or_create_stream(stream::Config {
+                            name: self.stream.clone(),
+                            subjects: vec![format!("{}.>", self.prefix)],
+                            duplicate_window: self.duplicate_window,
+                            ..Default::default()
+                        })
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| {
+                            BusError::from_source(
+                                format!("cannot create the stream {}", self.stream),
+                                e,
+                            )
+                        })
+                })
+                .await
+                .copied()
+        }
+    }
+
+    impl<E: EventKind> Target<E> for JetStreamTarget {
+        fn send<'a>(
+            &'a self,
+            events: &'a [Event<E>],
+        ) -> Pin<Box<dyn Future<Output = Sent> + Send + 'a>> {
+            Box::pin(async move {
+                if let Err(e) = self.ensure_stream().await {
+                    return (0, Some(e));
+                }
+                // Every publish first, then the acknowledgements, in order:
+                // one round trip per batch, not per event.
+                let mut acks = Vec::with_capacity(events.len());
+                let mut stopped = None;
+                for event in events {
+                    let (mut headers, payload) = match encode(&self.format, event) {
+                        Ok(encoded) => encoded,
+                        Err(e) => {
+                            stopped = Some(e);
+                            break;
+                        }
+                    };
+                    headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
+                    match self
+                        .js
+                        .publish_with_headers(subject(&self.prefix, event.kind), headers, payload)
+                        .await
+                    {
+                        Ok(ack) => acks.push(ack),
+                        Err(e) => {
+                            stopped = Some(BusError::from_source("cannot publish to JetStream", e));
+                            break;
+                        }
+                    }
+                }
+                let mut acknowledged = 0;
+                for ack in acks {
+                    match ack.await {
+                        Ok(_) => acknowledged += 1,
+                        Err(e) => {
+                            return (
+                                acknowledged,
+                                Some(BusError::from_source("JetStream did not acknowledge", e)),
+                            )
+                        }
+                    }
+                }
+                (acknowledged, stopped)
+            })
+        }
+    }
+}

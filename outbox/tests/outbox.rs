@@ -1,0 +1,570 @@
+//! The outbox against real servers: SQLite files, a PostgreSQL server and
+//! a `nats-server` with JetStream, started by the tests on free ports with
+//! directories of their own and stopped by process id. Without the servers
+//! the tests that need them are compiled as ignored, with the reason (see
+//! `build.rs`); `.ci/run` installs them and requires them.
+
+#[path = "../../nats/tests/support/nats_server.rs"]
+mod nats_server;
+#[path = "support/postgres.rs"]
+mod postgres;
+
+use eventwire::{emits, Event, EventType, Phase, Recorder, Value};
+use eventwire_outbox::{BusTarget, JetStreamTarget, Outbox, OutboxTx, RelayConfig, Retention};
+use futures_util::StreamExt;
+use nats_server::Server;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    #[event(on = entry)]
+    StoreStarted,
+    Stored,
+    #[event(on = err)]
+    StoreFailed,
+}
+
+use EventType::*;
+
+/// Stores `n`; fails (after writing) when `n` is negative.
+#[emits(StoreStarted, Stored, StoreFailed, bus = tx, fields(n))]
+async fn store_sqlite(
+    tx: &mut OutboxTx<'_, sqlx::Sqlite, EventType>,
+    n: i64,
+) -> Result<(), String> {
+    sqlx::query("INSERT INTO items (n) VALUES (?)")
+        .bind(n)
+        .execute(tx.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    if n < 0 {
+        return Err(format!("{n} is negative"));
+    }
+    Ok(())
+}
+
+#[emits(StoreStarted, Stored, StoreFailed, bus = tx, fields(n))]
+async fn store_postgres(
+    tx: &mut OutboxTx<'_, sqlx::Postgres, EventType>,
+    n: i64,
+) -> Result<(), String> {
+    sqlx::query("INSERT INTO items (n) VALUES ($1)")
+        .bind(n)
+        .execute(tx.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    if n < 0 {
+        return Err(format!("{n} is negative"));
+    }
+    Ok(())
+}
+
+/// A deterministic coin: which transactions roll back.
+fn coin(n: u64) -> bool {
+    let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5bd1_e995;
+    x ^= x >> 29;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (x >> 31) & 1 == 1
+}
+
+fn n_of(event: &Event<EventType>) -> i64 {
+    match event.fields.get("n") {
+        Some(Value::I64(n)) => *n,
+        other => panic!("field n: {other:?}"),
+    }
+}
+
+async fn sqlite(dir: &std::path::Path) -> Outbox<sqlx::Sqlite> {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
+    let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(
+            options
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10)),
+        )
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS items (n INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    Outbox::new(pool).await.unwrap()
+}
+
+async fn postgres(server: &postgres::Postgres) -> Outbox<sqlx::Postgres> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(20)
+        .connect(&server.url())
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS items (n BIGINT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    Outbox::new(pool).await.unwrap()
+}
+
+/// Every event a durable JetStream consumer reads, until `expected` came
+/// and nothing more within a second.
+async fn consume(url: &str, expected: usize) -> Vec<Event<EventType>> {
+    let client = async_nats::connect(url).await.unwrap();
+    // The relay creates the stream when it first publishes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut events = loop {
+        match eventwire_nats::durable::<EventType>(&client, "OUTBOX", "reader", "events.>").await {
+            Ok(events) => break events,
+            Err(e) => assert!(std::time::Instant::now() < deadline, "{e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut got = Vec::new();
+    loop {
+        let wait = if got.len() >= expected {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(30)
+        };
+        match tokio::time::timeout(wait, events.next()).await {
+            Ok(Some(event)) => got.push(event),
+            Ok(None) | Err(_) => return got,
+        }
+    }
+}
+
+/// The `n`s of `events`, checking none came twice.
+fn once_each(events: &[Event<EventType>]) -> BTreeSet<i64> {
+    let ns: Vec<i64> = events.iter().map(n_of).collect();
+    let set: BTreeSet<i64> = ns.iter().copied().collect();
+    assert_eq!(set.len(), ns.len(), "an event came twice");
+    let ids: BTreeSet<String> = events.iter().map(|e| e.id.to_string()).collect();
+    assert_eq!(ids.len(), events.len(), "an id came twice");
+    set
+}
+
+fn config() -> RelayConfig {
+    RelayConfig {
+        lease: Duration::from_secs(1),
+        poll: Duration::from_millis(20),
+        backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        ..RelayConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs this test"
+)]
+async fn sqlite_of_1000_transactions_exactly_the_committed_half_reaches_jetstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let outbox = sqlite(dir.path()).await;
+    let mut committed = BTreeSet::new();
+    for n in 0..1000_i64 {
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_sqlite(&mut tx, n).await.unwrap();
+        assert_eq!(tx.staged(), 2, "entry and ok, held");
+        if coin(n as u64) {
+            tx.commit().await.unwrap();
+            committed.insert(n);
+        } else {
+            tx.rollback().await.unwrap();
+        }
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items")
+        .fetch_one(outbox.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows as usize, committed.len());
+    assert!((400..600).contains(&committed.len()), "{}", committed.len());
+
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let relay = outbox.relay::<EventType, _>(JetStreamTarget::new(client, "OUTBOX"), config());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        relay
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let events = consume(&server.url(), 2 * committed.len()).await;
+    let _ = stop.send(());
+    running.await.unwrap();
+
+    let stored: Vec<Event<EventType>> = events
+        .iter()
+        .filter(|e| e.kind == Stored)
+        .cloned()
+        .collect();
+    assert_eq!(once_each(&stored), committed);
+    let started: Vec<Event<EventType>> = events
+        .iter()
+        .filter(|e| e.kind == StoreStarted)
+        .cloned()
+        .collect();
+    assert_eq!(once_each(&started), committed);
+    assert_eq!(events.len(), 2 * committed.len());
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!(stats.written, 2 * committed.len() as u64);
+    assert_eq!(stats.rolled_back, 2 * (1000 - committed.len()) as u64);
+    assert_eq!(stats.relayed, 2 * committed.len() as u64);
+    assert_eq!((stats.unsent, stats.failed), (0, 0));
+    assert_eq!(stats.oldest_unsent_age, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(nats_server, postgres_server)),
+    ignore = "needs nats-server and PostgreSQL: `apt-get install nats-server postgresql` runs this test"
+)]
+async fn postgres_two_relays_publish_each_committed_event_once_and_skip_none() {
+    let pg = postgres::Postgres::start();
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let outbox = postgres(&pg).await;
+    let mut committed = BTreeSet::new();
+    for n in 0..1000_i64 {
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_postgres(&mut tx, n).await.unwrap();
+        if coin(n as u64) {
+            tx.commit().await.unwrap();
+            committed.insert(n);
+        } else {
+            tx.rollback().await.unwrap();
+        }
+    }
+    // Two relays at once, each counting what it published.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut relays = Vec::new();
+    let mut recorders = Vec::new();
+    for i in 0..2 {
+        let recorder = Recorder::<EventType>::new();
+        recorders.push(recorder.clone());
+        let client = async_nats::connect(server.url()).await.unwrap();
+        let target = Both(
+            JetStreamTarget::new(client, "OUTBOX"),
+            BusTarget(recorder.bus()),
+        );
+        let relay = outbox.relay(
+            target,
+            RelayConfig {
+                name: format!("relay-{i}"),
+                batch: 16,
+                ..config()
+            },
+        );
+        let mut stopped = stopped.clone();
+        relays.push(tokio::spawn(async move {
+            relay
+                .run(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await;
+        }));
+    }
+    let events = consume(&server.url(), 2 * committed.len()).await;
+    let _ = stop.send(true);
+    for relay in relays {
+        relay.await.unwrap();
+    }
+    let stored: Vec<Event<EventType>> = events
+        .iter()
+        .filter(|e| e.kind == Stored)
+        .cloned()
+        .collect();
+    assert_eq!(once_each(&stored), committed);
+    // No row was published twice, by either relay: not merely deduplicated.
+    let mut published: Vec<Event<EventType>> = Vec::new();
+    for recorder in &recorders {
+        published.extend(recorder.events());
+    }
+    assert_eq!(published.len(), 2 * committed.len());
+    let stored: Vec<Event<EventType>> = published
+        .iter()
+        .filter(|e| e.kind == Stored)
+        .cloned()
+        .collect();
+    assert_eq!(once_each(&stored), committed);
+    assert!(
+        recorders.iter().all(|r| !r.events().is_empty()),
+        "both relays worked: {:?}",
+        recorders
+            .iter()
+            .map(|r| r.events().len())
+            .collect::<Vec<_>>()
+    );
+    // Per key (the subject), in the order written.
+    for recorder in &recorders {
+        let ns: Vec<i64> = recorder.of(Stored).iter().map(n_of).collect();
+        assert!(ns.windows(2).all(|w| w[0] < w[1]), "in order: {ns:?}");
+    }
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!(
+        (stats.unsent, stats.relayed),
+        (0, 2 * committed.len() as u64)
+    );
+}
+
+/// Publishes to two targets: the first's acknowledgement counts.
+struct Both<A, B>(A, B);
+
+impl<A: eventwire_outbox::Target<EventType>, B: eventwire_outbox::Target<EventType>>
+    eventwire_outbox::Target<EventType> for Both<A, B>
+{
+    fn send<'a>(
+        &'a self,
+        events: &'a [Event<EventType>],
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = eventwire_outbox::Sent> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let (acknowledged, error) = self.0.send(events).await;
+            let _ = self.1.send(&events[..acknowledged]).await;
+            (acknowledged, error)
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs this test"
+)]
+async fn with_the_broker_down_rows_wait_and_all_arrive_when_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let mut server = Server::start(store.path());
+    let outbox = sqlite(dir.path()).await;
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connect(server.url())
+        .await
+        .unwrap();
+    let relay = outbox.relay::<EventType, _>(JetStreamTarget::new(client, "OUTBOX"), config());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        relay
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    server.stop();
+    for n in 0..100_i64 {
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_sqlite(&mut tx, n).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    // The relay tries, fails and backs off; nothing is marked sent.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let stats = outbox.stats().await.unwrap();
+        if stats.retried > 0 {
+            assert_eq!(stats.unsent, 200);
+            assert!(stats.oldest_unsent_age.is_some());
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retry counted: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.restart();
+    let events = consume(&server.url(), 200).await;
+    let _ = stop.send(());
+    running.await.unwrap();
+    let stored: Vec<Event<EventType>> = events
+        .iter()
+        .filter(|e| e.kind == Stored)
+        .cloned()
+        .collect();
+    assert_eq!(once_each(&stored), (0..100).collect());
+    assert_eq!(events.len(), 200);
+    assert_eq!(outbox.stats().await.unwrap().unsent, 0);
+}
+
+/// The relay process of the crash test (run by it, not on its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the relay process the crash test runs and kills; not a test on its own"]
+async fn crash_test_relay_process() {
+    let Ok(dir) = std::env::var("OUTBOX_CRASH_DIR") else {
+        return;
+    };
+    let url = std::env::var("OUTBOX_CRASH_NATS").unwrap();
+    let outbox = sqlite(std::path::Path::new(&dir)).await;
+    let client = async_nats::connect(url).await.unwrap();
+    let relay = outbox.relay::<EventType, _>(
+        JetStreamTarget::new(client, "OUTBOX"),
+        RelayConfig {
+            abort_after_publish: true,
+            ..config()
+        },
+    );
+    let _ = relay.relay_once().await;
+    unreachable!("the relay aborts after publishing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs this test"
+)]
+async fn a_relay_killed_between_publishing_and_marking_loses_nothing_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let outbox = sqlite(dir.path()).await;
+    for n in 0..50_i64 {
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_sqlite(&mut tx, n).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    // A relay process publishes the batch and dies before marking it.
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_test_relay_process",
+            "--nocapture",
+        ])
+        .env("OUTBOX_CRASH_DIR", dir.path())
+        .env("OUTBOX_CRASH_NATS", server.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(
+        !status.success(),
+        "the relay process was killed: {status:?}"
+    );
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!(stats.unsent, 100, "nothing was marked sent");
+    // Its successor takes over once the dead relay's lease expires, and
+    // publishes them all again; JetStream drops the copies.
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let relay = outbox.relay::<EventType, _>(JetStreamTarget::new(client, "OUTBOX"), config());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while outbox.stats().await.unwrap().unsent > 0 {
+        assert!(std::time::Instant::now() < deadline, "not taken over");
+        if relay.relay_once().await.unwrap() == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let events = consume(&server.url(), 100).await;
+    let stored: Vec<Event<EventType>> = events
+        .iter()
+        .filter(|e| e.kind == Stored)
+        .cloned()
+        .collect();
+    assert_eq!(once_each(&stored), (0..50).collect());
+    assert_eq!(events.len(), 100);
+}
+
+#[tokio::test]
+async fn attempts_go_live_and_facts_wait_for_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    let live = Recorder::<EventType>::new();
+    // A failure after the write: `entry` and `err` go live at once; the
+    // caller rolls back; nothing is in the outbox.
+    let mut tx = outbox.begin_with_live(live.bus()).await.unwrap();
+    assert!(store_sqlite(&mut tx, -1).await.is_err());
+    assert_eq!(live.kinds(), [StoreStarted, StoreFailed]);
+    assert_eq!(tx.staged(), 0);
+    tx.rollback().await.unwrap();
+    // A success: `entry` live, `ok` with the commit.
+    let mut tx = outbox.begin_with_live(live.bus()).await.unwrap();
+    store_sqlite(&mut tx, 5).await.unwrap();
+    assert_eq!(tx.staged(), 1);
+    tx.commit().await.unwrap();
+    // A transaction dropped without a commit: its events are gone, counted.
+    let mut tx = outbox.begin::<EventType>().await.unwrap();
+    store_sqlite(&mut tx, 6).await.unwrap();
+    drop(tx);
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!((stats.written, stats.rolled_back, stats.unsent), (1, 2, 1));
+
+    let relayed = Recorder::<EventType>::new();
+    let relay = outbox.relay(BusTarget(relayed.bus()), config());
+    assert_eq!(relay.relay_once().await.unwrap(), 1);
+    assert_eq!(relay.relay_once().await.unwrap(), 0);
+    let events = relayed.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].kind, events[0].phase, n_of(&events[0])),
+        (Stored, Phase::Ok, 5)
+    );
+    let items: Vec<i64> = sqlx::query_scalar("SELECT n FROM items")
+        .fetch_all(outbox.pool())
+        .await
+        .unwrap();
+    assert_eq!(items, [5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_relays_share_the_work_without_publishing_a_row_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    for n in 0..300_i64 {
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_sqlite(&mut tx, n).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let recorders: Vec<Recorder<EventType>> = (0..3).map(|_| Recorder::new()).collect();
+    let mut tasks = Vec::new();
+    for (i, recorder) in recorders.iter().enumerate() {
+        let relay = outbox.relay(
+            BusTarget(recorder.bus()),
+            RelayConfig {
+                name: format!("relay-{i}"),
+                batch: 8,
+                retention: Retention::Delete,
+                ..config()
+            },
+        );
+        tasks.push(tokio::spawn(async move {
+            while relay.relay_once().await.unwrap() > 0 {}
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Whoever holds the lease drains; a standby finds no work it may take.
+    let mut all = Vec::new();
+    for recorder in &recorders {
+        all.extend(recorder.of(Stored));
+    }
+    assert_eq!(once_each(&all), (0..300).collect());
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM eventwire_outbox")
+        .fetch_one(outbox.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "deleted once relayed");
+}
+
+#[tokio::test]
+async fn a_row_that_is_not_an_event_is_counted_and_holds_back_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    sqlx::query(
+        "INSERT INTO eventwire_outbox (id, name, partition, payload, created_at) VALUES ('x', 'nope', 0, '{', 0)",
+    )
+    .execute(outbox.pool())
+    .await
+    .unwrap();
+    let mut tx = outbox.begin::<EventType>().await.unwrap();
+    store_sqlite(&mut tx, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let relayed = Recorder::<EventType>::new();
+    let relay = outbox.relay(BusTarget(relayed.bus()), config());
+    while relay.relay_once().await.unwrap() > 0 {}
+    assert_eq!(relayed.count(Stored), 1);
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!((stats.failed, stats.unsent), (1, 0));
+}
