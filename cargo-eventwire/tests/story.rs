@@ -93,6 +93,7 @@ tokio = {{ version = "1", features = ["rt", "time", "macros"] }}
 
 [features]
 nats = []
+persistence = []
 
 [dev-dependencies]
 eventwire = {{ path = "{runtime}", features = ["tokio", "coverage"] }}

@@ -40,6 +40,7 @@ pub struct Claim<DB: sqlx::Database> {
     /// The rows, oldest first.
     pub rows: Vec<StoredRow>,
     /// The transaction holding them (PostgreSQL).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     held: Option<sqlx::Transaction<'static, DB>>,
 }
 

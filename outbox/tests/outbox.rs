@@ -4,6 +4,8 @@
 //! the tests that need them are compiled as ignored, with the reason (see
 //! `build.rs`); `.ci/run` installs them and requires them.
 
+#![cfg(all(feature = "sqlite", feature = "postgres", feature = "nats"))]
+
 #[path = "../../nats/tests/support/nats_server.rs"]
 mod nats_server;
 #[path = "support/postgres.rs"]

@@ -9,6 +9,8 @@ pub mod context;
 pub mod decisions;
 pub mod events;
 pub mod invariants;
+#[cfg(feature = "persistence")]
+pub mod persistence;
 pub mod plans;
 pub mod resources;
 pub mod sessions;

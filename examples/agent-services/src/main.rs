@@ -28,6 +28,8 @@ struct Options {
     nats: Option<String>,
     /// In binary mode rather than structured.
     binary: bool,
+    /// Keep plans in this SQLite file, `plan.applied` through the outbox.
+    sqlite: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
@@ -36,6 +38,7 @@ fn options() -> Result<Options, String> {
         audit: std::env::temp_dir().join("agent-services-audit.jsonl"),
         nats: None,
         binary: false,
+        sqlite: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -44,11 +47,13 @@ fn options() -> Result<Options, String> {
             "--audit" => options.audit = args.next().ok_or("--audit needs a path")?.into(),
             "--nats" => options.nats = Some(args.next().ok_or("--nats needs a URL")?),
             "--binary" => options.binary = true,
+            "--sqlite" => options.sqlite = Some(args.next().ok_or("--sqlite needs a path")?.into()),
             "--help" | "-h" => {
                 return Err(
-                    "usage: agent-services [--json] [--audit PATH] [--nats URL [--binary]]\n  \
-                     --nats URL  also publish every event to NATS as a CloudEvent (subjects events.<name>)\n  \
-                     --binary    CloudEvents binary mode (ce- headers) instead of structured"
+                    "usage: agent-services [--json] [--audit PATH] [--nats URL [--binary]] [--sqlite PATH]\n  \
+                     --nats URL     also publish every event to NATS as a CloudEvent (subjects events.<name>)\n  \
+                     --binary       CloudEvents binary mode (ce- headers) instead of structured\n  \
+                     --sqlite PATH  keep plans in this SQLite file: `plan.applied` goes through the outbox"
                         .to_owned(),
                 );
             }
@@ -142,6 +147,13 @@ fn main() -> std::process::ExitCode {
         None => None,
     };
     let bus: SharedBus<EventType> = Broadcast::new(buses).shared();
+    #[cfg(feature = "persistence")]
+    let relay_bus = Arc::clone(&bus);
+    #[cfg(not(feature = "persistence"))]
+    if options.sqlite.is_some() {
+        eprintln!("--sqlite: agent-services was built without its `persistence` feature");
+        return std::process::ExitCode::from(2);
+    }
 
     let mut platform = Platform::new(Some(bus));
     let say = |text: &str| {
@@ -277,6 +289,18 @@ fn main() -> std::process::ExitCode {
         |_, _| Ok("nothing yet".into()),
     );
 
+    #[cfg(feature = "persistence")]
+    if let Some(path) = &options.sqlite {
+        say("plans kept in SQLite: one apply commits, one rolls back; the outbox relays what committed");
+        match persisted(path, relay_bus) {
+            Ok(report) => say(&report),
+            Err(error) => {
+                eprintln!("--sqlite {}: {error}", path.display());
+                return std::process::ExitCode::from(1);
+            }
+        }
+    }
+
     say("the session closes");
     let _ = platform.sessions.close(session);
 
@@ -321,6 +345,42 @@ fn main() -> std::process::ExitCode {
     );
     println!("\ncoverage:\n{}", eventwire::coverage::<EventType>());
     std::process::ExitCode::SUCCESS
+}
+
+/// `--sqlite PATH`: two plans applied in transactions, one committed and
+/// one rolled back; the outbox's relay publishes what committed to `bus`.
+#[cfg(feature = "persistence")]
+fn persisted(
+    path: &std::path::Path,
+    bus: SharedBus<EventType>,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use agent_services::persistence::{apply, PlanStore};
+    use eventwire_outbox::{BusTarget, RelayConfig};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = PlanStore::open(path).await?;
+        let kept = store.add_approved("rebuild the search index").await?;
+        let undone = store.add_approved("drop the old index").await?;
+        let mut tx = store.begin().await?;
+        apply(&mut tx, kept).await?;
+        tx.commit().await?;
+        let mut tx = store.begin().await?;
+        apply(&mut tx, undone).await?;
+        tx.rollback().await?;
+        let relay = store.outbox().relay(BusTarget(bus), RelayConfig::default());
+        while relay.relay_once().await? > 0 {}
+        let stats = store.outbox().stats().await?;
+        Ok(format!(
+            "outbox ({}): {} written, {} rolled back, {} relayed, {} unsent",
+            path.display(),
+            stats.written,
+            stats.rolled_back,
+            stats.relayed,
+            stats.unsent
+        ))
+    })
 }
 
 /// `--nats URL`: every event also goes to NATS as a CloudEvent.
