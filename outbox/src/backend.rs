@@ -11,7 +11,9 @@
 //!   (renewed at each claim, taken over when it expires) claims the oldest
 //!   unsent rows in a short write transaction and marks them in another:
 //!   the database is never locked while the broker is waited for. Several
-//!   relays may run; one works while the others stand by.
+//!   relays may run; one works while the others stand by. An idle relay
+//!   only reads, and service transactions begin with `BEGIN IMMEDIATE`, so
+//!   the relay never makes them fail.
 
 use crate::row::{now_ms, NewRow, StoredRow};
 use sqlx::{Pool, Row};
@@ -35,6 +37,10 @@ impl Default for Retention {
     }
 }
 
+/// The most rows a relay claims at once: bounded by SQLite's parameters per
+/// statement and by how many acknowledgements a NATS client keeps pending.
+pub const MAX_BATCH: u32 = 1024;
+
 /// Rows a relay claimed: published, then completed with [`Backend::complete`].
 pub struct Claim<DB: sqlx::Database> {
     /// The rows, oldest first.
@@ -48,6 +54,20 @@ pub struct Claim<DB: sqlx::Database> {
 pub trait Backend: sqlx::Database + Sized {
     /// Creates the table and its index, if missing.
     fn migrate(pool: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Begins a service transaction (SQLite: `BEGIN IMMEDIATE`, so that a
+    /// transaction that reads before it writes never fails on a write
+    /// committed in between).
+    fn begin(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self>, sqlx::Error>> + Send;
+
+    /// Gives up `relay`'s claim on future work (SQLite's lease), so that
+    /// another relay need not wait for it to expire.
+    fn release<'a>(
+        pool: &'a Pool<Self>,
+        relay: &'a str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
 
     /// Inserts `rows` through `conn` (a transaction's connection).
     fn insert<'a>(
@@ -64,19 +84,25 @@ pub trait Backend: sqlx::Database + Sized {
         lease: Duration,
     ) -> impl Future<Output = Result<Option<Claim<Self>>, sqlx::Error>> + Send + 'a;
 
-    /// Marks the rows of `sent` (a prefix of the claim's) sent, or deletes
-    /// them, and releases the claim.
+    /// Marks the rows of `sent` (acknowledged) sent, or deletes them, parks
+    /// the rows of `parked` (not events this relay can read: kept unsent,
+    /// out of the way, until [`Backend::unpark`]), and releases the claim.
     fn complete<'a>(
         pool: &'a Pool<Self>,
         claim: Claim<Self>,
         sent: &'a [i64],
+        parked: &'a [i64],
         retention: Retention,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
 
-    /// The insert time of the oldest unsent row, and how many are unsent.
+    /// Returns every parked row to the relays; how many.
+    fn unpark(pool: &Pool<Self>) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// The insert time of the oldest unsent row, how many are unsent, and
+    /// how many of those are parked.
     fn unsent(
         pool: &Pool<Self>,
-    ) -> impl Future<Output = Result<(Option<i64>, i64), sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<(Option<i64>, i64, i64), sqlx::Error>> + Send;
 
     /// Deletes rows sent before `before` (Unix milliseconds).
     fn purge(
@@ -111,7 +137,8 @@ impl Backend for sqlx::Sqlite {
                 partition INTEGER NOT NULL,
                 payload TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
-                sent_at INTEGER
+                sent_at INTEGER,
+                parked_at INTEGER
             )",
             "CREATE INDEX IF NOT EXISTS eventwire_outbox_unsent
                 ON eventwire_outbox (seq) WHERE sent_at IS NULL",
@@ -123,6 +150,30 @@ impl Backend for sqlx::Sqlite {
         ] {
             sqlx::query(statement).execute(pool).await?;
         }
+        // A table made before rows could be parked.
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('eventwire_outbox')")
+                .fetch_all(pool)
+                .await?;
+        if !columns.iter().any(|c| c == "parked_at") {
+            sqlx::query("ALTER TABLE eventwire_outbox ADD COLUMN parked_at INTEGER")
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn begin(pool: &Pool<Self>) -> Result<sqlx::Transaction<'static, Self>, sqlx::Error> {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn release<'a>(pool: &'a Pool<Self>, relay: &'a str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE eventwire_outbox_lease SET until_ms = 0 WHERE name = 'relay' AND holder = ?",
+        )
+        .bind(relay)
+        .execute(pool)
+        .await?;
         Ok(())
     }
 
@@ -153,6 +204,16 @@ impl Backend for sqlx::Sqlite {
         _partitions: u32,
         lease: Duration,
     ) -> Result<Option<Claim<Self>>, sqlx::Error> {
+        // Nothing to do: no write, so an idle relay never contends with the
+        // service's transactions.
+        let work: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM eventwire_outbox WHERE sent_at IS NULL AND parked_at IS NULL LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?;
+        if work.is_none() {
+            return Ok(None);
+        }
         let now = now_ms();
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -179,9 +240,9 @@ impl Backend for sqlx::Sqlite {
         }
         let rows = sqlx::query(
             "SELECT seq, id, name, payload, created_at FROM eventwire_outbox
-             WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
+             WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT ?",
         )
-        .bind(i64::from(batch))
+        .bind(i64::from(batch.clamp(1, MAX_BATCH)))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -193,37 +254,64 @@ impl Backend for sqlx::Sqlite {
         pool: &'a Pool<Self>,
         _claim: Claim<Self>,
         sent: &'a [i64],
+        parked: &'a [i64],
         retention: Retention,
     ) -> Result<(), sqlx::Error> {
-        if sent.is_empty() {
+        if sent.is_empty() && parked.is_empty() {
             return Ok(());
         }
-        let marks = vec!["?"; sent.len()].join(", ");
-        let statement = match retention {
-            Retention::Delete => format!("DELETE FROM eventwire_outbox WHERE seq IN ({marks})"),
-            Retention::Keep(_) => {
-                format!("UPDATE eventwire_outbox SET sent_at = ? WHERE seq IN ({marks})")
-            }
-        };
-        let mut query = sqlx::query(&statement);
-        if let Retention::Keep(_) = retention {
-            query = query.bind(now_ms());
-        }
-        for seq in sent {
-            query = query.bind(*seq);
-        }
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        query.execute(&mut *tx).await?;
+        if !sent.is_empty() {
+            let marks = vec!["?"; sent.len()].join(", ");
+            let statement = match retention {
+                Retention::Delete => format!("DELETE FROM eventwire_outbox WHERE seq IN ({marks})"),
+                Retention::Keep(_) => {
+                    format!("UPDATE eventwire_outbox SET sent_at = ? WHERE seq IN ({marks})")
+                }
+            };
+            let mut query = sqlx::query(&statement);
+            if let Retention::Keep(_) = retention {
+                query = query.bind(now_ms());
+            }
+            for seq in sent {
+                query = query.bind(*seq);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if !parked.is_empty() {
+            let marks = vec!["?"; parked.len()].join(", ");
+            let statement =
+                format!("UPDATE eventwire_outbox SET parked_at = ? WHERE seq IN ({marks})");
+            let mut query = sqlx::query(&statement).bind(now_ms());
+            for seq in parked {
+                query = query.bind(*seq);
+            }
+            query.execute(&mut *tx).await?;
+        }
         tx.commit().await
     }
 
-    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64), sqlx::Error> {
+    async fn unpark(pool: &Pool<Self>) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("UPDATE eventwire_outbox SET parked_at = NULL WHERE parked_at IS NOT NULL")
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64, i64), sqlx::Error> {
         let row = sqlx::query(
-            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent FROM eventwire_outbox WHERE sent_at IS NULL",
+            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent, COUNT(parked_at) AS parked
+             FROM eventwire_outbox WHERE sent_at IS NULL",
         )
         .fetch_one(pool)
         .await?;
-        Ok((row.try_get("oldest")?, row.try_get("unsent")?))
+        Ok((
+            row.try_get("oldest")?,
+            row.try_get("unsent")?,
+            row.try_get("parked")?,
+        ))
     }
 
     async fn purge(pool: &Pool<Self>, before: i64) -> Result<u64, sqlx::Error> {
@@ -258,14 +346,26 @@ impl Backend for sqlx::Postgres {
                 partition INTEGER NOT NULL,
                 payload TEXT NOT NULL,
                 created_at BIGINT NOT NULL,
-                sent_at BIGINT
+                sent_at BIGINT,
+                parked_at BIGINT
             )",
+            // A table made before rows could be parked.
+            "ALTER TABLE eventwire_outbox ADD COLUMN IF NOT EXISTS parked_at BIGINT",
             "CREATE INDEX IF NOT EXISTS eventwire_outbox_unsent
-                ON eventwire_outbox (partition, seq) WHERE sent_at IS NULL",
+                ON eventwire_outbox (partition, seq) WHERE sent_at IS NULL AND parked_at IS NULL",
         ] {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
         tx.commit().await
+    }
+
+    async fn begin(pool: &Pool<Self>) -> Result<sqlx::Transaction<'static, Self>, sqlx::Error> {
+        pool.begin().await
+    }
+
+    async fn release<'a>(_pool: &'a Pool<Self>, _relay: &'a str) -> Result<(), sqlx::Error> {
+        // Partition locks end with their transactions.
+        Ok(())
     }
 
     async fn insert<'a>(
@@ -295,11 +395,19 @@ impl Backend for sqlx::Postgres {
         partitions: u32,
         _lease: Duration,
     ) -> Result<Option<Claim<Self>>, sqlx::Error> {
-        let partitions = partitions.max(1);
+        let _ = partitions;
+        // The partitions that hold work, whatever count the writers used.
+        let mut holding: Vec<i32> = sqlx::query_scalar(
+            "SELECT DISTINCT partition FROM eventwire_outbox WHERE sent_at IS NULL AND parked_at IS NULL",
+        )
+        .fetch_all(pool)
+        .await?;
         // Relays start at different partitions, so that they spread.
-        let start = u32::try_from(now_ms().rem_euclid(i64::from(partitions))).unwrap_or(0);
-        for step in 0..partitions {
-            let partition = i32::try_from((start + step) % partitions).unwrap_or(0);
+        if !holding.is_empty() {
+            let start = usize::try_from(now_ms().rem_euclid(holding.len() as i64)).unwrap_or(0);
+            holding.rotate_left(start);
+        }
+        for partition in holding {
             let mut tx = pool.begin().await?;
             let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, $2)")
                 .bind(LOCK_SPACE)
@@ -312,11 +420,11 @@ impl Backend for sqlx::Postgres {
             }
             let rows = sqlx::query(
                 "SELECT seq, id, name, payload, created_at FROM eventwire_outbox
-                 WHERE sent_at IS NULL AND partition = $1
+                 WHERE sent_at IS NULL AND parked_at IS NULL AND partition = $1
                  ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED",
             )
             .bind(partition)
-            .bind(i64::from(batch))
+            .bind(i64::from(batch.clamp(1, MAX_BATCH)))
             .fetch_all(&mut *tx)
             .await?;
             if rows.is_empty() {
@@ -336,11 +444,19 @@ impl Backend for sqlx::Postgres {
         _pool: &'a Pool<Self>,
         claim: Claim<Self>,
         sent: &'a [i64],
+        parked: &'a [i64],
         retention: Retention,
     ) -> Result<(), sqlx::Error> {
         let Some(mut tx) = claim.held else {
             return Ok(());
         };
+        if !parked.is_empty() {
+            sqlx::query("UPDATE eventwire_outbox SET parked_at = $1 WHERE seq = ANY($2)")
+                .bind(now_ms())
+                .bind(parked)
+                .execute(&mut *tx)
+                .await?;
+        }
         if !sent.is_empty() {
             match retention {
                 Retention::Delete => {
@@ -361,13 +477,27 @@ impl Backend for sqlx::Postgres {
         tx.commit().await
     }
 
-    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64), sqlx::Error> {
+    async fn unpark(pool: &Pool<Self>) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("UPDATE eventwire_outbox SET parked_at = NULL WHERE parked_at IS NOT NULL")
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64, i64), sqlx::Error> {
         let row = sqlx::query(
-            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent FROM eventwire_outbox WHERE sent_at IS NULL",
+            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent, COUNT(parked_at) AS parked
+             FROM eventwire_outbox WHERE sent_at IS NULL",
         )
         .fetch_one(pool)
         .await?;
-        Ok((row.try_get("oldest")?, row.try_get("unsent")?))
+        Ok((
+            row.try_get("oldest")?,
+            row.try_get("unsent")?,
+            row.try_get("parked")?,
+        ))
     }
 
     async fn purge(pool: &Pool<Self>, before: i64) -> Result<u64, sqlx::Error> {

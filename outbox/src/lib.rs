@@ -10,7 +10,8 @@
 //! [`BusTarget`]) and marks them sent only once the target acknowledged
 //! them, so each row is published at least once; on JetStream the event's
 //! id is the `Nats-Msg-Id`, so a row published twice (a relay killed
-//! between publishing and marking) reaches consumers once.
+//! between publishing and marking) reaches consumers once if the copy comes
+//! within the stream's duplicate window (two minutes by default).
 //!
 //! ```no_run
 //! # #[cfg(all(feature = "sqlite", feature = "nats"))]
@@ -56,7 +57,7 @@ mod staged;
 mod target;
 mod tx;
 
-pub use backend::{Backend, Claim, Retention};
+pub use backend::{Backend, Claim, Retention, MAX_BATCH};
 pub use outbox::{Outbox, OutboxConfig, Stats};
 pub use relay::{Relay, RelayConfig};
 pub use row::{NewRow, OrderKey, StoredRow, TABLE};
@@ -75,6 +76,9 @@ pub enum Error {
     Encode(serde_json::Error),
     /// The target stopped publishing.
     Target(eventwire::BusError),
+    /// `commit` was called while a call publishing to the transaction was
+    /// still running.
+    CallsRunning,
 }
 
 impl std::fmt::Display for Error {
@@ -83,6 +87,9 @@ impl std::fmt::Display for Error {
             Error::Database(e) => write!(f, "the outbox's database: {e}"),
             Error::Encode(e) => write!(f, "an event could not be written as JSON: {e}"),
             Error::Target(e) => write!(f, "publishing: {e}"),
+            Error::CallsRunning => f.write_str(
+                "the transaction was committed while a call publishing to it was still running (its later events would miss the commit); it was rolled back: commit after the calls made in it return",
+            ),
         }
     }
 }
@@ -93,6 +100,7 @@ impl std::error::Error for Error {
             Error::Database(e) => Some(e),
             Error::Encode(e) => Some(e),
             Error::Target(e) => Some(e),
+            Error::CallsRunning => None,
         }
     }
 }

@@ -22,6 +22,7 @@ pub(crate) struct Counters {
     pub(crate) retried: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) purged: AtomicU64,
+    pub(crate) late: AtomicU64,
 }
 
 /// What an outbox has done, as [`Outbox::stats`] reads it.
@@ -29,19 +30,30 @@ pub(crate) struct Counters {
 pub struct Stats {
     /// Events written by committed transactions of this process.
     pub written: u64,
-    /// Events discarded because their transaction did not commit.
+    /// Events discarded because their transaction did not commit (rolled
+    /// back, dropped, or a commit that failed: a commit whose connection
+    /// was lost is ambiguous, and the database may have committed it).
     pub rolled_back: u64,
-    /// Rows relayed and acknowledged by the target.
+    /// Events published to a transaction after its commit or rollback
+    /// (a call still running, a detached `emit!`): not written, reported.
+    pub late: u64,
+    /// Publishes the target acknowledged (a row published again after a
+    /// relay died before marking it counts again).
     pub relayed: u64,
-    /// Rows whose publishing failed and will be tried again.
+    /// Rows whose publishing failed, per attempt: they stay unsent and are
+    /// tried again (a row failing three times counts three).
     pub retried: u64,
-    /// Rows that could not be read back as events: counted, reported, and
-    /// marked sent so that they do not hold back the rows after them.
+    /// Rows a relay could not read as events of its enum (a newer variant,
+    /// another service's enum): parked, never marked sent, counted in
+    /// `unsent` and `parked`; [`Outbox::unpark`] returns them to the relays.
     pub failed: u64,
     /// Sent rows deleted after their retention.
     pub purged: u64,
-    /// Rows not yet relayed, in the database (every process's).
+    /// Rows not yet relayed, in the database (every process's), parked
+    /// ones included.
     pub unsent: u64,
+    /// Of those, rows parked because no relay could read them.
+    pub parked: u64,
     /// How long the oldest unsent row has waited.
     pub oldest_unsent_age: Option<Duration>,
 }
@@ -120,7 +132,7 @@ impl<DB: Backend> Outbox<DB> {
     ///
     /// The transaction cannot begin.
     pub async fn begin<E: EventKind>(&self) -> Result<OutboxTx<'static, DB, E>, Error> {
-        let tx = self.pool.begin().await.map_err(Error::Database)?;
+        let tx = DB::begin(&self.pool).await.map_err(Error::Database)?;
         Ok(OutboxTx::new(tx, self.clone(), None))
     }
 
@@ -134,7 +146,7 @@ impl<DB: Backend> Outbox<DB> {
         &self,
         live: SharedBus<E>,
     ) -> Result<OutboxTx<'static, DB, E>, Error> {
-        let tx = self.pool.begin().await.map_err(Error::Database)?;
+        let tx = DB::begin(&self.pool).await.map_err(Error::Database)?;
         Ok(OutboxTx::new(tx, self.clone(), Some(live)))
     }
 
@@ -153,20 +165,32 @@ impl<DB: Backend> Outbox<DB> {
     ///
     /// The database cannot be read.
     pub async fn stats(&self) -> Result<Stats, Error> {
-        let (oldest, unsent) = DB::unsent(&self.pool).await.map_err(Error::Database)?;
+        let (oldest, unsent, parked) = DB::unsent(&self.pool).await.map_err(Error::Database)?;
         let c = &self.counters;
         Ok(Stats {
             written: c.written.load(Ordering::Relaxed),
             rolled_back: c.rolled_back.load(Ordering::Relaxed),
+            late: c.late.load(Ordering::Relaxed),
             relayed: c.relayed.load(Ordering::Relaxed),
             retried: c.retried.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
             purged: c.purged.load(Ordering::Relaxed),
             unsent: u64::try_from(unsent).unwrap_or(0),
+            parked: u64::try_from(parked).unwrap_or(0),
             oldest_unsent_age: oldest.map(|at| {
                 Duration::from_millis(u64::try_from(now_ms().saturating_sub(at)).unwrap_or(0))
             }),
         })
+    }
+
+    /// Returns every parked row to the relays (after deploying a relay that
+    /// reads their events); how many.
+    ///
+    /// # Errors
+    ///
+    /// The database.
+    pub async fn unpark(&self) -> Result<u64, Error> {
+        DB::unpark(&self.pool).await.map_err(Error::Database)
     }
 
     /// Deletes rows sent longer ago than `retention` keeps them.

@@ -17,7 +17,7 @@ pub struct RelayConfig {
     /// Its name, unique among the relays of one database (SQLite's lease
     /// holder). A random one by default.
     pub name: String,
-    /// Rows claimed and published at once.
+    /// Rows claimed and published at once (1 to [`MAX_BATCH`](crate::MAX_BATCH)).
     pub batch: u32,
     /// How long to wait when nothing is unsent.
     pub poll: Duration,
@@ -26,7 +26,8 @@ pub struct RelayConfig {
     /// The longest wait after failures.
     pub max_backoff: Duration,
     /// SQLite: how long a relay's lease lasts without renewal, after which
-    /// a standby relay takes over.
+    /// a standby relay takes over. A batch not acknowledged within half of
+    /// it is given up (and published again), on every backend.
     pub lease: Duration,
     /// What becomes of sent rows.
     pub retention: Retention,
@@ -77,7 +78,8 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
     /// marks what was acknowledged; waits `poll` when nothing is unsent and
     /// backs off (doubling, up to `max_backoff`) while publishing or the
     /// database fails. Failures are counted and reported to eventwire's
-    /// failure hook; nothing is marked sent that was not acknowledged.
+    /// failure hook; nothing is marked sent that was not acknowledged. On
+    /// shutdown it gives up its claim on future work ([`Relay::release`]).
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut delay = self.config.backoff;
@@ -92,7 +94,7 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                 Err(error) => {
                     report(format!("the outbox relay {}: {error}", self.config.name), 1);
                     let wait = delay;
-                    delay = (delay * 2).min(self.config.max_backoff);
+                    delay = delay.saturating_mul(2).min(self.config.max_backoff);
                     wait
                 }
             };
@@ -103,10 +105,25 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                 }
             }
             tokio::select! {
-                () = &mut shutdown => return,
+                () = &mut shutdown => break,
                 () = tokio::time::sleep(wait) => {}
             }
         }
+        if let Err(error) = self.release().await {
+            report(format!("the outbox relay {}: {error}", self.config.name), 0);
+        }
+    }
+
+    /// Gives up this relay's claim on future work (SQLite's lease), so
+    /// that another relay takes over at once rather than when it expires.
+    ///
+    /// # Errors
+    ///
+    /// The database.
+    pub async fn release(&self) -> Result<(), Error> {
+        DB::release(self.outbox.pool(), &self.config.name)
+            .await
+            .map_err(Error::Database)
     }
 
     /// Claims one batch, publishes it and marks what was acknowledged;
@@ -116,8 +133,9 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
     /// # Errors
     ///
     /// The database failed, or the target stopped before the end of the
-    /// batch (the rows acknowledged before it are marked; the rest are
-    /// counted as retried and stay unsent).
+    /// batch (or took longer than half the lease): the rows acknowledged
+    /// before that are marked; the rest are counted as retried and stay
+    /// unsent.
     pub async fn relay_once(&self) -> Result<usize, Error> {
         let pool = self.outbox.pool();
         let counters = &self.outbox.counters;
@@ -133,8 +151,8 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
         else {
             return Ok(0);
         };
-        // Rows that do not read back as events cannot be published: they
-        // are counted, reported and marked, so they hold back nothing.
+        // Rows that do not read back as events of this relay's enum cannot
+        // be published: they are parked (kept unsent, out of the way).
         let mut events = Vec::with_capacity(claim.rows.len());
         let mut seqs = Vec::with_capacity(claim.rows.len());
         let mut unreadable = Vec::new();
@@ -144,39 +162,43 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                     events.push(event);
                     seqs.push(row.seq);
                 }
-                Err(why) => {
-                    counters.failed.fetch_add(1, Ordering::Relaxed);
-                    report(
-                        format!(
-                            "the outbox row {} ({}, id {}) is not an event of this relay's enum: {why}; marked sent without publishing",
-                            row.seq, row.name, row.id
-                        ),
-                        1,
-                    );
-                    unreadable.push(row.seq);
-                }
+                Err(why) => unreadable.push((
+                    row.seq,
+                    format!("{} ({}, id {}): {why}", row.seq, row.name, row.id),
+                )),
             }
         }
         let (acknowledged, stopped) = if events.is_empty() {
             (0, None)
         } else {
-            self.target.send(&events).await
+            // Within half the lease, so that no standby takes the rows over
+            // while they are still being published.
+            let limit = self.config.lease / 2;
+            match tokio::time::timeout(limit, self.target.send(&events)).await {
+                Ok((acknowledged, stopped)) => (acknowledged.min(events.len()), stopped),
+                Err(_) => (
+                    0,
+                    Some(eventwire::BusError::new(format!(
+                        "the target did not acknowledge within {limit:?} (half the relay's lease); nothing of the batch is marked"
+                    ))),
+                ),
+            }
         };
         if self.config.abort_after_publish {
             std::process::abort();
         }
-        // Marked in claim order: unreadable rows with the acknowledged ones
-        // before them.
-        let mut sent: Vec<i64> = seqs[..acknowledged].to_vec();
-        let last_sent = sent.last().copied();
-        sent.extend(
-            unreadable
-                .iter()
-                .filter(|seq| stopped.is_none() || last_sent.is_some_and(|last| **seq < last)),
-        );
-        DB::complete(pool, claim, &sent, self.config.retention)
+        let sent = &seqs[..acknowledged];
+        let parked: Vec<i64> = unreadable.iter().map(|(seq, _)| *seq).collect();
+        DB::complete(pool, claim, sent, &parked, self.config.retention)
             .await
             .map_err(Error::Database)?;
+        for (_, what) in &unreadable {
+            counters.failed.fetch_add(1, Ordering::Relaxed);
+            report(
+                format!("the outbox row {what}; it is not an event of this relay's enum: parked, unsent (`Outbox::unpark` returns it)"),
+                1,
+            );
+        }
         counters
             .relayed
             .fetch_add(acknowledged as u64, Ordering::Relaxed);

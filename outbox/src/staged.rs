@@ -5,7 +5,7 @@
 
 use crate::outbox::Counters;
 use eventwire::{Bus, BusError, Event, EventKind, Phase, SharedBus};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where the events of a call made inside a transaction go.
@@ -15,6 +15,8 @@ pub(crate) struct Staged<E: EventKind> {
     live: Option<SharedBus<E>>,
     /// Where events never committed are counted, when dropped.
     counters: Arc<Counters>,
+    /// Set by the commit or the rollback: later events are not written.
+    closed: AtomicBool,
 }
 
 impl<E: EventKind> Staged<E> {
@@ -23,7 +25,14 @@ impl<E: EventKind> Staged<E> {
             events: Mutex::new(Vec::new()),
             live,
             counters,
+            closed: AtomicBool::new(false),
         }
+    }
+
+    /// The transaction ended: events published from now on are counted
+    /// and reported as late, never written.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
     }
 
     /// The staged events, taken.
@@ -47,6 +56,14 @@ impl<E: EventKind> Bus<E> for Staged<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
         match &self.live {
             Some(live) if is_attempt(event.phase) => live.publish(event),
+            _ if self.closed.load(Ordering::SeqCst) => {
+                self.counters.late.fetch_add(1, Ordering::Relaxed);
+                Err(BusError::new(format!(
+                    "`{}` ({}) was published to a transaction that had already ended: it is not in the outbox. Commit after the calls made in the transaction return",
+                    event.kind.variant_name(),
+                    event.kind.dotted_name()
+                )))
+            }
             _ => {
                 self.events
                     .lock()

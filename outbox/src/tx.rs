@@ -63,9 +63,19 @@ impl<'c, DB: Backend, E: EventKind> OutboxTx<'c, DB, E> {
     ///
     /// # Errors
     ///
-    /// An event cannot be written as JSON, or the insert or the commit
-    /// fails; the transaction is then rolled back and nothing is written.
+    /// A call publishing to this transaction is still running (an `async`
+    /// method that commits its own transaction: its `ok` event would come
+    /// after the commit) — commit after the calls return; an event cannot
+    /// be written as JSON; or the insert or the commit fails. The
+    /// transaction is then rolled back and nothing is written.
     pub async fn commit(mut self) -> Result<usize, Error> {
+        // The transaction holds two handles of its bus; a running call
+        // (or a detached `emit!`) holds another.
+        if Arc::strong_count(&self.staged) > 2 {
+            self.staged.close();
+            return Err(Error::CallsRunning);
+        }
+        self.staged.close();
         let events = self.staged.take();
         let counters = &self.outbox.counters;
         let config = &self.outbox.config;
@@ -109,6 +119,7 @@ impl<'c, DB: Backend, E: EventKind> OutboxTx<'c, DB, E> {
     /// The rollback fails (the database rolls back anyway when the
     /// connection closes).
     pub async fn rollback(self) -> Result<(), Error> {
+        self.staged.close();
         // The staged events are counted as rolled back when dropped.
         self.tx.rollback().await.map_err(Error::Database)
     }

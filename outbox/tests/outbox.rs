@@ -281,6 +281,12 @@ async fn postgres_two_relays_publish_each_committed_event_once_and_skip_none() {
         .cloned()
         .collect();
     assert_eq!(once_each(&stored), committed);
+    // In the order committed (one writer here), as the consumer sees them.
+    let order: Vec<i64> = stored.iter().map(n_of).collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "out of order: {order:?}"
+    );
     // No row was published twice, by either relay: not merely deduplicated.
     let mut published: Vec<Event<EventType>> = Vec::new();
     for recorder in &recorders {
@@ -447,6 +453,10 @@ async fn a_relay_killed_between_publishing_and_marking_loses_nothing_and_duplica
     );
     let stats = outbox.stats().await.unwrap();
     assert_eq!(stats.unsent, 100, "nothing was marked sent");
+    // And it did publish them: the stream holds the batch already.
+    let js = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    let mut stream = js.get_stream("OUTBOX").await.unwrap();
+    assert_eq!(stream.info().await.unwrap().state.messages, 100);
     // Its successor takes over once the dead relay's lease expires, and
     // publishes them all again; JetStream drops the copies.
     let client = async_nats::connect(server.url()).await.unwrap();
@@ -510,7 +520,7 @@ async fn attempts_go_live_and_facts_wait_for_the_commit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_relays_share_the_work_without_publishing_a_row_twice() {
+async fn sqlite_standbys_take_over_a_dead_relay_without_publishing_a_row_twice() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = sqlite(dir.path()).await;
     for n in 0..300_i64 {
@@ -519,30 +529,45 @@ async fn sqlite_relays_share_the_work_without_publishing_a_row_twice() {
         tx.commit().await.unwrap();
     }
     let recorders: Vec<Recorder<EventType>> = (0..3).map(|_| Recorder::new()).collect();
-    let mut tasks = Vec::new();
-    for (i, recorder) in recorders.iter().enumerate() {
-        let relay = outbox.relay(
-            BusTarget(recorder.bus()),
+    let relay = |i: usize| {
+        outbox.relay(
+            BusTarget(recorders[i].bus()),
             RelayConfig {
                 name: format!("relay-{i}"),
                 batch: 8,
                 retention: Retention::Delete,
                 ..config()
             },
-        );
+        )
+    };
+    // The first relay takes the lease, relays one batch and dies without
+    // releasing it.
+    assert_eq!(relay(0).relay_once().await.unwrap(), 8);
+    // Two standbys poll until all is relayed: one takes over when the
+    // lease expires; the other stands by.
+    let mut tasks = Vec::new();
+    for i in 1..3 {
+        let relay = relay(i);
+        let outbox = outbox.clone();
         tasks.push(tokio::spawn(async move {
-            while relay.relay_once().await.unwrap() > 0 {}
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while outbox.stats().await.unwrap().unsent > 0 {
+                assert!(std::time::Instant::now() < deadline, "not taken over");
+                if relay.relay_once().await.unwrap() == 0 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
         }));
     }
     for task in tasks {
         task.await.unwrap();
     }
-    // Whoever holds the lease drains; a standby finds no work it may take.
     let mut all = Vec::new();
     for recorder in &recorders {
         all.extend(recorder.of(Stored));
     }
     assert_eq!(once_each(&all), (0..300).collect());
+    assert_eq!(recorders[0].events().len(), 8);
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM eventwire_outbox")
         .fetch_one(outbox.pool())
         .await
@@ -551,7 +576,7 @@ async fn sqlite_relays_share_the_work_without_publishing_a_row_twice() {
 }
 
 #[tokio::test]
-async fn a_row_that_is_not_an_event_is_counted_and_holds_back_nothing() {
+async fn a_row_that_is_not_an_event_is_parked_counted_and_holds_back_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = sqlite(dir.path()).await;
     sqlx::query(
@@ -567,6 +592,73 @@ async fn a_row_that_is_not_an_event_is_counted_and_holds_back_nothing() {
     let relay = outbox.relay(BusTarget(relayed.bus()), config());
     while relay.relay_once().await.unwrap() > 0 {}
     assert_eq!(relayed.count(Stored), 1);
+    // Never marked sent: still unsent, parked, counted once.
     let stats = outbox.stats().await.unwrap();
-    assert_eq!((stats.failed, stats.unsent), (1, 0));
+    assert_eq!((stats.failed, stats.unsent, stats.parked), (1, 1, 1));
+    while relay.relay_once().await.unwrap() > 0 {}
+    assert_eq!(outbox.stats().await.unwrap().failed, 1);
+    // Returned to the relays, it is tried again (and parked again here).
+    assert_eq!(outbox.unpark().await.unwrap(), 1);
+    let _ = relay.relay_once().await;
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!((stats.failed, stats.parked), (2, 1));
+}
+
+/// Stores `n` and commits its own transaction, inside the call.
+#[emits(Stored, bus = tx, fields(n))]
+async fn store_and_commit(
+    mut tx: OutboxTx<'static, sqlx::Sqlite, EventType>,
+    n: i64,
+) -> Result<(), eventwire_outbox::Error> {
+    sqlx::query("INSERT INTO items (n) VALUES (?)")
+        .bind(n)
+        .execute(tx.conn())
+        .await
+        .map_err(eventwire_outbox::Error::Database)?;
+    tx.commit().await.map(|_| ())
+}
+
+#[tokio::test]
+async fn a_commit_inside_the_call_is_refused_and_late_events_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    let tx = outbox.begin::<EventType>().await.unwrap();
+    // Its `ok` event would come after the commit: refused, rolled back.
+    let error = store_and_commit(tx, 1).await.unwrap_err();
+    assert!(
+        matches!(error, eventwire_outbox::Error::CallsRunning),
+        "{error}"
+    );
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items")
+        .fetch_one(outbox.pool())
+        .await
+        .unwrap();
+    assert_eq!(items, 0);
+    // An event published to a transaction after its commit is not written,
+    // and says so.
+    let tx = outbox.begin::<EventType>().await.unwrap();
+    let bus = eventwire::HasBus::<EventType>::event_bus(&tx)
+        .unwrap()
+        .clone();
+    let late = Event::new(
+        Stored,
+        Phase::Ok,
+        eventwire::Site {
+            function: "late".into(),
+            path: "late".into(),
+            file: "tests/outbox.rs".into(),
+            line: 1,
+            column: 1,
+        },
+    );
+    // The handle held here is a running call: commit refuses while it lives.
+    drop(bus.clone());
+    let bus_for_later = bus;
+    let stats_before = outbox.stats().await.unwrap();
+    let error = tx.commit().await.unwrap_err();
+    assert!(matches!(error, eventwire_outbox::Error::CallsRunning));
+    assert!(bus_for_later.publish(late).is_err());
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!(stats.late, stats_before.late + 1);
+    assert_eq!(stats.unsent, 0);
 }

@@ -371,6 +371,8 @@ fn persisted(
         tx.rollback().await?;
         let relay = store.outbox().relay(BusTarget(bus), RelayConfig::default());
         while relay.relay_once().await? > 0 {}
+        // The next run need not wait for this relay's lease to expire.
+        relay.release().await?;
         let stats = store.outbox().stats().await?;
         Ok(format!(
             "outbox ({}): {} written, {} rolled back, {} relayed, {} unsent",
