@@ -111,6 +111,34 @@ pub trait Backend: sqlx::Database + Sized {
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 }
 
+/// The methods whose SQL is the same on every backend (no placeholders).
+macro_rules! shared_queries {
+    () => {
+        async fn unpark(pool: &Pool<Self>) -> Result<u64, sqlx::Error> {
+            Ok(sqlx::query(
+                "UPDATE eventwire_outbox SET parked_at = NULL WHERE parked_at IS NOT NULL",
+            )
+            .execute(pool)
+            .await?
+            .rows_affected())
+        }
+
+        async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64, i64), sqlx::Error> {
+            let row = sqlx::query(
+                "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent, COUNT(parked_at) AS parked
+                 FROM eventwire_outbox WHERE sent_at IS NULL",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok((
+                row.try_get("oldest")?,
+                row.try_get("unsent")?,
+                row.try_get("parked")?,
+            ))
+        }
+    };
+}
+
 fn stored<R: Row>(row: &R) -> Result<StoredRow, sqlx::Error>
 where
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -291,28 +319,7 @@ impl Backend for sqlx::Sqlite {
         tx.commit().await
     }
 
-    async fn unpark(pool: &Pool<Self>) -> Result<u64, sqlx::Error> {
-        Ok(
-            sqlx::query("UPDATE eventwire_outbox SET parked_at = NULL WHERE parked_at IS NOT NULL")
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        )
-    }
-
-    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64, i64), sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent, COUNT(parked_at) AS parked
-             FROM eventwire_outbox WHERE sent_at IS NULL",
-        )
-        .fetch_one(pool)
-        .await?;
-        Ok((
-            row.try_get("oldest")?,
-            row.try_get("unsent")?,
-            row.try_get("parked")?,
-        ))
-    }
+    shared_queries!();
 
     async fn purge(pool: &Pool<Self>, before: i64) -> Result<u64, sqlx::Error> {
         Ok(
@@ -477,28 +484,7 @@ impl Backend for sqlx::Postgres {
         tx.commit().await
     }
 
-    async fn unpark(pool: &Pool<Self>) -> Result<u64, sqlx::Error> {
-        Ok(
-            sqlx::query("UPDATE eventwire_outbox SET parked_at = NULL WHERE parked_at IS NOT NULL")
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        )
-    }
-
-    async fn unsent(pool: &Pool<Self>) -> Result<(Option<i64>, i64, i64), sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT MIN(created_at) AS oldest, COUNT(*) AS unsent, COUNT(parked_at) AS parked
-             FROM eventwire_outbox WHERE sent_at IS NULL",
-        )
-        .fetch_one(pool)
-        .await?;
-        Ok((
-            row.try_get("oldest")?,
-            row.try_get("unsent")?,
-            row.try_get("parked")?,
-        ))
-    }
+    shared_queries!();
 
     async fn purge(pool: &Pool<Self>, before: i64) -> Result<u64, sqlx::Error> {
         Ok(
