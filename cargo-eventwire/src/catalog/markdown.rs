@@ -60,10 +60,11 @@ pub fn render(catalog: &Catalog) -> String {
             anchor(&event.name),
             event.variant,
             event.phases.join(", "),
-            if fields.is_empty() {
-                "—".to_owned()
-            } else {
-                fields.join(", ")
+            match (fields.is_empty(), event.fields_known) {
+                (true, true) => "—".to_owned(),
+                (true, false) => "unknown".to_owned(),
+                (false, true) => fields.join(", "),
+                (false, false) => format!("{}, unknown others", fields.join(", ")),
             },
             if sites.is_empty() {
                 "—".to_owned()
@@ -104,7 +105,9 @@ fn section(out: &mut String, catalog: &Catalog, event: &CatalogEvent) {
         out.push_str("Some sites were not linked into any test: their fields are unknown.\n\n");
     }
     if event.fields.is_empty() {
-        out.push_str("No fields.\n");
+        if event.fields_known {
+            out.push_str("No fields.\n");
+        }
     } else {
         out.push_str("| field | type | required | captured at |\n| --- | --- | --- | --- |\n");
         for field in &event.fields {
@@ -189,5 +192,22 @@ mod tests {
         assert!(text.contains("| `n` | integer | yes | `Shop::buy` (src/lib.rs:7) |"));
         assert!(text.contains("| `total` | unknown (no test captured it) | no |"));
         assert!(text.contains("| `Shop::buy` | src/lib.rs:3 | entry, ok | yes |"));
+    }
+
+    #[test]
+    fn fields_of_a_site_no_test_linked_are_unknown_not_none() {
+        let mut unlinked = site("refunds::main", &[], vec![]);
+        unlinked.registered = false;
+        let catalog = Catalog {
+            format: FORMAT,
+            title: "shop events".to_owned(),
+            version: "1.0.0".to_owned(),
+            transport: Transport::default(),
+            events: vec![event_of("order.refunded", vec![unlinked])],
+        };
+        let text = render(&catalog);
+        assert!(!text.contains("No fields."), "{text}");
+        assert!(text.contains("their fields are unknown"));
+        assert!(text.contains("| unknown | `refunds::main` |"), "{text}");
     }
 }
