@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Build time of 1,000 annotated methods: one crate per variant, generated
-# under target/build-time, sharing one target directory. Dependencies are
+# under <target>/build-time, sharing one target directory. Dependencies are
 # built first; what is timed is rebuilding the generated crate alone
-# (`cargo build`, dev profile), best of RUNS.
+# (`cargo build`, dev profile), best of RUNS. With INSTRUCTIONS=1, also
+# rustc's own instructions compiling each generated crate from scratch
+# (callgrind on that one rustc; repeatable where wall clock is not).
 #   bash benches/build-time.sh
+#   INSTRUCTIONS=1 VARIANTS="emits instrument" bash benches/build-time.sh
+# Honours CARGO_TARGET_DIR (the work goes under it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 RUNS=${RUNS:-3}
 METHODS=${METHODS:-1000}
-work="$root/target/build-time"
+work="${CARGO_TARGET_DIR:-$root/target}/build-time"
 mkdir -p "$work"
 export CARGO_TARGET_DIR="$work/target"
 
@@ -73,6 +77,37 @@ for v in "${variants[@]}"; do
     [ "$ms" -lt "${best[$v]}" ] && best[$v]=$ms
   done
 done
+# rustc's instructions for each crate from scratch: its artifacts removed,
+# then the one rustc that compiles it run under callgrind (through a
+# wrapper that leaves every other rustc alone).
+declare -A instr
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+  wrapper="$work/count-rustc.sh"
+  cat > "$wrapper" <<'SH'
+#!/usr/bin/env bash
+# Runs rustc, under callgrind when it compiles a build-time crate.
+case " $* " in
+  *" --crate-name build_time_"*)
+    exec valgrind -q --tool=callgrind --callgrind-out-file="$EVENTWIRE_CALLGRIND_OUT" "$@" ;;
+  *) exec "$@" ;;
+esac
+SH
+  chmod +x "$wrapper"
+  for v in "${variants[@]}"; do
+    cargo clean -q -p "build-time-$v" --manifest-path "$work/$v/Cargo.toml"
+    out="$work/$v.callgrind"
+    EVENTWIRE_CALLGRIND_OUT="$out" RUSTC_WRAPPER="$wrapper" \
+      cargo build -q --manifest-path "$work/$v/Cargo.toml"
+    instr[$v]=$(awk '/^(summary|totals):/ {print $2; exit}' "$out")
+  done
+  printf '%-12s %16s %16s\n' variant "rustc instr" "vs instrument"
+  for v in "${variants[@]}"; do
+    awk -v v="$v" -v n="${instr[$v]}" -v base="${instr[instrument]:-0}" \
+      'BEGIN { if (base > 0) printf "%-12s %16.0f %15.3fx\n", v, n, n / base; else printf "%-12s %16.0f\n", v, n }'
+  done
+  echo
+fi
+
 printf '%-12s %10s %16s\n' variant "build ms" "vs hand-written"
 for v in "${variants[@]}"; do
   awk -v v="$v" -v ms="${best[$v]}" -v hand="${best[hand]:-0}" \
