@@ -29,38 +29,36 @@ pub enum EventType {
 
 use EventType::*;
 
-/// Stores `n`; fails (after writing) when `n` is negative.
-#[emits(StoreStarted, Stored, StoreFailed, bus = tx, fields(n))]
-async fn store_sqlite(
-    tx: &mut OutboxTx<'_, sqlx::Sqlite, EventType>,
-    n: i64,
-) -> Result<(), String> {
-    sqlx::query("INSERT INTO items (n) VALUES (?)")
-        .bind(n)
-        .execute(tx.conn())
-        .await
-        .map_err(|e| e.to_string())?;
-    if n < 0 {
-        return Err(format!("{n} is negative"));
-    }
-    Ok(())
+/// The service function of each backend: stores `n`, and fails (after
+/// writing) when `n` is negative. Written once, by a macro, as a service
+/// generating its annotated functions would.
+macro_rules! store {
+    ($name:ident, $db:ty, $insert:literal) => {
+        #[emits(StoreStarted, Stored, StoreFailed, bus = tx, fields(n))]
+        async fn $name(tx: &mut OutboxTx<'_, $db, EventType>, n: i64) -> Result<(), String> {
+            sqlx::query($insert)
+                .bind(n)
+                .execute(tx.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            if n < 0 {
+                return Err(format!("{n} is negative"));
+            }
+            Ok(())
+        }
+    };
 }
 
-#[emits(StoreStarted, Stored, StoreFailed, bus = tx, fields(n))]
-async fn store_postgres(
-    tx: &mut OutboxTx<'_, sqlx::Postgres, EventType>,
-    n: i64,
-) -> Result<(), String> {
-    sqlx::query("INSERT INTO items (n) VALUES ($1)")
-        .bind(n)
-        .execute(tx.conn())
-        .await
-        .map_err(|e| e.to_string())?;
-    if n < 0 {
-        return Err(format!("{n} is negative"));
-    }
-    Ok(())
-}
+store!(
+    store_sqlite,
+    sqlx::Sqlite,
+    "INSERT INTO items (n) VALUES (?)"
+);
+store!(
+    store_postgres,
+    sqlx::Postgres,
+    "INSERT INTO items (n) VALUES ($1)"
+);
 
 /// A deterministic coin: which transactions roll back.
 fn coin(n: u64) -> bool {
