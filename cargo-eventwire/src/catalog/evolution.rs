@@ -117,17 +117,11 @@ fn transport(old: &Catalog, new: &Catalog) -> Vec<Change> {
             }
         };
         if before != after {
-            changes.push(Change {
-                impact: Impact::Breaking,
-                event: "*".to_owned(),
-                variant: "every event".to_owned(),
-                field: None,
-                message: format!(
-                    "the {what} changed from {} to {}: consumers that select by it receive nothing. If it did not change, pass `{option} {before}`",
-                    shown(&before),
-                    shown(&after)
-                ),
-            });
+            changes.push(breaks_every_event(format!(
+                "the {what} changed from {} to {}: consumers that select by it receive nothing. If it did not change, pass `{option} {before}`",
+                shown(&before),
+                shown(&after)
+            )));
         }
     };
     differ(
@@ -147,20 +141,25 @@ fn transport(old: &Catalog, new: &Catalog) -> Vec<Change> {
         super::Mode::Binary => "binary",
     };
     if was.mode != is.mode {
-        changes.push(Change {
-            impact: Impact::Breaking,
-            event: "*".to_owned(),
-            variant: "every event".to_owned(),
-            field: None,
-            message: format!(
+        changes.push(breaks_every_event(format!(
                 "the CloudEvents mode changed from {} to {}: consumers that read the body as it was cannot. If it did not change, pass{}",
                 mode(was.mode),
                 mode(is.mode),
                 if was.mode == super::Mode::Binary { " --binary" } else { " no --binary" }
-            ),
-        });
+            )));
     }
     changes
+}
+
+/// A change of the transport: it breaks every event's consumers.
+fn breaks_every_event(message: String) -> Change {
+    Change {
+        impact: Impact::Breaking,
+        event: "*".to_owned(),
+        variant: "every event".to_owned(),
+        field: None,
+        message,
+    }
 }
 
 /// Phases the event comes in now and did not before.
