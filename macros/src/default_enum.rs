@@ -22,7 +22,8 @@ pub(crate) fn default_enum(span: Span) -> syn::Path {
         Some(Ok(path)) => match syn::parse_str::<syn::Path>(path) {
             Ok(path) => {
                 let tokens: TokenStream = quote_spanned!(span=> #path);
-                syn::parse2(respan(tokens, span)).unwrap_or_else(|_| name_in_scope(span))
+                syn::parse2(crate::runtime_path::respan(tokens, span))
+                    .unwrap_or_else(|_| name_in_scope(span))
             }
             Err(_) => name_in_scope(span),
         },
@@ -41,23 +42,6 @@ pub(crate) fn problem() -> Option<&'static str> {
 
 fn name_in_scope(span: Span) -> syn::Path {
     Ident::new("EventType", span).into()
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = inner.into();
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 /// The configured path as this target names it, read once.

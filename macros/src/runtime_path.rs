@@ -15,3 +15,27 @@ pub(crate) fn private() -> TokenStream {
     );
     quote!(::eventwire::#module)
 }
+
+/// [`private`], every token spanned at `span`: a call through it is
+/// reported where `span` is.
+pub(crate) fn private_at(span: Span) -> TokenStream {
+    respan(private(), span)
+}
+
+/// `tokens`, every one of them (groups included) spanned at `span`.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = inner.into();
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}

@@ -83,14 +83,14 @@ pub(crate) fn register(records: &[Ident]) -> TokenStream {
     }
 }
 
-/// A marker function and the function that names its enclosing function,
-/// from the marker's type name.
-pub(crate) fn function_namer(marker: &Ident, namer: &Ident) -> TokenStream {
+/// The function that names its enclosing function, from its own type
+/// name (whose last segment, its own name, is dropped): one item per
+/// function, however many sites it has.
+pub(crate) fn function_namer(namer: &Ident) -> TokenStream {
     let p = private();
     quote! {
-        fn #marker() {}
         fn #namer() -> &'static str {
-            #p::type_name_of_val(&#marker)
+            #p::type_name_of_val(&#namer)
         }
     }
 }

@@ -288,12 +288,12 @@ pub struct Lineage {
 }
 
 thread_local! {
-    // The lineage of this thread, set by the scopes below, in three cells
-    // rather than one `RefCell<Lineage>`: the two `Copy` ones need no
+    // The lineage of this thread, set by the scopes below, in two cells
+    // rather than one `RefCell<Lineage>`: the `Copy` parts need no
     // destructor, so reaching them is a plain thread-local access, and a
     // scope entered and left (once per subscriber call) is a few moves.
-    static CAUSE: Cell<Option<EventId>> = const { Cell::new(None) };
-    static TRACE: Cell<Option<TraceParent>> = const { Cell::new(None) };
+    static CAUSE_AND_TRACE: Cell<(Option<EventId>, Option<TraceParent>)> =
+        const { Cell::new((None, None)) };
     static CORRELATION: Cell<Option<CorrelationId>> = const { Cell::new(None) };
 }
 
@@ -310,6 +310,7 @@ impl Lineage {
     /// The lineage of this thread now: the scopes it is in, and, with the
     /// `opentelemetry` feature, the current `tracing` span's trace context.
     pub fn current() -> Self {
+        let (causation_id, traceparent) = CAUSE_AND_TRACE.try_with(Cell::get).unwrap_or_default();
         let lineage = Lineage {
             correlation_id: CORRELATION
                 .try_with(|cell| {
@@ -320,8 +321,8 @@ impl Lineage {
                 })
                 .ok()
                 .flatten(),
-            causation_id: CAUSE.try_with(Cell::get).ok().flatten(),
-            traceparent: TRACE.try_with(Cell::get).ok().flatten(),
+            causation_id,
+            traceparent,
         };
         #[cfg(feature = "opentelemetry")]
         let lineage = match otel::current_span() {
@@ -388,19 +389,16 @@ impl Lineage {
 
 /// Replaces the thread's lineage, returning the previous one.
 fn swap(lineage: Lineage) -> Lineage {
+    let (causation_id, traceparent) = CAUSE_AND_TRACE
+        .try_with(|cell| cell.replace((lineage.causation_id, lineage.traceparent)))
+        .unwrap_or_default();
     Lineage {
         correlation_id: CORRELATION
             .try_with(|cell| cell.replace(lineage.correlation_id))
             .ok()
             .flatten(),
-        causation_id: CAUSE
-            .try_with(|cell| cell.replace(lineage.causation_id))
-            .ok()
-            .flatten(),
-        traceparent: TRACE
-            .try_with(|cell| cell.replace(lineage.traceparent))
-            .ok()
-            .flatten(),
+        causation_id,
+        traceparent,
     }
 }
 

@@ -52,11 +52,13 @@ mod counting {
     #[inline(always)]
     pub(super) fn phase<E>(_: &'static [SiteOf<E>], _: Phase) {}
 
+    // Generic rather than `&dyn Fn`: a closure that is never called nor
+    // made an object is not compiled at all.
     #[inline(always)]
-    pub(super) fn returned<'a, E>(_: &'static [SiteOf<E>], _: &dyn Fn() -> super::Outcome<'a>) {}
+    pub(super) fn returned<'a, E, F: Fn() -> super::Outcome<'a>>(_: &'static [SiteOf<E>], _: &F) {}
 
     #[inline(always)]
-    pub(super) fn returned_phase<E>(_: &'static [SiteOf<E>], _: &dyn Fn() -> Phase) {}
+    pub(super) fn returned_phase<E, F: Fn() -> Phase>(_: &'static [SiteOf<E>], _: &F) {}
 }
 
 /// The description of `E` that site records point to.
@@ -215,6 +217,20 @@ pub fn resolve_owned<E: EventKind>(source: Option<&SharedBus<E>>) -> Source<Shar
         Some(bus) => Source::Given(Arc::clone(bus)),
         None if defaults::may_be_installed::<E>() => Source::Default,
         None => Source::Idle,
+    }
+}
+
+impl<B> Source<B> {
+    /// The given bus, or `None` for a default one (or none).
+    #[inline(always)]
+    pub fn given<E: EventKind>(&self) -> Option<&SharedBus<E>>
+    where
+        B: AsBus<E>,
+    {
+        match self {
+            Source::Given(bus) => Some(bus.as_bus()),
+            Source::Idle | Source::Default => None,
+        }
     }
 }
 
@@ -758,6 +774,10 @@ impl<E: EventKind> DetachedCall<E> {
 /// lives on this function's frame, so that the caller's own path, without
 /// a bus, is the body alone. `given` is the given bus, or `None` to look up
 /// the default one. `outcome` tells how the body returned.
+///
+/// Generic over the body, so instantiated once per annotated function:
+/// everything that does not depend on the body's type is in [`Opened`],
+/// shared by every function of the enum.
 #[cold]
 #[inline(never)]
 pub fn run<E, R, B, O>(
@@ -772,12 +792,83 @@ where
     B: FnOnce(Start<'_, E>) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
-    let running = open_given(given, sites, by_hand);
-    let _lineage = body_scope(&running);
-    let mut fields = Fields::new();
-    let ret = body(Start::of(&running, &mut fields));
-    finish(running, &fields, sites, || outcome(&ret));
+    let mut call = Opened::open(given, sites, by_hand);
+    let ret = body(Start::of(&call.running, &mut call.fields));
+    call.finish(sites, outcome(&ret), None);
     ret
+}
+
+/// [`run`], with `ret(..)` fields: `ret_fields` computes them from the
+/// return value, when a bus takes an event after the return.
+#[cold]
+#[inline(never)]
+pub fn run_with_ret<E, R, B, O, C>(
+    given: Option<&SharedBus<E>>,
+    sites: &'static [SiteOf<E>],
+    by_hand: &'static [SiteOf<E>],
+    body: B,
+    outcome: O,
+    ret_fields: C,
+) -> R
+where
+    E: EventKind,
+    B: FnOnce(Start<'_, E>) -> R,
+    O: for<'r> Fn(&'r R) -> Outcome<'r>,
+    C: FnOnce(&R, &mut FieldSet),
+{
+    let mut call = Opened::open(given, sites, by_hand);
+    let ret = body(Start::of(&call.running, &mut call.fields));
+    call.finish(
+        sites,
+        outcome(&ret),
+        Some(&mut callable_once(|set: &mut FieldSet| {
+            ret_fields(&ret, set)
+        })),
+    );
+    ret
+}
+
+/// The call [`run`] runs: opened on its bus if the bus takes any of its
+/// events, the lineage its body runs in, and the place of its fields.
+struct Opened<'a, E: EventKind> {
+    running: Option<Running<'a, E>>,
+    fields: Fields,
+    /// Left when the call is finished, after its last events.
+    _lineage: Option<LineageGuard>,
+}
+
+impl<'a, E: EventKind> Opened<'a, E> {
+    // Inlined into `run` in optimised builds, so that the call's state is
+    // built in place; compiled once per enum in debug builds all the same.
+    #[inline]
+    fn open(
+        given: Option<&'a SharedBus<E>>,
+        sites: &'static [SiteOf<E>],
+        by_hand: &'static [SiteOf<E>],
+    ) -> Self {
+        let running = open_given(given, sites, by_hand);
+        let lineage = body_scope(&running);
+        Opened {
+            running,
+            fields: Fields::new(),
+            _lineage: lineage,
+        }
+    }
+
+    /// Publishes the events after the return; the lineage is left when the
+    /// call is dropped, after them. By reference: the call is not moved.
+    #[inline]
+    fn finish(
+        &self,
+        sites: &'static [SiteOf<E>],
+        outcome: Outcome<'_>,
+        ret_fields: Option<&mut dyn FnMut(&mut FieldSet)>,
+    ) {
+        counting::returned_phase(sites, &|| outcome.phase());
+        if let Some(running) = &self.running {
+            running.finish(sites, &self.fields, outcome, ret_fields);
+        }
+    }
 }
 
 /// Enters the lineage the body of an opened call runs in: the calls in its
@@ -809,38 +900,16 @@ fn open_given<'a, E: EventKind>(
     holder.and_then(|bus| Running::open(bus, sites, by_hand))
 }
 
-/// [`run`], with `ret(..)` fields: `ret_fields` computes them from the
-/// return value, when a bus takes an event after the return.
-#[cold]
-#[inline(never)]
-pub fn run_with_ret<E, R, B, O, C>(
-    given: Option<&SharedBus<E>>,
-    sites: &'static [SiteOf<E>],
-    by_hand: &'static [SiteOf<E>],
-    body: B,
-    outcome: O,
-    ret_fields: C,
-) -> R
+/// Pins the type of the closure that tells how `body` returned, so that
+/// one closure serves the path without a bus and [`run`].
+#[inline(always)]
+pub fn outcome_of<E, R, B, O>(_body: &B, outcome: O) -> O
 where
     E: EventKind,
     B: FnOnce(Start<'_, E>) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
-    C: FnOnce(&R, &mut FieldSet),
 {
-    let running = open_given(given, sites, by_hand);
-    let _lineage = body_scope(&running);
-    let mut fields = Fields::new();
-    let ret = body(Start::of(&running, &mut fields));
-    finish_with_ret(
-        running,
-        &fields,
-        sites,
-        || outcome(&ret),
-        |set| {
-            ret_fields(&ret, set);
-        },
-    );
-    ret
+    outcome
 }
 
 /// The body returned: counts it, and publishes the `ok`/`err` and `exit`
@@ -878,12 +947,15 @@ pub fn finish_with_ret<'a, E: EventKind>(
     }
 }
 
-/// The body of a call without a bus returned: counts it (with the
-/// `coverage` feature; else nothing). `is_err` tells whether it returned
-/// `Err`, asked only when counting.
+/// The body of a call without a bus returned: counts it, told by the
+/// call's `outcome` closure, with the `coverage` feature. Without it the
+/// closure is not even called, so nothing of it is compiled here.
 #[inline(always)]
-pub fn returned<E>(sites: &'static [SiteOf<E>], is_err: impl Fn() -> bool) {
-    counting::returned_phase(sites, &|| if is_err() { Phase::Err } else { Phase::Ok });
+pub fn returned_with<E, R, O>(sites: &'static [SiteOf<E>], ret: &R, outcome: &O)
+where
+    O: for<'r> Fn(&'r R) -> Outcome<'r>,
+{
+    counting::returned_phase(sites, &|| outcome(ret).phase());
 }
 
 /// An `emit!` outside any `#[emits]` function.
@@ -1088,6 +1160,24 @@ impl<'a, Er: ?Sized> ErrorTextProbe<'a> for ErrorProbe<'a, Er> {
 pub trait CanReturnErr<const ERR: bool> {}
 impl<T: ?Sized> CanReturnErr<false> for T {}
 impl<T, Er> CanReturnErr<true> for Result<T, Er> {}
+
+/// The compile-time checks of one `#[emits]` site's phases (a `const`
+/// evaluated where the site is): no `body` phase, since the body does not
+/// emit it; not `cancel` alone on a synchronous function; nothing after
+/// the return of a function that never returns. A failure panics with the
+/// site's message, which the compiler reports at the event's name.
+#[track_caller]
+pub const fn check_site(phases: PhaseSet, sync: bool, never_returns: bool, messages: [&str; 3]) {
+    if phases.contains(Phase::Body) {
+        panic!("{}", messages[0]);
+    }
+    if sync && phases.is_empty() {
+        panic!("{}", messages[1]);
+    }
+    if never_returns && !phases.without(Phase::Entry).is_empty() {
+        panic!("{}", messages[2]);
+    }
+}
 
 /// Compiles only when the return value's type fits the site's phases.
 #[inline(always)]

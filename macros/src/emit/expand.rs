@@ -91,9 +91,8 @@ pub(crate) fn expand(
             }
         }
         Emitter::Free => {
-            let marker = Ident::new("__eventwire_here", Span::call_site());
             let namer = Ident::new("__eventwire_function", Span::call_site());
-            let namer_fns = function_namer(&marker, &namer);
+            let namer_fns = function_namer(&namer);
             let site = site_record(input, default_enum, &own, &namer, &[]);
             let registration = register(std::slice::from_ref(&own));
             quote! {

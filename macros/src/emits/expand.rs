@@ -196,7 +196,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
                 format!("`{ident}` fires on `body` here, so the body must emit it: add `emit!({ident})` where it happens"),
             ));
         }
-        let kind = format_ident!("__EVENTWIRE_KIND_{}", i);
+        // The variant itself, spanned at its name (no `const` of its own:
+        // every item costs the compiler, once per annotated function).
+        let kind = quote_spanned!(ident.span()=> #enum_path::#ident);
         let phases_const = format_ident!("__EVENTWIRE_PHASES_{}", i);
         let record = format_ident!("__EVENTWIRE_SITE_{}", i);
         let declared = match &event.options.on {
@@ -217,25 +219,13 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         let never_message = format!(
             "#[emits]: `{ident}` fires after the function returns, but it returns `!`; give this site the phase `entry`: `{ident}(on = entry)`"
         );
+        // One call of a `const fn` per site: cheaper to compile than an
+        // `assert!` per check, and reported at the same place.
+        let sync = !is_async;
+        let at = crate::runtime_path::private_at(ident.span());
         const_checks.extend(quote_spanned! {ident.span()=>
-            ::core::assert!(
-                !#phases_const.contains(#p::PhaseEnum::Body),
-                #body_message
-            );
+            #at::check_site(#phases_const, #sync, #never_returns, [#body_message, #empty_message, #never_message]);
         });
-        if !is_async {
-            const_checks.extend(quote_spanned! {ident.span()=>
-                ::core::assert!(!#phases_const.is_empty(), #empty_message);
-            });
-        }
-        if never_returns {
-            const_checks.extend(quote_spanned! {ident.span()=>
-                ::core::assert!(
-                    #phases_const.without(#p::PhaseEnum::Entry).is_empty(),
-                    #never_message
-                );
-            });
-        }
         let site = crate::site::record(
             &record,
             &enum_path,
@@ -249,9 +239,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             },
         );
         records.push(record.clone());
-        let kind_init = quote_spanned!(ident.span()=> #enum_path::#ident);
         items.extend(quote! {
-            const #kind: #enum_path = #kind_init;
             const #phases_const: #p::PhaseSet = #effective;
             #site
         });
@@ -298,8 +286,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .iter()
         .any(|a| a.path().is_ident("track_caller"));
 
-    let namer_fns =
-        crate::site::function_namer(&Ident::new("__eventwire_here", Span::call_site()), &namer);
+    let namer_fns = crate::site::function_namer(&namer);
     let registration = if records.is_empty() {
         quote!()
     } else {
@@ -315,6 +302,15 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     } else {
         quote!(const _: () = { #const_checks };)
     };
+    // No `emit!`s (the usual case): no static for them.
+    let (by_hand_static, by_hand_ref) = if by_hand.is_empty() {
+        (quote!(), quote!(&[]))
+    } else {
+        (
+            quote!(static __EVENTWIRE_BY_HAND: [#p::SiteOf<#enum_path>; #by_hand_count] = [#(#by_hand),*];),
+            quote!(&__EVENTWIRE_BY_HAND),
+        )
+    };
     let prologue = quote! {
         #(#inner_attrs)*
         #namer_fns
@@ -322,7 +318,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         #const_checks
         #registration
         static __EVENTWIRE_SITES: [#p::SiteOf<#enum_path>; #site_count] = [#(#site_entries),*];
-        static __EVENTWIRE_BY_HAND: [#p::SiteOf<#enum_path>; #by_hand_count] = [#(#by_hand),*];
+        #by_hand_static
     };
 
     // No fields: nothing to capture, and nothing called to capture it.
@@ -344,6 +340,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         ret: &ret,
         err_checks: &err_checks,
         output: output.clone(),
+        by_hand: &by_hand_ref,
     };
     let run = match kind {
         FnKind::Async if instrumented_async => prepared_call(

@@ -51,6 +51,8 @@ pub(crate) struct Parts<'a> {
     pub(crate) ret_pushes: Option<&'a TokenStream>,
     /// The declared return type, when it can be named, with its span.
     pub(crate) output: Option<(TokenStream, Span)>,
+    /// The sites of the body's `emit!`s: `&__EVENTWIRE_BY_HAND`, or `&[]`.
+    pub(crate) by_hand: &'a TokenStream,
 }
 
 impl Parts<'_> {
@@ -102,8 +104,8 @@ impl Parts<'_> {
     /// The call opened on the bus, if any: `Option<Running<E>>`.
     fn open(&self) -> TokenStream {
         let p = private();
-        let source = self.source;
-        quote!(#p::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND))
+        let (source, by_hand) = (self.source, self.by_hand);
+        quote!(#p::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, #by_hand))
     }
 
     /// `let eventwire_ref = start.begin(&SITES, capture);`: the first
@@ -167,7 +169,9 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
     let span = block.brace_token.span.join();
     let closure = quote_spanned!(span=> |#start: #p::Start<'_, #enum_path>| #closure_ret #block);
     let body = Ident::new("eventwire_body", Span::mixed_site());
+    let outcome_fn = Ident::new("eventwire_outcome", Span::mixed_site());
     let (ret, err_checks, source) = (parts.ret, parts.err_checks, parts.source);
+    let by_hand = parts.by_hand;
     let typed_ret = parts.typed_ret();
     let outcome = Parts::outcome(&quote!(#ret));
     let (runner, ret_closure) = match parts.ret_pushes {
@@ -185,30 +189,25 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
     } else {
         quote!(#p::resolve_owned)
     };
-    // Each arm ends with the value, so that without a bus it goes straight
-    // from the body to the caller.
+    // One closure tells the outcome, for the count without a bus and for
+    // `run`; one `run` serves a given bus and a default one: each is
+    // compiled once per function.
     quote! {
         let #call = #resolve(#source);
         let #once = #p::Once;
         let #body = #closure;
+        let #outcome_fn = {
+            use #p::{ErrorTextProbe as _, SplitResult as _};
+            #p::outcome_of(&#body, |#ret| #outcome)
+        };
         match #call {
             #p::Source::Idle => {
                 let #typed_ret = #body(#p::Start::IDLE);
                 #(#err_checks)*
-                {
-                    use #p::SplitResult as _;
-                    #p::returned(&__EVENTWIRE_SITES, || (&&#p::Probe(&#ret)).eventwire_split().is_err());
-                }
+                #p::returned_with(&__EVENTWIRE_SITES, &#ret, &#outcome_fn);
                 #ret
             }
-            #p::Source::Given(#call) => {
-                use #p::{ErrorTextProbe as _, SplitResult as _};
-                #p::#runner(::core::option::Option::Some(#p::AsBus::as_bus(&#call)), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome #ret_closure)
-            }
-            #p::Source::Default => {
-                use #p::{ErrorTextProbe as _, SplitResult as _};
-                #p::#runner(::core::option::Option::None, &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND, #body, |#ret| #outcome #ret_closure)
-            }
+            #call => #p::#runner(#call.given(), &__EVENTWIRE_SITES, #by_hand, #body, #outcome_fn #ret_closure),
         }
     }
 }
@@ -265,7 +264,8 @@ fn return_type_edge(output: Option<&(TokenStream, Span)>) -> TokenStream {
 /// events if the future is dropped before the block completes.
 pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStream) -> TokenStream {
     let p = private();
-    let (call, call_ref, source) = (parts.call, parts.call_ref, parts.source);
+    let (call, call_ref, source, by_hand) =
+        (parts.call, parts.call_ref, parts.source, parts.by_hand);
     let capture = parts.capture;
     let typed_ret = parts.typed_ret();
     let edge = return_type_edge(parts.output.as_ref());
@@ -280,7 +280,7 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
         None => quote!(#call.finish(#outcome)),
     });
     quote! {
-        let mut #call = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND);
+        let mut #call = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, #by_hand);
         #call.begin(&__EVENTWIRE_SITES, #capture);
         // The block yields what the function returns, which may itself be a
         // future (a `JoinHandle`): that is the function's, not a mistake.
@@ -336,9 +336,9 @@ pub(crate) fn prepared_tail(
 /// call and captures the fields, all owned, for the future to begin.
 pub(crate) fn prepare_tail(parts: &Parts<'_>, prepared: &Ident) -> TokenStream {
     let p = private();
-    let (source, capture) = (parts.source, parts.capture);
+    let (source, capture, by_hand) = (parts.source, parts.capture, parts.by_hand);
     quote! {
-        let mut #prepared = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, &__EVENTWIRE_BY_HAND);
+        let mut #prepared = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, #by_hand);
         #prepared.capture(&__EVENTWIRE_SITES, #capture);
     }
 }
