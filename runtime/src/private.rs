@@ -776,8 +776,8 @@ impl<E: EventKind> DetachedCall<E> {
 /// the default one. `outcome` tells how the body returned.
 ///
 /// Generic over the body, so instantiated once per annotated function:
-/// everything that does not depend on the body's type is in [`Opened`],
-/// shared by every function of the enum.
+/// what does not depend on the body's type is in functions generic over
+/// the enum alone, shared by every function of the enum.
 #[cold]
 #[inline(never)]
 pub fn run<E, R, B, O>(
@@ -792,9 +792,13 @@ where
     B: FnOnce(Start<'_, E>) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
-    let mut call = Opened::open(given, sites, by_hand);
-    let ret = body(Start::of(&call.running, &mut call.fields));
-    call.finish(sites, outcome(&ret), None);
+    let running = open_given(given, sites, by_hand);
+    let _lineage = enter_body(&running);
+    let mut fields = Fields::new();
+    let ret = body(Start::of(&running, &mut fields));
+    if finishes(&running) {
+        finish_call(&running, &fields, sites, outcome(&ret), None);
+    }
     ret
 }
 
@@ -816,58 +820,52 @@ where
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
     C: FnOnce(&R, &mut FieldSet),
 {
-    let mut call = Opened::open(given, sites, by_hand);
-    let ret = body(Start::of(&call.running, &mut call.fields));
-    call.finish(
-        sites,
-        outcome(&ret),
-        Some(&mut callable_once(|set: &mut FieldSet| {
-            ret_fields(&ret, set)
-        })),
-    );
+    let running = open_given(given, sites, by_hand);
+    let _lineage = enter_body(&running);
+    let mut fields = Fields::new();
+    let ret = body(Start::of(&running, &mut fields));
+    if finishes(&running) {
+        finish_call(
+            &running,
+            &fields,
+            sites,
+            outcome(&ret),
+            Some(&mut callable_once(|set: &mut FieldSet| {
+                ret_fields(&ret, set)
+            })),
+        );
+    }
     ret
 }
 
-/// The call [`run`] runs: opened on its bus if the bus takes any of its
-/// events, the lineage its body runs in, and the place of its fields.
-struct Opened<'a, E: EventKind> {
-    running: Option<Running<'a, E>>,
-    fields: Fields,
-    /// Left when the call is finished, after its last events.
-    _lineage: Option<LineageGuard>,
+/// [`body_scope`], as a call in debug builds, which compile [`run`] once
+/// per annotated function (inlined in optimised ones).
+#[inline]
+fn enter_body<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<LineageGuard> {
+    body_scope(running)
 }
 
-impl<'a, E: EventKind> Opened<'a, E> {
-    // Inlined into `run` in optimised builds, so that the call's state is
-    // built in place; compiled once per enum in debug builds all the same.
-    #[inline]
-    fn open(
-        given: Option<&'a SharedBus<E>>,
-        sites: &'static [SiteOf<E>],
-        by_hand: &'static [SiteOf<E>],
-    ) -> Self {
-        let running = open_given(given, sites, by_hand);
-        let lineage = body_scope(&running);
-        Opened {
-            running,
-            fields: Fields::new(),
-            _lineage: lineage,
-        }
-    }
+/// Whether anything happens after the return of [`run`]'s body: a bus
+/// takes the call, or the return is counted. Else the outcome is not even
+/// asked.
+#[inline(always)]
+fn finishes<E: EventKind>(running: &Option<Running<'_, E>>) -> bool {
+    running.is_some() || cfg!(feature = "coverage")
+}
 
-    /// Publishes the events after the return; the lineage is left when the
-    /// call is dropped, after them. By reference: the call is not moved.
-    #[inline]
-    fn finish(
-        &self,
-        sites: &'static [SiteOf<E>],
-        outcome: Outcome<'_>,
-        ret_fields: Option<&mut dyn FnMut(&mut FieldSet)>,
-    ) {
-        counting::returned_phase(sites, &|| outcome.phase());
-        if let Some(running) = &self.running {
-            running.finish(sites, &self.fields, outcome, ret_fields);
-        }
+/// The end of [`run`]: counts the return and publishes the events after
+/// it. Not generic over the body, so compiled once per enum.
+#[inline]
+fn finish_call<E: EventKind>(
+    running: &Option<Running<'_, E>>,
+    fields: &Fields,
+    sites: &'static [SiteOf<E>],
+    outcome: Outcome<'_>,
+    ret_fields: Option<&mut dyn FnMut(&mut FieldSet)>,
+) {
+    counting::returned_phase(sites, &|| outcome.phase());
+    if let Some(running) = running {
+        running.finish(sites, fields, outcome, ret_fields);
     }
 }
 
