@@ -792,8 +792,11 @@ where
     B: FnOnce(Start<'_, E>) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
+    // Declared first so that it is dropped last: the call's state goes
+    // before the body's lineage is left, as it did when `finish` took it.
+    let _lineage;
     let running = open_given(given, sites, by_hand);
-    let _lineage = enter_body(&running);
+    _lineage = enter_body(&running);
     let mut fields = Fields::new();
     let ret = body(Start::of(&running, &mut fields));
     if finishes(&running) {
@@ -820,8 +823,11 @@ where
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
     C: FnOnce(&R, &mut FieldSet),
 {
+    // Declared first so that it is dropped last: the call's state goes
+    // before the body's lineage is left, as it did when `finish` took it.
+    let _lineage;
     let running = open_given(given, sites, by_hand);
-    let _lineage = enter_body(&running);
+    _lineage = enter_body(&running);
     let mut fields = Fields::new();
     let ret = body(Start::of(&running, &mut fields));
     if finishes(&running) {
@@ -1186,7 +1192,7 @@ pub fn check_err_phase<const ERR: bool, R: CanReturnErr<ERR> + ?Sized>(_: &R) {}
 #[inline(always)]
 pub fn capture_whole<T: ?Sized>(_: &T) {}
 
-/// A value that the `move` closure around a synchronous body consumes, so
+/// A value that the closure around a synchronous body consumes, so
 /// that the closure is `FnOnce` and may return borrows of its captures.
 pub struct Once;
 

@@ -4,20 +4,24 @@
 //!
 //! ```text
 //! fn f(args) -> R {
-//!     <site records, registered with inventory; const checks of phases>
-//!     let mut call = Call::start(<bus: explicit, receiver's, or none>,
-//!                                &SITES, |fields| <fields(..)>);  // entry events
-//!     let ret = (move || -> R { consume(once); <body> })();
-//!     call.finish(&SITES, <outcome of ret, by type>);   // ok / err / exit
-//!     ret
+//!     <site records, registered with inventory; one const check per site>
+//!     let call = resolve(<bus: explicit, receiver's, or none>);
+//!     let body = |start| -> R { let call_ref = start.begin(&SITES, <fields(..)>);
+//!                               consume(once); <body> };          // entry events
+//!     let outcome = |ret: &R| <ok, err or a plain return, by type>;
+//!     match call {
+//!         Idle => { let ret = body(IDLE); <count it>; ret }      // no bus: inline
+//!         call => run(call.given(), &SITES, .., body, outcome),  // ok / err / exit
+//!     }
 //! }
 //! ```
 //!
 //! The closure keeps `return` and `?` meaning what they meant; consuming a
 //! value makes it `FnOnce`, so it may return borrows of what it captured
-//! (a `&mut self` field, say). An `async fn` awaits an `async move` block
-//! instead, and a guard fires the `cancel` events if the future is dropped
-//! before the block completes.
+//! (a `&mut self` field, say). `run`, out of line, keeps the call's state
+//! on its own frame. An `async fn` awaits an `async move` block instead,
+//! and a guard fires the `cancel` events if the future is dropped before
+//! the block completes.
 
 use super::body::BodyRewrite;
 use super::flow::flow;
