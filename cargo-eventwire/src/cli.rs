@@ -104,6 +104,23 @@ impl CoverageArgs {
         args
     }
 
+    /// The packages named with `-p`/`--package` among cargo's arguments
+    /// (before the binaries' own); empty when cargo picks them.
+    pub fn packages(&self) -> Vec<String> {
+        let cargo_part: Vec<&String> = self.test_args.iter().take_while(|a| *a != "--").collect();
+        let mut packages = Vec::new();
+        for (i, arg) in cargo_part.iter().enumerate() {
+            let named = match arg.as_str() {
+                "-p" | "--package" => cargo_part.get(i + 1).map(|s| s.as_str()),
+                other => other
+                    .strip_prefix("--package=")
+                    .or_else(|| other.strip_prefix("-p").filter(|rest| !rest.is_empty())),
+            };
+            packages.extend(named.map(str::to_owned));
+        }
+        packages
+    }
+
     /// The manifest cargo will use: ours, or one given among the test
     /// arguments (before the binaries' own).
     pub fn manifest(&self) -> Option<PathBuf> {
@@ -172,6 +189,16 @@ mod tests {
             Command::Coverage(args) => args,
             _ => panic!("not coverage"),
         }
+    }
+
+    #[test]
+    fn the_packages_named_for_cargo_in_every_spelling() {
+        let args =
+            coverage("eventwire coverage -p a --package b -pc --package=d --features x -- -p e");
+        assert_eq!(args.packages(), ["a", "b", "c", "d"]);
+        assert!(coverage("eventwire coverage --workspace")
+            .packages()
+            .is_empty());
     }
 
     #[test]

@@ -201,6 +201,18 @@ fn write_outputs(out_dir: &Path, report: &Report) -> Result<(), String> {
     write_whole(out_dir, "coverage.md", &markdown(report))
 }
 
+/// `a, b` with each name in backquotes, or "no package".
+fn list_or_none(names: &BTreeSet<String>) -> String {
+    if names.is_empty() {
+        return "no package".to_owned();
+    }
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The last coverage run's report of `ws`.
 fn last_report(ws: &Workspace) -> Result<Report, String> {
     let path = ws.report_dir().join("coverage.json");
@@ -242,6 +254,21 @@ pub fn catalog(args: &CatalogArgs) -> Result<u8, String> {
         if report.tests_failed {
             return Err("the last coverage run's tests failed, so its field types may be incomplete: run `cargo eventwire coverage` (or `catalog` without --no-run) again once they pass".to_owned());
         }
+        // The last run may have tested other packages (another directory,
+        // another `-p`): a catalog of those would be a false one.
+        let named: BTreeSet<String> = args.tests.packages().into_iter().collect();
+        let covered: BTreeSet<String> = report.scope.packages.iter().cloned().collect();
+        if !named.is_empty() && named != covered {
+            return Err(format!(
+                "the last coverage run tested {}, not {}: run `catalog` without --no-run, or `cargo eventwire coverage` with the same packages first",
+                list_or_none(&covered),
+                list_or_none(&named)
+            ));
+        }
+        eprintln!(
+            "cargo eventwire: the catalog of the last coverage run, which tested {}",
+            list_or_none(&covered)
+        );
         (ws, report)
     } else {
         match run_tests(&args.tests)? {

@@ -6,7 +6,16 @@
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use support::{fixtures_target, report_in, run_in, workspace};
+
+/// The workspace's examples share one target directory, so one last
+/// coverage report: the tests that run `coverage` there and read that
+/// report take turns.
+fn workspace_report() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool, edit: &dyn Fn(&str) -> String) {
     std::fs::create_dir_all(to).unwrap();
@@ -175,6 +184,7 @@ fn the_example_is_38_of_38_and_as_merged_it_shows_exactly_the_3_and_the_8() {
 /// The example itself, covered the two ways a user would run it.
 #[test]
 fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
+    let _turn = workspace_report();
     for (dir, args) in [
         (
             workspace().join("examples/agent-services"),
@@ -215,6 +225,33 @@ fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
         assert_eq!(run.code, 0, "{run:?}");
         assert!(!run.stdout.contains("BREAKING"), "{}", run.stdout);
         assert!(!run.stdout.contains("unchecked"), "{}", run.stdout);
+        assert!(
+            run.stderr.contains("which tested `agent-services`"),
+            "says whose report it read: {}",
+            run.stderr
+        );
+        // The last report is of agent-services: a catalog of another
+        // package from it would be false, so it is refused.
+        let other = run_in(
+            &dir,
+            &[
+                "catalog",
+                "--no-run",
+                "--check",
+                committed.to_str().unwrap(),
+                "-p",
+                "kv-server",
+            ],
+            &[],
+        );
+        assert_ne!(other.code, 0, "{other:?}");
+        assert!(
+            other
+                .stderr
+                .contains("tested `agent-services`, not `kv-server`"),
+            "{}",
+            other.stderr
+        );
     }
 }
 
@@ -222,6 +259,7 @@ fn the_example_is_38_of_38_from_its_directory_and_from_the_root() {
 /// service would put in its pipeline; no other package's test code in it.
 #[test]
 fn the_tokio_example_passes_the_gate() {
+    let _turn = workspace_report();
     let dir = workspace().join("examples/kv-server");
     let run = run_in(&dir, &["coverage"], &[]);
     assert_eq!(run.code, 0, "{run:?}");
