@@ -48,6 +48,9 @@ async def main(url, subject, count, where):
     else:
         js = nc.jetstream()
         sub = await js.subscribe(subject, stream=where, ordered_consumer=True)
+    # The server has the subscription before the producer is told to start:
+    # a core NATS message published before it would be lost.
+    await nc.flush()
     print("ready", flush=True)
     for _ in range(count):
         msg = await asyncio.wait_for(sub.next_msg(timeout=30), 35)
