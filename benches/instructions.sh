@@ -14,7 +14,7 @@ cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
   cases=(plain hand_inline hand_written_cold emits emits_no_defaults instrument
          sync_hand_written sync_emits sync_tracing_info
-         take background_publish crossbeam_try_send background_publish_full crossbeam_try_send_full
+         take background_publish background_publish_dyn crossbeam_try_send background_publish_full crossbeam_try_send_full
          tokio_bus_publish tokio_try_send
          fields_0_declined fields_3_declined fields_8_declined fields_0_accepted fields_3_accepted fields_8_accepted
          async_plain async_emits coverage_check

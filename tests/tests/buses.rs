@@ -246,6 +246,14 @@ fn produce(bus: &SharedBus<EventType>, producer: u64, count: u64) {
     }
 }
 
+/// [`produce`], of `OrderShipped`: the reports of a test that uses it are
+/// told apart from other tests' (the failure hook is the process's).
+fn ship(bus: &SharedBus<EventType>, producer: u64, count: u64) {
+    for n in 0..count {
+        emit!(OrderShipped, bus = bus, producer, n);
+    }
+}
+
 /// `producers` threads, each publishing `count` numbered events, joined.
 fn produce_from_threads(bus: &SharedBus<EventType>, producers: u64, count: u64) {
     let handles: Vec<_> = (0..producers)
@@ -336,6 +344,116 @@ fn shutdown_delivers_everything_queued_and_drops_what_comes_after() {
     let stats = bus.stats();
     assert_eq!((stats.delivered, stats.dropped, stats.queued), (500, 3, 0));
     assert_eq!(stats.dropped_after_shutdown, 3);
+}
+
+/// A flush answers for every event published before it, whatever is
+/// published, and dropped, while it waits: drops of later events must not
+/// count for the earlier ones still queued.
+#[test]
+fn a_flush_waits_for_what_was_queued_before_it_not_for_later_drops() {
+    for round in 0..12 {
+        // Its bus reports the drops when it ends: to this hook, not to
+        // another test's.
+        let _failures = Failures::capture();
+        // Each delivery takes a while, so that one still under way when
+        // the flush returns is seen as such.
+        let gate = Gate {
+            delay: Some(Duration::from_millis(30)),
+            ..Gate::closed()
+        };
+        let bus = BackgroundBus::builder().capacity(1).build(gate.clone());
+        // A worker that picks among ready messages at random picks
+        // differently each round.
+        for _ in 0..round {
+            bus.flush(Duration::from_secs(10)).unwrap();
+        }
+        let shared = bus.shared();
+        produce(&shared, 0, 1);
+        // The worker takes the first and waits at the gate; the second
+        // fills the queue.
+        std::thread::sleep(Duration::from_millis(20));
+        produce(&shared, 1, 1);
+        let flusher = std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| {
+                let answer = bus.flush(Duration::from_secs(10));
+                (answer, gate.seen())
+            });
+            std::thread::sleep(Duration::from_millis(20));
+            // Published after the flush began, and dropped: the queue is full.
+            produce(&shared, 2, 2);
+            gate.open();
+            waiting.join().unwrap()
+        });
+        let (answer, seen_when_flushed) = flusher;
+        assert_eq!(
+            seen_when_flushed,
+            vec![(0, 0), (1, 0)],
+            "round {round}: the flush returned ({answer:?}) before the event queued before it was delivered"
+        );
+        let error = answer.unwrap_err();
+        assert_eq!((error.undelivered, error.dropped), (0, 2), "round {round}");
+    }
+}
+
+/// Publishers that keep going while the bus shuts down: every event is
+/// delivered or counted dropped (full, or after the shutdown), none is
+/// counted twice or lost, and the first of each kind of drop is reported
+/// naming the event.
+#[test]
+fn publishers_racing_a_shutdown_lose_nothing_uncounted() {
+    for round in 0..20 {
+        let failures = Failures::capture();
+        let gate = Gate::opened();
+        let bus = BackgroundBus::builder().capacity(16).build(gate.clone());
+        let start = Arc::new(Barrier::new(5));
+        let producers: Vec<_> = (0..4)
+            .map(|producer| {
+                let shared = bus.shared();
+                let start = Arc::clone(&start);
+                std::thread::spawn(move || {
+                    start.wait();
+                    ship(&shared, producer, 2_000);
+                })
+            })
+            .collect();
+        start.wait();
+        std::thread::sleep(Duration::from_micros(50 * round));
+        let error = bus.shutdown(Duration::from_secs(30)).err();
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        // An event counted before the shutdown closed the bus but queued
+        // after its marker (its publisher was mid-call) is still delivered.
+        let _ = bus.flush(Duration::from_secs(30));
+        let stats = bus.stats();
+        assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
+        assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
+        assert_eq!(
+            stats.delivered + stats.dropped_full + stats.dropped_after_shutdown + stats.failed,
+            8_000,
+            "round {round}: {stats:?}"
+        );
+        assert_eq!(gate.seen().len() as u64, stats.delivered, "round {round}");
+        // What the shutdown answered for was dropped before it returned;
+        // what came after it is counted since.
+        let answered = error.map_or(0, |e| e.dropped);
+        assert!(answered <= stats.dropped, "round {round}: {stats:?}");
+        let messages = failures.messages();
+        for (cause, count) in [
+            ("is full", stats.dropped_full),
+            ("after", stats.dropped_after_shutdown),
+        ] {
+            let reported: Vec<_> = messages
+                .iter()
+                .filter(|m| m.contains(cause) && m.contains("order.shipped"))
+                .collect();
+            assert_eq!(
+                reported.len(),
+                usize::from(count > 0),
+                "round {round}: the first drop of each kind is reported, naming the event: {messages:?}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -439,6 +557,75 @@ async fn the_tokio_bus_orders_accounts_and_drains() {
         ),
         (4_002, 4_000, 2, 0)
     );
+}
+
+/// The tokio bus's flush waits for the events queued before it, not for
+/// later drops: see the thread bus's test of the same name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tokio_flush_waits_for_what_was_queued_before_it_not_for_later_drops() {
+    let _failures = Failures::capture();
+    let gate = Gate {
+        delay: Some(Duration::from_millis(30)),
+        ..Gate::closed()
+    };
+    let bus = Arc::new(TokioBus::spawn(gate.clone(), 1));
+    let shared = bus.shared();
+    produce(&shared, 0, 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    produce(&shared, 1, 1);
+    let flushing = {
+        let gate = gate.clone();
+        let bus = Arc::clone(&bus);
+        tokio::spawn(async move {
+            let answer = TokioBus::flush(&bus, Duration::from_secs(10)).await;
+            (answer, gate.seen())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    produce(&shared, 2, 2);
+    gate.open();
+    let (answer, seen_when_flushed) = flushing.await.unwrap();
+    assert_eq!(seen_when_flushed, vec![(0, 0), (1, 0)], "{answer:?}");
+    assert_eq!(answer.unwrap_err().dropped, 2);
+}
+
+/// The tokio bus under publishers racing its shutdown: see the thread
+/// bus's test of the same name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_publishers_racing_a_shutdown_lose_nothing_uncounted() {
+    for round in 0..10 {
+        // Its reports go to the hook the other racing test reads.
+        let _failures = Failures::capture();
+        let gate = Gate::opened();
+        let bus = TokioBus::spawn(gate.clone(), 16);
+        let start = Arc::new(Barrier::new(5));
+        let producers: Vec<_> = (0..4)
+            .map(|producer| {
+                let shared = bus.shared();
+                let start = Arc::clone(&start);
+                std::thread::spawn(move || {
+                    start.wait();
+                    ship(&shared, producer, 2_000);
+                })
+            })
+            .collect();
+        start.wait();
+        tokio::time::sleep(Duration::from_micros(100 * round)).await;
+        let _ = bus.shutdown(Duration::from_secs(30)).await;
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        let _ = bus.flush(Duration::from_secs(30)).await;
+        let stats = bus.stats();
+        assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
+        assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
+        assert_eq!(
+            stats.delivered + stats.dropped_full + stats.dropped_after_shutdown + stats.failed,
+            8_000,
+            "round {round}: {stats:?}"
+        );
+        assert_eq!(gate.seen().len() as u64, stats.delivered, "round {round}");
+    }
 }
 
 #[tokio::test]

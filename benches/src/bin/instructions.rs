@@ -49,6 +49,8 @@ fn main() {
         .capacity(64)
         .drop_timeout(Duration::ZERO)
         .build(Slow(Duration::from_secs(3600)));
+    // The same bus as emission calls it: through `SharedBus`.
+    let background_dyn = background.shared();
     let (sender, receiver) = crossbeam_channel::bounded(1 << 20);
     let (full, _keep) = crossbeam_channel::bounded(1);
     let _ = full.try_send(sample_event());
@@ -124,7 +126,12 @@ fn main() {
         }),
         "background_publish" => Box::new(|_| {
             if let Some(event) = events.next() {
-                let _ = black_box(background.publish(event));
+                let _ = black_box(background.publish(event).is_ok());
+            }
+        }),
+        "background_publish_dyn" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(background_dyn.publish(event).is_ok());
             }
         }),
         "crossbeam_try_send" => Box::new(|_| {
@@ -134,7 +141,7 @@ fn main() {
         }),
         "background_publish_full" => Box::new(|_| {
             if let Some(event) = events.next() {
-                let _ = black_box(stalled.publish(event));
+                let _ = black_box(stalled.publish(event).is_ok());
             }
         }),
         "crossbeam_try_send_full" => Box::new(|_| {
@@ -144,7 +151,7 @@ fn main() {
         }),
         "tokio_bus_publish" => Box::new(|_| {
             if let Some(event) = events.next() {
-                let _ = black_box(tokio_bus.publish(event));
+                let _ = black_box(tokio_bus.publish(event).is_ok());
             }
         }),
         "tokio_try_send" => Box::new(|_| {

@@ -1,10 +1,10 @@
 //! The bounded background bus: `publish` enqueues; a worker thread delivers.
 
-use super::queue::{Core, Flush, QueueStats, Refused, ShutdownError};
+use super::queue::{Core, QueueStats, Refused, Rejected, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
 use crate::kind::EventKind;
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -68,7 +68,8 @@ pub struct BackgroundBus<E: EventKind> {
 
 struct Inner<E: EventKind> {
     events: Sender<Event<E>>,
-    control: Sender<Flush<Sender<()>>>,
+    /// Flushes, each with the sender of its answer.
+    flushes: Sender<Sender<()>>,
     shared: Arc<Shared<E>>,
     worker: Mutex<Option<JoinHandle<()>>>,
     drop_timeout: Duration,
@@ -135,7 +136,7 @@ impl<E: EventKind> BackgroundBusBuilder<E> {
     /// If the operating system cannot start a thread.
     pub fn build(self, target: impl Bus<E> + 'static) -> BackgroundBus<E> {
         let (events, event_queue) = crossbeam_channel::bounded(self.capacity);
-        let (control, flushes) = crossbeam_channel::unbounded();
+        let (flushes, flush_queue) = crossbeam_channel::unbounded();
         let shared = Arc::new(Shared {
             core: Core::new("a BackgroundBus"),
             target: Box::new(target),
@@ -143,12 +144,12 @@ impl<E: EventKind> BackgroundBusBuilder<E> {
         let worker_shared = Arc::clone(&shared);
         let worker = std::thread::Builder::new()
             .name(self.thread_name)
-            .spawn(move || work(&worker_shared, &event_queue, &flushes))
+            .spawn(move || work(&worker_shared, &event_queue, &flush_queue))
             .expect("eventwire: could not start the background bus's worker thread");
         BackgroundBus {
             inner: Arc::new(Inner {
                 events,
-                control,
+                flushes,
                 shared,
                 worker: Mutex::new(Some(worker)),
                 drop_timeout: self.drop_timeout,
@@ -157,12 +158,12 @@ impl<E: EventKind> BackgroundBusBuilder<E> {
     }
 }
 
-/// Delivers events in queue order; answers a flush once every event
-/// published before it is accounted for. Ends when every handle is gone.
+/// Delivers events in queue order; answers a flush once the events queued
+/// when it is taken are delivered. Ends when every handle is gone.
 fn work<E: EventKind>(
     shared: &Shared<E>,
     events: &Receiver<Event<E>>,
-    flushes: &Receiver<Flush<Sender<()>>>,
+    flushes: &Receiver<Sender<()>>,
 ) {
     loop {
         crossbeam_channel::select! {
@@ -170,16 +171,18 @@ fn work<E: EventKind>(
                 Ok(event) => shared.core.deliver(&*shared.target, event),
                 Err(_) => break,
             },
-            recv(flushes) -> flush => {
-                let Ok(flush) = flush else { break };
-                while !shared.core.reached(flush.mark) {
+            recv(flushes) -> ack => {
+                let Ok(ack) = ack else { break };
+                // Every event published before the flush was asked for is
+                // in the queue now (or was dropped, and counted).
+                for _ in 0..events.len() {
                     match events.recv() {
                         Ok(event) => shared.core.deliver(&*shared.target, event),
                         Err(_) => break,
                     }
                 }
                 shared.core.flush_target(&*shared.target);
-                let _ = flush.ack.send(());
+                let _ = ack.send(());
             }
         }
     }
@@ -252,36 +255,22 @@ impl<E: EventKind> Inner<E> {
     fn wait(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let (ack, acknowledged) = crossbeam_channel::bounded(1);
-        let mark = self.shared.core.mark();
-        self.control.send(Flush { mark, ack }).is_ok()
-            && acknowledged.recv_deadline(deadline).is_ok()
+        self.flushes.send(ack).is_ok() && acknowledged.recv_deadline(deadline).is_ok()
     }
 }
 
 impl<E: EventKind> Bus<E> for BackgroundBus<E> {
-    /// One counter and one `try_send`: inlined where called directly, so
-    /// that the event is built where the channel takes it.
-    #[inline]
+    /// One counter and one `try_send`, always inlined where called
+    /// directly, so that the event is moved once, into the queue; a refused
+    /// event is counted by one cold call and dropped where it lies.
+    #[inline(always)]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let shared = &self.inner.shared;
-        if !shared.core.admit() {
-            shared
-                .core
-                .refused(event.kind, &event.site, Refused::Stopped);
-            return Ok(());
-        }
-        {
-            match self.inner.events.try_send(event) {
-                Ok(()) => {}
-                Err(TrySendError::Full(event)) => {
-                    shared.core.refused(event.kind, &event.site, Refused::Full);
-                }
-                Err(TrySendError::Disconnected(event)) => {
-                    shared
-                        .core
-                        .refused(event.kind, &event.site, Refused::Stopped);
-                }
-            }
+        let core = &self.inner.shared.core;
+        if !core.admit() {
+            core.refused(&event, Refused::Stopped);
+        } else if let Err(rejected) = &self.inner.events.try_send(event) {
+            let (event, why) = rejected.parts();
+            core.refused(event, why);
         }
         Ok(())
     }
@@ -305,8 +294,8 @@ impl<E: EventKind> Drop for Inner<E> {
         // Closing the channels ends the worker's loop.
         let (closed_events, _) = crossbeam_channel::bounded(1);
         drop(std::mem::replace(&mut self.events, closed_events));
-        let (closed_control, _) = crossbeam_channel::bounded(1);
-        drop(std::mem::replace(&mut self.control, closed_control));
+        let (closed_flushes, _) = crossbeam_channel::bounded(1);
+        drop(std::mem::replace(&mut self.flushes, closed_flushes));
         if let Some(worker) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = worker.join();
         }

@@ -3,11 +3,15 @@
 //! the worker's, the accounting between them, what a flush waits for, and
 //! what a shutdown reports.
 //!
-//! The event channel carries events only. A flush travels on a control
-//! channel of its own with the count of events published so far; the worker
-//! keeps delivering until that many are accounted for, then flushes the
-//! target and acknowledges. So the publisher's path is one counter and one
-//! `try_send`.
+//! The event channel carries events only; a flush travels on a control
+//! channel of its own. The worker, when it takes a flush, delivers the
+//! events in the queue at that moment (its length then) and answers: every
+//! event whose `publish` returned before the flush was asked for is among
+//! them, or was dropped and counted. (Counting instead — "delivered, failed
+//! and dropped reached the count published when the flush began" — let
+//! drops of events published later stand in for earlier ones still queued,
+//! and a flush answered "all delivered" too soon.) So the publisher's path
+//! is one counter and one `try_send`.
 
 use crate::bus::Bus;
 use crate::event::{Event, Site};
@@ -95,6 +99,31 @@ impl fmt::Display for ShutdownError {
 
 impl std::error::Error for ShutdownError {}
 
+/// A channel's refusal of a published event: the event, and why.
+pub(crate) trait Rejected<E> {
+    /// The event, where the error holds it, and the reason.
+    fn parts(&self) -> (&Event<E>, Refused);
+}
+
+impl<E> Rejected<E> for crossbeam_channel::TrySendError<Event<E>> {
+    fn parts(&self) -> (&Event<E>, Refused) {
+        match self {
+            crossbeam_channel::TrySendError::Full(event) => (event, Refused::Full),
+            crossbeam_channel::TrySendError::Disconnected(event) => (event, Refused::Stopped),
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<E> Rejected<E> for tokio::sync::mpsc::error::TrySendError<Event<E>> {
+    fn parts(&self) -> (&Event<E>, Refused) {
+        match self {
+            tokio::sync::mpsc::error::TrySendError::Full(event) => (event, Refused::Full),
+            tokio::sync::mpsc::error::TrySendError::Closed(event) => (event, Refused::Stopped),
+        }
+    }
+}
+
 /// Why a `try_send` did not enqueue.
 pub(crate) enum Refused {
     /// The queue is full.
@@ -156,19 +185,14 @@ impl Core {
 
     /// Counts an event the queue would not take, and reports the first of
     /// each kind through the hook; every one counts in `eventwire::stats()`.
+    /// Cold and out of line, and the event is only borrowed: the caller
+    /// drops it where it lies, so that it is never copied on this path.
     #[cold]
-    pub(crate) fn refused<E: EventKind>(&self, kind: E, site: &Site, why: Refused) {
-        let (counter, reported, cause) = match why {
-            Refused::Full => (
-                &self.dropped_full,
-                &self.reported_full,
-                FailureCause::QueueFull,
-            ),
-            Refused::Stopped => (
-                &self.dropped_after_shutdown,
-                &self.reported_after_shutdown,
-                FailureCause::AfterShutdown,
-            ),
+    #[inline(never)]
+    pub(crate) fn refused<E: EventKind>(&self, event: &Event<E>, why: Refused) {
+        let (counter, reported) = match why {
+            Refused::Full => (&self.dropped_full, &self.reported_full),
+            Refused::Stopped => (&self.dropped_after_shutdown, &self.reported_after_shutdown),
         };
         counter.fetch_add(1, Ordering::SeqCst);
         // Only the first of each kind is reported; the rest are counted,
@@ -177,7 +201,12 @@ impl Core {
         if reported.load(Ordering::Relaxed) || reported.swap(true, Ordering::Relaxed) {
             crate::failure::count_dropped();
         } else {
-            fail(&Failure::new(cause, Some(FailedEvent::of(kind, site.clone()))).by(self.name));
+            let cause = match why {
+                Refused::Full => FailureCause::QueueFull,
+                Refused::Stopped => FailureCause::AfterShutdown,
+            };
+            let failed = FailedEvent::of(event.kind, event.site.clone());
+            fail(&Failure::new(cause, Some(failed)).by(self.name));
         }
     }
 
@@ -225,17 +254,6 @@ impl Core {
     /// Reports a failed flush of the target.
     pub(crate) fn flush_failed(&self, why: String) {
         fail(&Failure::new(FailureCause::Flush(why), None).by(self.name));
-    }
-
-    /// The mark a flush waits for: every event published so far.
-    pub(crate) fn mark(&self) -> u64 {
-        self.published.load(Ordering::SeqCst) & !CLOSED
-    }
-
-    /// Whether every event up to `mark` is delivered, failed or dropped.
-    pub(crate) fn reached(&self, mark: u64) -> bool {
-        let s = self.stats();
-        s.delivered + s.failed + s.dropped >= mark
     }
 
     /// Stops taking events: later ones are dropped, counted and reported.
@@ -317,10 +335,4 @@ impl Core {
             })
         }
     }
-}
-
-/// A flush on its way to the worker: the mark to reach, and how to answer.
-pub(crate) struct Flush<A> {
-    pub(crate) mark: u64,
-    pub(crate) ack: A,
 }

@@ -1,6 +1,6 @@
 //! The background bus on a tokio task (feature `tokio`).
 
-use super::queue::{Core, Flush, QueueStats, Refused, ShutdownError};
+use super::queue::{Core, QueueStats, Refused, Rejected, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
 use crate::failure::FailureCause;
@@ -54,7 +54,8 @@ pub struct TokioBus<E: EventKind> {
 
 struct Inner<E: EventKind> {
     events: mpsc::Sender<Event<E>>,
-    control: mpsc::UnboundedSender<Flush<oneshot::Sender<()>>>,
+    /// Flushes, each with the sender of its answer.
+    flushes: mpsc::UnboundedSender<oneshot::Sender<()>>,
     shared: Arc<Shared<E>>,
 }
 
@@ -177,16 +178,16 @@ impl<E: EventKind> TokioBus<E> {
 
     fn start(runtime: &tokio::runtime::Handle, target: Target<E>, capacity: usize) -> Self {
         let (events, event_queue) = mpsc::channel(capacity.max(1));
-        let (control, flushes) = mpsc::unbounded_channel();
+        let (flushes, flush_queue) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             core: Core::new("a TokioBus"),
             target,
         });
-        runtime.spawn(work(Arc::clone(&shared), event_queue, flushes));
+        runtime.spawn(work(Arc::clone(&shared), event_queue, flush_queue));
         TokioBus {
             inner: Arc::new(Inner {
                 events,
-                control,
+                flushes,
                 shared,
             }),
         }
@@ -234,8 +235,7 @@ impl<E: EventKind> TokioBus<E> {
     /// Sends a flush and waits for it; false when `timeout` expired first.
     async fn wait(&self, timeout: Duration) -> bool {
         let (ack, acknowledged) = oneshot::channel();
-        let mark = self.inner.shared.core.mark();
-        if self.inner.control.send(Flush { mark, ack }).is_err() {
+        if self.inner.flushes.send(ack).is_err() {
             return false;
         }
         matches!(
@@ -245,12 +245,12 @@ impl<E: EventKind> TokioBus<E> {
     }
 }
 
-/// Delivers events in queue order; answers a flush once every event
-/// published before it is accounted for. Ends when every handle is gone.
+/// Delivers events in queue order; answers a flush once the events queued
+/// when it is taken are delivered. Ends when every handle is gone.
 async fn work<E: EventKind>(
     shared: Arc<Shared<E>>,
     mut events: mpsc::Receiver<Event<E>>,
-    mut flushes: mpsc::UnboundedReceiver<Flush<oneshot::Sender<()>>>,
+    mut flushes: mpsc::UnboundedReceiver<oneshot::Sender<()>>,
 ) {
     loop {
         tokio::select! {
@@ -258,16 +258,18 @@ async fn work<E: EventKind>(
                 Some(event) => shared.deliver(event).await,
                 None => break,
             },
-            flush = flushes.recv() => {
-                let Some(flush) = flush else { break };
-                while !shared.core.reached(flush.mark) {
+            ack = flushes.recv() => {
+                let Some(ack) = ack else { break };
+                // Every event published before the flush was asked for is
+                // in the queue now (or was dropped, and counted).
+                for _ in 0..events.len() {
                     match events.recv().await {
                         Some(event) => shared.deliver(event).await,
                         None => break,
                     }
                 }
                 shared.flush_target().await;
-                let _ = flush.ack.send(());
+                let _ = ack.send(());
             }
         }
     }
@@ -275,29 +277,17 @@ async fn work<E: EventKind>(
 }
 
 impl<E: EventKind> Bus<E> for TokioBus<E> {
-    /// One counter and one `try_send`: inlined where called directly, so
-    /// that the event is built where the channel takes it.
-    #[inline]
+    /// One counter and one `try_send`, always inlined where called
+    /// directly, so that the event is moved once, into the queue; a refused
+    /// event is counted by one cold call and dropped where it lies.
+    #[inline(always)]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let shared = &self.inner.shared;
-        if !shared.core.admit() {
-            shared
-                .core
-                .refused(event.kind, &event.site, Refused::Stopped);
-            return Ok(());
-        }
-        {
-            match self.inner.events.try_send(event) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(event)) => {
-                    shared.core.refused(event.kind, &event.site, Refused::Full);
-                }
-                Err(mpsc::error::TrySendError::Closed(event)) => {
-                    shared
-                        .core
-                        .refused(event.kind, &event.site, Refused::Stopped);
-                }
-            }
+        let core = &self.inner.shared.core;
+        if !core.admit() {
+            core.refused(&event, Refused::Stopped);
+        } else if let Err(rejected) = &self.inner.events.try_send(event) {
+            let (event, why) = rejected.parts();
+            core.refused(event, why);
         }
         Ok(())
     }
