@@ -402,6 +402,18 @@ fn swap(lineage: Lineage) -> Lineage {
     }
 }
 
+/// Replaces the cause and the trace context of the thread's lineage, not
+/// its correlation id, returning the previous ones: what the body of a
+/// synchronous call changes (its correlation is the caller's, unchanged),
+/// without the correlation's reference count.
+pub(crate) fn swap_cause_and_trace(
+    cause_and_trace: (Option<EventId>, Option<TraceParent>),
+) -> (Option<EventId>, Option<TraceParent>) {
+    CAUSE_AND_TRACE
+        .try_with(|cell| cell.replace(cause_and_trace))
+        .unwrap_or_default()
+}
+
 /// Restores the thread's previous lineage when dropped: see
 /// [`Lineage::enter`].
 #[must_use = "the lineage is the thread's only while the guard lives"]

@@ -18,7 +18,7 @@ use crate::field::{FieldType, Value};
 use crate::guard::{accepts, accepts_from, deliver, deliver_to};
 use crate::isolate::{isolate, render, Panicked};
 use crate::kind::EventKind;
-use crate::lineage::{Lineage, LineageGuard};
+use crate::lineage::Lineage;
 use crate::phase::Phase;
 use crate::registry::SiteRecord;
 use std::fmt::{Debug, Display};
@@ -847,7 +847,7 @@ where
 /// [`body_scope`], as a call in debug builds, which compile [`run`] once
 /// per annotated function (inlined in optimised ones).
 #[inline]
-fn enter_body<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<LineageGuard> {
+fn enter_body<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<BodyGuard> {
     body_scope(running)
 }
 
@@ -877,18 +877,43 @@ fn finish_call<E: EventKind>(
 
 /// Enters the lineage the body of an opened call runs in: the calls in its
 /// body are caused by its `entry` event. Nothing when it has none.
+///
+/// For a synchronous body, which runs on the thread that opened the call
+/// right after it: only the cause and the trace context change (the
+/// correlation id is already the call's), one thread-local replaced and
+/// put back.
 #[inline(always)]
-pub fn body_scope<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<LineageGuard> {
+pub fn body_scope<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<BodyGuard> {
     match running {
-        Some(running) if running.entry.is_some() => body_scope_cold(running),
+        Some(running) if running.entry.is_some() => Some(body_scope_cold(running)),
         _ => None,
     }
 }
 
 #[cold]
 #[inline(never)]
-fn body_scope_cold<E: EventKind>(running: &Running<'_, E>) -> Option<LineageGuard> {
-    running.body_lineage().map(Lineage::enter)
+fn body_scope_cold<E: EventKind>(running: &Running<'_, E>) -> BodyGuard {
+    let children = (
+        running.entry.or(running.lineage.causation_id),
+        running.lineage.traceparent,
+    );
+    BodyGuard {
+        previous: crate::lineage::swap_cause_and_trace(children),
+        not_send: std::marker::PhantomData,
+    }
+}
+
+/// Puts back the cause and trace context a synchronous call's body ran
+/// in, when dropped (also when the body unwinds): see [`body_scope`].
+pub struct BodyGuard {
+    previous: (Option<EventId>, Option<crate::lineage::TraceParent>),
+    not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for BodyGuard {
+    fn drop(&mut self) {
+        crate::lineage::swap_cause_and_trace(self.previous);
+    }
 }
 
 /// Opens the call of `run` on the given bus, or on the default one.
@@ -1342,9 +1367,11 @@ impl<E: EventKind, F: std::future::Future> std::future::Future for Within<'_, E,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<F::Output> {
         let this = self.project();
+        // Each poll may run on another thread, in another correlation: the
+        // whole lineage is the call's while it runs.
         let _lineage = match &this.call.running {
-            Some(running) if running.0.entry.is_some() => body_scope_cold(&running.0),
-            _ => None,
+            Some(running) => running.0.body_lineage().map(Lineage::enter),
+            None => None,
         };
         this.body.poll(cx)
     }
