@@ -77,7 +77,7 @@ pub(crate) fn deliver_to<E: EventKind>(
             count_published();
             return;
         }
-        Ok(Err(error)) => FailureCause::Error(error.to_string()),
+        Ok(Err(error)) => FailureCause::Error(crate::isolate::error_text(&error)),
         Err(Panicked(why)) => FailureCause::Panic(why),
     };
     fail(&Failure::new(

@@ -14,7 +14,19 @@ pub(crate) struct Panicked(pub(crate) String);
 /// Runs `f`, catching a panic. What `f` touched stays usable: eventwire's
 /// own state is atomics and locks that recover from poisoning.
 pub(crate) fn isolate<R>(f: impl FnOnce() -> R) -> Result<R, Panicked> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panicked(panic_message(payload.as_ref())))
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let message = panic_message(payload.as_ref());
+        drop_payload(payload);
+        Panicked(message)
+    })
+}
+
+/// Drops a panic's payload, whose own `drop` is code eventwire does not
+/// own either: if that panics too, its payload is forgotten, not unwound.
+fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
 }
 
 /// The text of a panic's payload.
@@ -49,6 +61,13 @@ pub(crate) fn render(
         Ok(Err(fmt::Error)) => Err("its formatting returned an error".to_owned()),
         Err(Panicked(message)) => Err(format!("its formatting panicked: {message}")),
     }
+}
+
+/// The text of an error (a bus's, a sink's), isolated like [`render`]: its
+/// `Display` may panic or fail, and the report of the failure must not.
+pub(crate) fn error_text(error: &dyn fmt::Display) -> String {
+    render(&|f| fmt::Display::fmt(error, f))
+        .unwrap_or_else(|why| format!("an error whose text could not be had ({why})"))
 }
 
 /// A future whose `poll` is isolated: a panic ends it with `Err`.

@@ -1,7 +1,9 @@
 //! The production buses: fan-out, background (thread and tokio), sinks and
 //! composition, each under the faults they promise to survive.
 
-use eventwire::buses::{BackgroundBus, Broadcast, Filtered, JsonLinesSink, SyncBus, TokioBus};
+use eventwire::buses::{
+    AsyncSink, BackgroundBus, Broadcast, Filtered, JsonLinesSink, SinkFuture, SyncBus, TokioBus,
+};
 use eventwire::{emit, emits, Bus, BusError, Event, EventType, Failure, Recorder, SharedBus};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
@@ -422,9 +424,9 @@ fn publishers_racing_a_shutdown_lose_nothing_uncounted() {
         for producer in producers {
             producer.join().unwrap();
         }
-        // An event counted before the shutdown closed the bus but queued
-        // after its marker (its publisher was mid-call) is still delivered.
-        let _ = bus.flush(Duration::from_secs(30));
+        // An event counted before the shutdown closed the bus, whose
+        // publisher was still in the middle of `publish`, was waited for.
+        assert_eq!(error.map_or(0, |e| e.undelivered), 0, "round {round}");
         let stats = bus.stats();
         assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
         assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
@@ -437,6 +439,7 @@ fn publishers_racing_a_shutdown_lose_nothing_uncounted() {
         // What the shutdown answered for was dropped before it returned;
         // what came after it is counted since.
         let answered = error.map_or(0, |e| e.dropped);
+        assert_eq!(error.map_or(0, |e| e.failed), 0, "round {round}");
         assert!(answered <= stats.dropped, "round {round}: {stats:?}");
         let messages = failures.messages();
         for (cause, count) in [
@@ -611,11 +614,11 @@ async fn tokio_publishers_racing_a_shutdown_lose_nothing_uncounted() {
             .collect();
         start.wait();
         tokio::time::sleep(Duration::from_micros(100 * round)).await;
-        let _ = bus.shutdown(Duration::from_secs(30)).await;
+        let error = bus.shutdown(Duration::from_secs(30)).await.err();
         for producer in producers {
             producer.join().unwrap();
         }
-        let _ = bus.flush(Duration::from_secs(30)).await;
+        assert_eq!(error.map_or(0, |e| e.undelivered), 0, "round {round}");
         let stats = bus.stats();
         assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
         assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
@@ -771,4 +774,147 @@ fn broadcast_isolates_each_bus_and_filtered_declines_kinds() {
             .count(),
         2
     );
+}
+
+// ---- What flush and shutdown answer, when the target fails in other ways ----
+
+/// An error whose text cannot be had: its `Display` panics.
+#[derive(Debug)]
+struct Unprintable;
+
+impl std::fmt::Display for Unprintable {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("the error's Display panicked")
+    }
+}
+
+impl std::error::Error for Unprintable {}
+
+/// A target that takes every event, fails each flush, and whose errors
+/// cannot be printed when `unprintable`.
+struct FailingFlush {
+    unprintable: bool,
+}
+
+impl Bus<EventType> for FailingFlush {
+    fn publish(&self, _: Event<EventType>) -> Result<(), BusError> {
+        if self.unprintable {
+            return Err(BusError::from_source("refused", Unprintable));
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), BusError> {
+        if self.unprintable {
+            return Err(BusError::from_source("flush refused", Unprintable));
+        }
+        Err(BusError::new("the disk is gone"))
+    }
+}
+
+#[test]
+fn a_flush_and_a_shutdown_whose_target_fails_to_flush_say_so() {
+    let failures = Failures::capture();
+    let bus = BackgroundBus::new(FailingFlush { unprintable: false });
+    ship(&bus.shared(), 0, 3);
+    let error = bus.flush(Duration::from_secs(10)).unwrap_err();
+    assert_eq!(
+        (
+            error.flush_failed,
+            error.failed,
+            error.dropped,
+            error.undelivered
+        ),
+        (1, 0, 0, 0)
+    );
+    assert!(error.to_string().contains("flush failed 1 time"), "{error}");
+    // The next flush answers for its own period: one more failure.
+    assert_eq!(
+        bus.flush(Duration::from_secs(10)).unwrap_err().flush_failed,
+        1
+    );
+    let error = bus.shutdown(Duration::from_secs(10)).unwrap_err();
+    assert!(error.flush_failed >= 3, "{error:?}");
+    assert_eq!(bus.stats().delivered, 3);
+    assert!(failures
+        .messages()
+        .iter()
+        .any(|m| m.contains("the disk is gone")));
+}
+
+#[test]
+fn an_error_whose_display_panics_is_reported_not_unwound() {
+    let failures = Failures::capture();
+    // At the emission site: a bus refusing with it.
+    let direct: SharedBus<EventType> = Arc::new(FailingFlush { unprintable: true });
+    ship(&direct, 0, 1);
+    // In a worker: delivering and flushing keep going.
+    let bus = BackgroundBus::new(FailingFlush { unprintable: true });
+    ship(&bus.shared(), 0, 3);
+    let error = bus.shutdown(Duration::from_secs(10)).unwrap_err();
+    assert_eq!((error.failed, error.undelivered), (3, 0), "{error:?}");
+    let messages = failures.messages();
+    assert!(
+        messages
+            .iter()
+            .filter(|m| m.contains("could not be had") && m.contains("panicked"))
+            .count()
+            >= 5,
+        "{messages:#?}"
+    );
+}
+
+/// A sink whose `send` and `flush` panic before they return a future.
+struct PanicsBeforeItsFuture;
+
+impl AsyncSink<EventType> for PanicsBeforeItsFuture {
+    fn send(&self, _: Event<EventType>) -> SinkFuture<'_> {
+        panic!("send panicked before making its future")
+    }
+
+    fn flush(&self) -> SinkFuture<'_> {
+        panic!("flush panicked before making its future")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sink_panicking_before_its_future_is_isolated_and_the_task_goes_on() {
+    let failures = Failures::capture();
+    let bus = TokioBus::spawn_sink(
+        &tokio::runtime::Handle::current(),
+        PanicsBeforeItsFuture,
+        16,
+    );
+    ship(&bus.shared(), 0, 5);
+    let error = bus.shutdown(Duration::from_secs(10)).await.unwrap_err();
+    assert_eq!((error.failed, error.undelivered), (5, 0), "{error:?}");
+    assert!(error.flush_failed >= 1, "{error:?}");
+    let stats = bus.stats();
+    assert_eq!((stats.failed, stats.queued), (5, 0));
+    let messages = failures.messages();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("send panicked before making its future")),
+        "{messages:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_last_handle_of_a_tokio_bus_delivers_what_is_queued() {
+    for _ in 0..20 {
+        let gate = Gate {
+            delay: Some(Duration::from_micros(200)),
+            ..Gate::opened()
+        };
+        let bus = TokioBus::spawn(gate.clone(), 1_000);
+        ship(&bus.shared(), 0, 50);
+        drop(bus);
+        // The task goes on alone; it is done when all 50 are seen.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while gate.seen().len() < 50 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(gate.seen().len(), 50);
+    }
 }

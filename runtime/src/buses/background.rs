@@ -172,7 +172,14 @@ fn work<E: EventKind>(
                 Err(_) => break,
             },
             recv(flushes) -> ack => {
-                let Ok(ack) = ack else { break };
+                let Ok(ack) = ack else {
+                    // The last handle is gone: both channels closed at
+                    // once, and what is still queued is delivered.
+                    for event in events {
+                        shared.core.deliver(&*shared.target, event);
+                    }
+                    break;
+                };
                 // Every event published before the flush was asked for is
                 // in the queue now (or was dropped, and counted).
                 for _ in 0..events.len() {
@@ -245,7 +252,7 @@ impl<E: EventKind> BackgroundBus<E> {
     /// `timeout` expired.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownError> {
         self.inner.shared.core.close();
-        let timed_out = !self.inner.wait(timeout);
+        let timed_out = !self.inner.drain(timeout);
         self.inner.shared.core.ended(timed_out)
     }
 }
@@ -253,9 +260,32 @@ impl<E: EventKind> BackgroundBus<E> {
 impl<E: EventKind> Inner<E> {
     /// Sends a flush and waits for it; false when `timeout` expired first.
     fn wait(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        self.wait_until(Instant::now() + timeout)
+    }
+
+    fn wait_until(&self, deadline: Instant) -> bool {
         let (ack, acknowledged) = crossbeam_channel::bounded(1);
         self.flushes.send(ack).is_ok() && acknowledged.recv_deadline(deadline).is_ok()
+    }
+
+    /// After the bus closed: flushes until nothing is queued, or `timeout`
+    /// expires (false). An event counted before the close may still be on
+    /// its way into the queue (its publisher is in the middle of
+    /// `publish`); the next flush takes it.
+    fn drain(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if !self.wait_until(deadline) {
+                return false;
+            }
+            if self.shared.core.stats().queued == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::yield_now();
+        }
     }
 }
 
@@ -285,7 +315,7 @@ impl<E: EventKind> Drop for Inner<E> {
         // The last handle is gone: drain with a bounded wait, then let the
         // worker end and wait for it.
         self.shared.core.close();
-        let drained = self.wait(self.drop_timeout);
+        let drained = self.drain(self.drop_timeout);
         let _ = self.shared.core.ended(!drained);
         if !drained {
             // The worker keeps the rest; it is detached, not waited for.

@@ -96,7 +96,7 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
             .iter()
             .filter_map(|b| match isolate(|| b.flush()) {
                 Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
+                Ok(Err(e)) => Some(crate::isolate::error_text(&e)),
                 Err(Panicked(why)) => Some(format!("a bus's flush panicked: {why}")),
             })
             .collect();
@@ -130,7 +130,7 @@ fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
     let (kind, site) = (event.kind, event.site.clone());
     let cause = match isolate(|| bus.publish(event)) {
         Ok(Ok(())) => return,
-        Ok(Err(error)) => FailureCause::Error(error.to_string()),
+        Ok(Err(error)) => FailureCause::Error(crate::isolate::error_text(&error)),
         Err(Panicked(why)) => FailureCause::Panic(why),
     };
     fail(&Failure::new(cause, Some(FailedEvent::of(kind, site))).by("a bus behind a Broadcast"));

@@ -16,7 +16,7 @@
 use crate::bus::Bus;
 use crate::event::{Event, Site};
 use crate::failure::{fail, FailedEvent, Failure, FailureCause};
-use crate::isolate::{isolate, Panicked};
+use crate::isolate::{error_text, isolate, Panicked};
 use crate::kind::EventKind;
 use crate::lineage::Lineage;
 use std::fmt;
@@ -75,6 +75,10 @@ pub struct ShutdownError {
     pub failed: u64,
     /// Events dropped (a full queue, or published after shutdown), in that period.
     pub dropped: u64,
+    /// Times the target's own flush failed (an error or a panic) in that
+    /// period: events it took may not have reached their destination (a
+    /// file's data not on disk, a server's acknowledgement not received).
+    pub flush_failed: u64,
 }
 
 impl ShutdownError {
@@ -93,7 +97,15 @@ impl fmt::Display for ShutdownError {
             self.failed,
             self.dropped,
             self.undelivered
-        )
+        )?;
+        if self.flush_failed > 0 {
+            write!(
+                f,
+                "; the target's flush failed {} time(s), so events it took may not have reached their destination",
+                self.flush_failed
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -149,9 +161,12 @@ pub(crate) struct Core {
     /// Whether the first drop of each kind was reported through the hook.
     reported_full: AtomicBool,
     reported_after_shutdown: AtomicBool,
-    /// `failed` and `dropped` at the end of the last flush.
+    /// Failed flushes of the target.
+    flush_failures: AtomicU64,
+    /// `failed`, `dropped` and `flush_failures` at the end of the last flush.
     flushed_failed: AtomicU64,
     flushed_dropped: AtomicU64,
+    flushed_flush_failures: AtomicU64,
     /// Whether the end of the bus was reported.
     ended: AtomicBool,
 }
@@ -167,8 +182,10 @@ impl Core {
             dropped_after_shutdown: AtomicU64::new(0),
             reported_full: AtomicBool::new(false),
             reported_after_shutdown: AtomicBool::new(false),
+            flush_failures: AtomicU64::new(0),
             flushed_failed: AtomicU64::new(0),
             flushed_dropped: AtomicU64::new(0),
+            flushed_flush_failures: AtomicU64::new(0),
             ended: AtomicBool::new(false),
         }
     }
@@ -217,7 +234,7 @@ impl Core {
         let lineage = Lineage::following(&event);
         let outcome = match isolate(|| lineage.scope(|| target.publish(event))) {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(FailureCause::Error(error.to_string())),
+            Ok(Err(error)) => Err(FailureCause::Error(error_text(&error))),
             Err(Panicked(why)) => Err(FailureCause::Panic(why)),
         };
         self.delivered_or(outcome, about.0, about.1);
@@ -245,14 +262,16 @@ impl Core {
     pub(crate) fn flush_target<E: EventKind>(&self, target: &dyn Bus<E>) {
         let why = match isolate(|| target.flush()) {
             Ok(Ok(())) => return,
-            Ok(Err(error)) => error.to_string(),
+            Ok(Err(error)) => error_text(&error),
             Err(Panicked(why)) => format!("it panicked: {why}"),
         };
         self.flush_failed(why);
     }
 
-    /// Reports a failed flush of the target.
+    /// Counts and reports a failed flush of the target: the flush or
+    /// shutdown that asked for it answers with an error.
     pub(crate) fn flush_failed(&self, why: String) {
+        self.flush_failures.fetch_add(1, Ordering::SeqCst);
         fail(&Failure::new(FailureCause::Flush(why), None).by(self.name));
     }
 
@@ -282,27 +301,27 @@ impl Core {
     }
 
     /// What a flush answers for: the events refused or dropped since the
-    /// previous flush, and what is still queued (`timed_out`).
+    /// previous flush, the target's failed flushes since then, and what is
+    /// still queued (`timed_out`).
     pub(crate) fn flushed(&self, timed_out: bool) -> Result<(), ShutdownError> {
         let s = self.stats();
-        let failed = s.failed
-            - self
-                .flushed_failed
-                .swap(s.failed, Ordering::SeqCst)
-                .min(s.failed);
-        let dropped = s.dropped
-            - self
-                .flushed_dropped
-                .swap(s.dropped, Ordering::SeqCst)
-                .min(s.dropped);
+        let since =
+            |total: u64, mark: &AtomicU64| total - mark.swap(total, Ordering::SeqCst).min(total);
+        let failed = since(s.failed, &self.flushed_failed);
+        let dropped = since(s.dropped, &self.flushed_dropped);
+        let flush_failed = since(
+            self.flush_failures.load(Ordering::SeqCst),
+            &self.flushed_flush_failures,
+        );
         let undelivered = if timed_out { s.queued } else { 0 };
-        if failed + dropped + undelivered == 0 {
+        if failed + dropped + undelivered + flush_failed == 0 {
             Ok(())
         } else {
             Err(ShutdownError {
                 undelivered,
                 failed,
                 dropped,
+                flush_failed,
             })
         }
     }
@@ -325,13 +344,15 @@ impl Core {
                 fail(&Failure::new(FailureCause::Summary(s.to_string()), None).by(self.name));
             }
         }
-        if s.failed + s.dropped + undelivered == 0 {
+        let flush_failed = self.flush_failures.load(Ordering::SeqCst);
+        if s.failed + s.dropped + undelivered + flush_failed == 0 {
             Ok(())
         } else {
             Err(ShutdownError {
                 undelivered,
                 failed: s.failed,
                 dropped: s.dropped,
+                flush_failed,
             })
         }
     }

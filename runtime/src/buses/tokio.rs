@@ -4,7 +4,7 @@ use super::queue::{Core, QueueStats, Refused, Rejected, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
 use crate::failure::FailureCause;
-use crate::isolate::{Isolated, Panicked};
+use crate::isolate::{error_text, isolate, Isolated, Panicked};
 use crate::kind::EventKind;
 use crate::lineage::Lineage;
 use std::fmt;
@@ -88,10 +88,15 @@ impl<E: EventKind> Shared<E> {
                 let (kind, site) = (event.kind, event.site.clone());
                 // What the sink emits while it sends the event is caused by it.
                 let lineage = Lineage::following(&event);
-                let sent = Isolated(Box::pin(lineage.instrument(sink.send(event)))).await;
+                // Making the future is the sink's code too: isolated like
+                // its polls.
+                let sent = match isolate(|| lineage.clone().scope(|| sink.send(event))) {
+                    Ok(sending) => Isolated(Box::pin(lineage.instrument(sending))).await,
+                    Err(panicked) => Err(panicked),
+                };
                 let outcome = match sent {
                     Ok(Ok(())) => Ok(()),
-                    Ok(Err(error)) => Err(FailureCause::Error(error.to_string())),
+                    Ok(Err(error)) => Err(FailureCause::Error(error_text(&error))),
                     Err(Panicked(why)) => Err(FailureCause::Panic(why)),
                 };
                 self.core.delivered_or(outcome, kind, site);
@@ -102,11 +107,17 @@ impl<E: EventKind> Shared<E> {
     async fn flush_target(&self) {
         match &self.target {
             Target::Bus(bus) => self.core.flush_target(&**bus),
-            Target::Sink(sink) => match Isolated(Box::pin(sink.flush())).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => self.core.flush_failed(error.to_string()),
-                Err(Panicked(why)) => self.core.flush_failed(format!("it panicked: {why}")),
-            },
+            Target::Sink(sink) => {
+                let flushed = match isolate(|| sink.flush()) {
+                    Ok(flushing) => Isolated(Box::pin(flushing)).await,
+                    Err(panicked) => Err(panicked),
+                };
+                match flushed {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => self.core.flush_failed(error_text(&error)),
+                    Err(Panicked(why)) => self.core.flush_failed(format!("it panicked: {why}")),
+                }
+            }
         }
     }
 }
@@ -228,7 +239,7 @@ impl<E: EventKind> TokioBus<E> {
     /// `timeout` expired.
     pub async fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownError> {
         self.inner.shared.core.close();
-        let timed_out = !self.wait(timeout).await;
+        let timed_out = !self.drain(timeout).await;
         self.inner.shared.core.ended(timed_out)
     }
 
@@ -242,6 +253,27 @@ impl<E: EventKind> TokioBus<E> {
             tokio::time::timeout(timeout, acknowledged).await,
             Ok(Ok(()))
         )
+    }
+
+    /// After the bus closed: flushes until nothing is queued, or `timeout`
+    /// expires (false). An event counted before the close may still be on
+    /// its way into the queue (its publisher is in the middle of
+    /// `publish`); the next flush takes it.
+    async fn drain(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !self.wait(left).await {
+                return false;
+            }
+            if self.inner.shared.core.stats().queued == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::task::yield_now().await;
+        }
     }
 }
 
@@ -259,7 +291,14 @@ async fn work<E: EventKind>(
                 None => break,
             },
             ack = flushes.recv() => {
-                let Some(ack) = ack else { break };
+                let Some(ack) = ack else {
+                    // The last handle is gone: both channels closed at
+                    // once, and what is still queued is delivered.
+                    while let Some(event) = events.recv().await {
+                        shared.deliver(event).await;
+                    }
+                    break;
+                };
                 // Every event published before the flush was asked for is
                 // in the queue now (or was dropped, and counted).
                 for _ in 0..events.len() {
