@@ -20,7 +20,9 @@ pub trait Target<E: EventKind>: Send + Sync + 'static {
 
 /// Any eventwire bus as a target: an event is acknowledged when the bus
 /// takes it (a synchronous bus has delivered it; a queued bus has queued
-/// it, so its own delivery guarantee applies after that).
+/// it, so its own delivery guarantee applies after that). An event a
+/// queued bus drops (its queue full, or the bus shut down) is not
+/// acknowledged: its row stays unsent and is relayed again.
 pub struct BusTarget<E: EventKind>(pub SharedBus<E>);
 
 impl<E: EventKind> Target<E> for BusTarget<E> {
@@ -30,7 +32,7 @@ impl<E: EventKind> Target<E> for BusTarget<E> {
     ) -> Pin<Box<dyn Future<Output = Sent> + Send + 'a>> {
         Box::pin(async move {
             for (i, event) in events.iter().enumerate() {
-                if let Err(e) = self.0.publish(event.clone()) {
+                if let Err(e) = self.0.__eventwire_publish_taken(event.clone()) {
                     return (i, Some(e));
                 }
             }

@@ -738,3 +738,80 @@ async fn concurrent_writers_of_one_aggregate_are_relayed_in_commit_order() {
     let counts: Vec<i64> = events.iter().map(n_of).collect();
     assert_eq!(counts, (1..=200).collect::<Vec<i64>>());
 }
+
+/// A queued bus that drops an event (its queue full) has not taken it: the
+/// relay keeps the row unsent and relays it again, so nothing committed is
+/// lost behind a `BusTarget`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_a_full_queued_bus_dropped_stay_unsent_and_are_relayed_again() {
+    use eventwire::buses::BackgroundBus;
+    use std::sync::{Arc, Condvar, Mutex};
+
+    /// Holds the worker at the gate until opened; then records.
+    struct Gate {
+        open: Arc<(Mutex<bool>, Condvar)>,
+        seen: Recorder<EventType>,
+    }
+    impl eventwire::Bus<EventType> for Gate {
+        fn publish(&self, event: Event<EventType>) -> Result<(), eventwire::BusError> {
+            let (lock, ready) = &*self.open;
+            let mut open = lock.lock().unwrap();
+            while !*open {
+                open = ready.wait(open).unwrap();
+            }
+            drop(open);
+            self.seen.bus().publish(event)
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    for n in 0..5_i64 {
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_sqlite(&mut tx, n).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(outbox.stats().await.unwrap().unsent, 10);
+    let open = Arc::new((Mutex::new(false), Condvar::new()));
+    let seen = Recorder::<EventType>::new();
+    let queue = BackgroundBus::builder().capacity(2).build(Gate {
+        open: Arc::clone(&open),
+        seen: seen.clone(),
+    });
+    let relay = outbox.relay(
+        BusTarget(queue.shared()),
+        RelayConfig {
+            batch: 10,
+            ..config()
+        },
+    );
+    // The worker holds one event at the gate, the queue two: the rest of
+    // the batch is dropped, and stays unsent.
+    let first = relay.relay_once().await;
+    let unsent = outbox.stats().await.unwrap().unsent;
+    assert!(
+        (7..=8).contains(&unsent),
+        "only what the queue took is marked sent: {first:?}, {unsent} unsent"
+    );
+    {
+        let (lock, ready) = &*open;
+        *lock.lock().unwrap() = true;
+        ready.notify_all();
+    }
+    for _ in 0..100 {
+        let _ = relay.relay_once().await;
+        queue.flush(Duration::from_secs(10)).ok();
+        if outbox.stats().await.unwrap().unsent == 0 {
+            break;
+        }
+    }
+    assert_eq!(outbox.stats().await.unwrap().unsent, 0);
+    let mut ids: Vec<_> = seen.events().iter().map(|e| e.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        10,
+        "every committed event reached the bus's target"
+    );
+}

@@ -81,6 +81,15 @@ pub trait Bus<E: EventKind>: Send + Sync {
     fn __eventwire_contained(&self) -> bool {
         false
     }
+
+    /// `publish`, answering `Err` also for an event the bus dropped
+    /// instead of taking (a queued bus's full queue, or its shutdown), for
+    /// a caller that must know whether it was taken: the outbox relay marks
+    /// a row sent only then.
+    #[doc(hidden)]
+    fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
+        self.publish(event)
+    }
 }
 
 /// So that services holding a bus can derive `Debug`.
@@ -102,6 +111,9 @@ impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
     }
     fn __eventwire_contained(&self) -> bool {
         (**self).__eventwire_contained()
+    }
+    fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
+        (**self).__eventwire_publish_taken(event)
     }
 }
 

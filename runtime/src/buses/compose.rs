@@ -179,4 +179,12 @@ impl<E: EventKind, F: Fn(E) -> bool + Send + Sync> Bus<E> for Filtered<E, F> {
     fn flush(&self) -> Result<(), BusError> {
         self.bus.flush()
     }
+
+    fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
+        if (self.keep)(event.kind) {
+            self.bus.__eventwire_publish_taken(event)
+        } else {
+            Ok(())
+        }
+    }
 }

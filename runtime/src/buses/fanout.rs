@@ -264,11 +264,17 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
         });
         let _restore = DepthGuard;
         if depth > self.max_depth {
+            // A drop, counted as one in `eventwire::stats()` (not an error
+            // of the bus) and reported here, with the event.
             self.counters.dropped_nested.fetch_add(1, Ordering::Relaxed);
-            return Err(BusError::new(format!(
-                "dropped: published from inside subscribers nested {depth} deep, over the limit of {}",
-                self.max_depth
-            )));
+            fail(
+                &Failure::new(
+                    FailureCause::NestedTooDeep(self.max_depth),
+                    Some(FailedEvent::of(event.kind, event.site.clone())),
+                )
+                .by("a SyncBus"),
+            );
+            return Ok(());
         }
         self.counters.published.fetch_add(1, Ordering::Relaxed);
         for subscriber in self.snapshot().iter().filter(|s| s.wants(event.kind)) {

@@ -13,7 +13,7 @@
 //! and a flush answered "all delivered" too soon.) So the publisher's path
 //! is one counter and one `try_send`.
 
-use crate::bus::Bus;
+use crate::bus::{Bus, BusError};
 use crate::event::{Event, Site};
 use crate::failure::{fail, FailedEvent, Failure, FailureCause};
 use crate::isolate::{error_text, isolate, Panicked};
@@ -137,11 +137,22 @@ impl<E> Rejected<E> for tokio::sync::mpsc::error::TrySendError<Event<E>> {
 }
 
 /// Why a `try_send` did not enqueue.
+#[derive(Clone, Copy)]
 pub(crate) enum Refused {
     /// The queue is full.
     Full,
     /// The worker is gone.
     Stopped,
+}
+
+impl Refused {
+    /// The error of a publish that must say the event was not taken.
+    pub(crate) fn error(self, bus: &str) -> BusError {
+        BusError::new(match self {
+            Refused::Full => format!("the queue of {bus} is full: the event was dropped"),
+            Refused::Stopped => format!("{bus} is shut down: the event was dropped"),
+        })
+    }
 }
 
 /// The bit of `Core::published` that says the bus stopped taking events.
@@ -273,6 +284,11 @@ impl Core {
     pub(crate) fn flush_failed(&self, why: String) {
         self.flush_failures.fetch_add(1, Ordering::SeqCst);
         fail(&Failure::new(FailureCause::Flush(why), None).by(self.name));
+    }
+
+    /// `BackgroundBus` or `TokioBus`, for errors.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
     }
 
     /// Stops taking events: later ones are dropped, counted and reported.

@@ -315,20 +315,38 @@ async fn work<E: EventKind>(
     shared.flush_target().await;
 }
 
+impl<E: EventKind> TokioBus<E> {
+    /// Counts `event` and queues it, or drops it (counted and reported)
+    /// and says why.
+    #[inline(always)]
+    fn enqueue(&self, event: Event<E>) -> Result<(), Refused> {
+        let core = &self.inner.shared.core;
+        if !core.admit() {
+            core.refused(&event, Refused::Stopped);
+            return Err(Refused::Stopped);
+        }
+        if let Err(rejected) = &self.inner.events.try_send(event) {
+            let (event, why) = rejected.parts();
+            core.refused(event, why);
+            return Err(why);
+        }
+        Ok(())
+    }
+}
+
 impl<E: EventKind> Bus<E> for TokioBus<E> {
     /// One counter and one `try_send`, always inlined where called
     /// directly, so that the event is moved once, into the queue; a refused
     /// event is counted by one cold call and dropped where it lies.
     #[inline(always)]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let core = &self.inner.shared.core;
-        if !core.admit() {
-            core.refused(&event, Refused::Stopped);
-        } else if let Err(rejected) = &self.inner.events.try_send(event) {
-            let (event, why) = rejected.parts();
-            core.refused(event, why);
-        }
+        let _ = self.enqueue(event);
         Ok(())
+    }
+
+    fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
+        let core = &self.inner.shared.core;
+        self.enqueue(event).map_err(|why| why.error(core.name()))
     }
 
     fn accepts(&self, kind: E) -> bool {
