@@ -33,7 +33,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub struct QueueStats {
     /// Events handed to `publish` (taken or dropped).
     pub published: u64,
-    /// Events the target took without error.
+    /// Events the target took without error. A target that contains its
+    /// own failures (a `Broadcast`, a `SyncBus` whose subscriber panicked)
+    /// took the event: what failed inside it is reported and counted in
+    /// `eventwire::stats()` by that target.
     pub delivered: u64,
     /// Events dropped: `dropped_full + dropped_after_shutdown`.
     pub dropped: u64,
@@ -71,7 +74,9 @@ pub struct ShutdownError {
     /// Events still queued or being delivered when the time ran out.
     pub undelivered: u64,
     /// Events the target refused (an error or a panic), in the period the
-    /// flush or shutdown answers for.
+    /// flush or shutdown answers for. A flush's period begins where the
+    /// previous flush, from any thread, ended: two threads flushing at once
+    /// share out the failures between their answers.
     pub failed: u64,
     /// Events dropped (a full queue, or published after shutdown), in that period.
     pub dropped: u64,
