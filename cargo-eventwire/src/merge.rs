@@ -2,7 +2,7 @@
 
 use eventwire::coverage_data::{Line, SiteEntry};
 use eventwire::registry::EnumInfo;
-use eventwire::FieldType;
+use eventwire::{FieldType, Phase};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -33,6 +33,11 @@ pub struct SiteRuns {
     pub count: u64,
     /// Who ran it.
     pub by: BTreeSet<Runner>,
+    /// The phases of the site that came in some run; a line of an older
+    /// runtime, which did not say, counts as every phase.
+    pub phases: BTreeSet<Phase>,
+    /// Some line did not say which phases came.
+    pub any_phase: bool,
 }
 
 /// Who ran a site: a process's executable, and the test its runner named
@@ -121,10 +126,14 @@ impl Merged {
                     test,
                     thread,
                     count,
+                    phases,
                 }) => {
                     let entry = counts.entry(site.clone()).or_default();
                     *entry = (*entry).max(count);
-                    self.runs.entry(site).or_default().by.insert(Runner {
+                    let runs = self.runs.entry(site).or_default();
+                    runs.any_phase |= phases.is_empty();
+                    runs.phases.extend(phases);
+                    runs.by.insert(Runner {
                         executable: executable.clone(),
                         test,
                         thread,

@@ -1,6 +1,10 @@
 //! The report as a terminal table, as Markdown for a pull request, and as JSON.
 
 use crate::report::{EventReport, Report, SiteReport, SiteStatus, Status};
+
+/// Said first by a report of a run whose tests failed: what it counts ran,
+/// but a test that ran a site may be one that failed.
+const FAILED_RUN: &str = "TESTS FAILED in this run: a site counted as run may have been run by a failing test, and what the failures stopped never ran";
 use std::fmt::Write as _;
 
 /// Colours for the table, only when writing to a terminal.
@@ -75,6 +79,9 @@ fn ran_by(head: &str, site: &SiteReport) -> String {
         (SiteStatus::StaleWaiver, Some(why)) => {
             let _ = write!(text, "  STALE WAIVER (a test ran it): {}", one_line(why));
         }
+        (SiteStatus::PartlyRan, _) => {
+            let _ = write!(text, "  NEVER ON {}", site.never_ran_on.join("|"));
+        }
         _ => {}
     }
     if !site.registered {
@@ -104,6 +111,10 @@ fn site_head(site: &SiteReport) -> String {
 /// line per site.
 pub fn table(report: &Report, colour: Colour) -> String {
     let mut out = format!("eventwire coverage: {}\n", report.summary);
+    if report.tests_failed {
+        out.push_str(FAILED_RUN);
+        out.push('\n');
+    }
     for enum_report in &report.enums {
         let _ = writeln!(out, "\n{}", enum_report.name);
         let width = column_width(enum_report.events.iter().map(|e| e.variant.len()));
@@ -217,6 +228,9 @@ fn cell(text: &str) -> String {
 /// Markdown for a pull request description.
 pub fn markdown(report: &Report) -> String {
     let mut out = format!("**eventwire coverage: {}**\n", report.summary);
+    if report.tests_failed {
+        let _ = writeln!(out, "\n**{FAILED_RUN}**");
+    }
     for enum_report in &report.enums {
         let _ = writeln!(out, "\n`{}`\n", enum_report.name);
         out.push_str("| event | status | sites (runs, tests) |\n| --- | --- | --- |\n");
@@ -255,6 +269,9 @@ pub fn markdown(report: &Report) -> String {
                             "waived"
                         };
                         let _ = write!(text, " {label}: {}", cell(why));
+                    }
+                    if s.status == SiteStatus::PartlyRan {
+                        let _ = write!(text, " never on {}", s.never_ran_on.join("\\|"));
                     }
                     if !s.registered {
                         text.push_str(" registered by no test process");

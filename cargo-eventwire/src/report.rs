@@ -9,7 +9,9 @@
 //!   `#[test]` code. Sites in integration tests, benchmarks, examples and
 //!   test code are shown apart and never count;
 //! - a site is **exercised** when a test ran it: its phase came (an `err`
-//!   site only when a test made the function fail), bus or no bus;
+//!   site only when a test made the function fail), bus or no bus; a site
+//!   on several phases (`err | cancel`) when each of them came, else it ran
+//!   only partly;
 //! - the run's **scope** is the packages whose tests it ran. An event whose
 //!   only sites lie in other packages is "outside this run", never NO SITE.
 
@@ -173,6 +175,9 @@ pub struct EventReport {
 pub enum SiteStatus {
     /// A test ran it.
     Ran,
+    /// Tests ran it on some of its phases, not all (`never_ran_on` says
+    /// which never came).
+    PartlyRan,
     /// No test ran it.
     NeverRan,
     /// No test ran it, and it is waived.
@@ -220,6 +225,10 @@ pub struct SiteReport {
     /// Where it stands.
     #[serde(default = "never_ran")]
     pub status: SiteStatus,
+    /// The phases it fires on that no test run brought, when tests ran it
+    /// on others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub never_ran_on: Vec<String>,
     /// Whether a test process registered it (false for a site found only
     /// in the source).
     #[serde(default = "yes")]
@@ -468,9 +477,21 @@ impl Builder<'_, '_> {
         let runs = self.inputs.merged.runs.get(&entry.key);
         let hits = runs.map_or(0, |r| r.count);
         let (tests, unknown_tests) = runs.map_or((Vec::new(), false), |r| self.attribute(&r.by));
+        // The phases no run brought, when some run did (a line that did
+        // not say which came counts as all).
+        let never_ran_on: Vec<String> = match runs {
+            Some(runs) if hits > 0 && !runs.any_phase => entry
+                .phases
+                .iter()
+                .filter(|phase| !runs.phases.contains(phase))
+                .map(ToString::to_string)
+                .collect(),
+            _ => Vec::new(),
+        };
         let status = match (&entry.waiver, hits > 0) {
             (Some(_), true) => SiteStatus::StaleWaiver,
             (Some(_), false) => SiteStatus::Waived,
+            (None, true) if !never_ran_on.is_empty() => SiteStatus::PartlyRan,
             (None, true) => SiteStatus::Ran,
             (None, false) => SiteStatus::NeverRan,
         };
@@ -493,6 +514,7 @@ impl Builder<'_, '_> {
             unknown_tests,
             waiver: entry.waiver.clone(),
             status,
+            never_ran_on,
             registered: true,
             fields: entry
                 .fields
@@ -696,6 +718,7 @@ impl Builder<'_, '_> {
                         unknown_tests: false,
                         waiver: None,
                         status: SiteStatus::NeverRan,
+                        never_ran_on: Vec::new(),
                         registered: false,
                         fields: Vec::new(),
                     };
@@ -883,12 +906,16 @@ fn status_of(exemption: Option<&str>, placed: &Placed) -> Status {
         return Status::StaleExemption;
     }
     let required: Vec<&SiteReport> = placed.sites.iter().filter(|s| s.waiver.is_none()).collect();
-    let ran = required.iter().filter(|s| s.hits > 0).count();
+    let ran = required
+        .iter()
+        .filter(|s| s.status == SiteStatus::Ran)
+        .count();
+    let touched = required.iter().filter(|s| s.hits > 0).count();
     if required.is_empty() {
         Status::Waived
     } else if ran == required.len() {
         Status::Exercised
-    } else if ran > 0 {
+    } else if touched > 0 {
         Status::PartlyExercised
     } else {
         Status::WiredNotExercised
@@ -907,7 +934,7 @@ fn count(totals: &mut Totals, event: &EventReport) {
     totals.unexercised_sites += event
         .sites
         .iter()
-        .filter(|s| s.status == SiteStatus::NeverRan)
+        .filter(|s| matches!(s.status, SiteStatus::NeverRan | SiteStatus::PartlyRan))
         .count();
     totals.stale_waivers += event
         .sites

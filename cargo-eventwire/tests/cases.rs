@@ -451,3 +451,28 @@ fn listing(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// A site on `err | cancel` whose tests only made the function fail is
+/// not exercised: its `cancel` never came. An `exit` site is, on either
+/// return.
+#[test]
+fn a_site_on_two_phases_is_exercised_only_when_both_came() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "phases"]);
+    assert_eq!(run.code, 1, "a phase never came: {run:?}");
+    let errored = event(&report, "phases::EventType", "ToolErrored");
+    assert_eq!(errored["status"], "partly_exercised", "{errored:#}");
+    let site = &errored["sites"][0];
+    assert_eq!(site["status"], "partly_ran", "{site:#}");
+    assert_eq!(site["never_ran_on"], serde_json::json!(["cancel"]));
+    assert!(site["hits"].as_u64().unwrap() >= 1);
+    for exercised in ["ToolInvoked", "ToolRetried"] {
+        let event = event(&report, "phases::EventType", exercised);
+        assert_eq!(event["status"], "exercised", "{event:#}");
+    }
+    assert!(
+        run.stdout.contains("NEVER ON cancel"),
+        "the table says which phase never came: {}",
+        run.stdout
+    );
+}

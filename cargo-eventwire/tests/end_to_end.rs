@@ -122,6 +122,13 @@ fn coverage_under_cargo_test_and_nextest() {
     assert_eq!(run.code, 101, "{run:?}");
     assert!(run.stdout.contains("4/5 event types wired"), "{run:?}");
     assert_eq!(report_in(&shop)["tests_failed"], true);
+    // The table, and the Markdown a pull request quotes, say so first.
+    assert!(run.stdout.contains("TESTS FAILED in this run"), "{run:?}");
+    let markdown = run_in(&shop, &["report", "--format", "markdown"], &[]).stdout;
+    assert!(
+        markdown.contains("**TESTS FAILED in this run"),
+        "{markdown}"
+    );
     // Nor is a catalog written from it, then or later.
     let run = run_in(&shop, &["catalog"], &[("SHOP_FAIL", "1")]);
     assert_eq!(run.code, 101, "{run:?}");

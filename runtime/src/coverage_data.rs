@@ -42,6 +42,10 @@ pub enum Line {
         thread: Option<String>,
         /// How many times it had run in this process at this moment.
         count: u64,
+        /// The phases of the site that came in this run (empty in lines
+        /// written before phases were recorded: then any).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        phases: Vec<Phase>,
     },
     /// A plain field was captured with a value of types not seen before
     /// in this process.

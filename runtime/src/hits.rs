@@ -37,6 +37,13 @@ struct Runner {
 /// the merged count is exact up to `EXACT_UP_TO` runs per process and
 /// within a factor of two above.
 pub(crate) fn hit(site: &'static SiteRecord) {
+    hit_on(site, site.phases());
+}
+
+/// A run of `site` in which `fired` came (some of its phases: a site on
+/// `err | cancel` ran on one of them), so that the report can tell a site
+/// whose every phase a test ran from one whose `cancel` never came.
+fn hit_on(site: &'static SiteRecord, fired: Phases) {
     let count = site.count_hit();
     let Some(file) = hits_file() else { return };
     let runner = Runner {
@@ -44,10 +51,10 @@ pub(crate) fn hit(site: &'static SiteRecord) {
         thread: std::thread::current().name().map(str::to_owned),
     };
     let first = {
-        static SEEN: OnceLock<Mutex<HashSet<(usize, Runner)>>> = OnceLock::new();
+        static SEEN: OnceLock<Mutex<HashSet<(usize, Phases, Runner)>>> = OnceLock::new();
         let seen = SEEN.get_or_init(Mutex::default);
         let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.insert((std::ptr::from_ref(site) as usize, runner.clone()))
+        seen.insert((std::ptr::from_ref(site) as usize, fired, runner.clone()))
     };
     if first || count <= EXACT_UP_TO || count.is_power_of_two() {
         write_line(
@@ -57,6 +64,7 @@ pub(crate) fn hit(site: &'static SiteRecord) {
                 test: runner.test,
                 thread: runner.thread,
                 count,
+                phases: fired.iter().collect(),
             },
         );
     }
@@ -66,7 +74,7 @@ pub(crate) fn hit(site: &'static SiteRecord) {
 pub(crate) fn phase<E>(sites: &'static [(E, &'static SiteRecord)], phase: Phase) {
     for (_, site) in sites {
         if site.phases().contains(phase) {
-            hit(site);
+            hit_on(site, Phases::only(phase));
         }
     }
 }
@@ -89,7 +97,13 @@ pub(crate) fn returned_phase<E>(
     let fired = Phases::only(phase).with(Phase::Exit);
     for (_, site) in sites {
         if site.phases().intersects(fired) {
-            hit(site);
+            hit_on(
+                site,
+                site.phases()
+                    .iter()
+                    .filter(|p| fired.contains(*p))
+                    .collect(),
+            );
         }
     }
 }

@@ -135,6 +135,7 @@ fn section(out: &mut String, catalog: &Catalog, event: &CatalogEvent) {
     for site in &event.sites {
         let ran = match site.status {
             SiteStatus::Ran => "yes",
+            SiteStatus::PartlyRan => "partly (**not on every phase**)",
             SiteStatus::NeverRan => "**no**",
             SiteStatus::Waived => "no (waived)",
             SiteStatus::StaleWaiver => "yes (stale waiver)",

@@ -371,6 +371,7 @@ pub(crate) mod tests {
             unknown_tests: false,
             waiver: None,
             status: SiteStatus::Ran,
+            never_ran_on: Vec::new(),
             registered: true,
             fields,
         }
