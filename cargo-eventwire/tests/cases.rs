@@ -185,6 +185,20 @@ fn sites_in_test_code_never_count_as_wiring() {
         assert_eq!(in_tests.len(), 1, "{found}");
         assert_eq!(in_tests[0]["function"], function, "{found}");
     }
+    // A test helper behind `cfg_if!`'s `cfg(test)` branch, and a module that
+    // tests build from another file (`#[cfg_attr(test, path = ..)]`): test
+    // code too, though no `#[cfg(test)]` is written on them.
+    for (variant, file) in [
+        ("PlanPaid", "test_only/src/lib.rs"),
+        ("PlanCharged", "test_only/src/fake_gateway.rs"),
+    ] {
+        let found = event(&report, "test_only::EventType", variant);
+        assert_eq!(found["status"], "no_site", "{found}");
+        let in_tests = found["test_sites"].as_array().unwrap();
+        assert_eq!(in_tests.len(), 1, "{found}");
+        assert_eq!(in_tests[0]["file"], file, "{found}");
+        assert!(in_tests[0]["hits"].as_u64() > Some(0), "{found}");
+    }
 }
 
 #[test]

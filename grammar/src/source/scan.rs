@@ -512,6 +512,72 @@ impl Reader<'_> {
         }
     }
 
+    /// The branches of a `cfg_if! { if #[cfg(a)] { .. } else if #[cfg(b)]
+    /// { .. } else { .. } }`: each is compiled when its own predicate holds
+    /// and no earlier one's does, recorded as a region like an item under
+    /// that `cfg` (a test helper in its `cfg(test)` branch is test code).
+    fn cfg_if(&mut self, tokens: &TokenStream) {
+        use proc_macro2::{Delimiter, TokenTree};
+        let mut earlier: Vec<String> = Vec::new();
+        let mut tokens = tokens.clone().into_iter().peekable();
+        loop {
+            let predicate = match tokens.next() {
+                Some(TokenTree::Ident(word)) if word == "if" => {
+                    // `#[cfg(..)]`
+                    let (Some(TokenTree::Punct(_)), Some(TokenTree::Group(attr))) =
+                        (tokens.next(), tokens.next())
+                    else {
+                        return;
+                    };
+                    let Ok(meta) = syn::parse2::<syn::Meta>(attr.stream()) else {
+                        return;
+                    };
+                    let Ok(list) = meta.require_list() else {
+                        return;
+                    };
+                    if !list.path.is_ident("cfg") {
+                        return;
+                    }
+                    Some(list.tokens.to_string())
+                }
+                Some(TokenTree::Group(_)) if earlier.is_empty() => return,
+                _ => return,
+            };
+            let Some(TokenTree::Group(body)) = tokens.next() else {
+                return;
+            };
+            if body.delimiter() != Delimiter::Brace {
+                return;
+            }
+            self.cfg_if_branch(body.span(), predicate.as_deref(), &earlier);
+            earlier.extend(predicate);
+            match tokens.next() {
+                Some(TokenTree::Ident(word)) if word == "else" => {}
+                _ => return,
+            }
+            if let Some(TokenTree::Group(last)) = tokens.peek() {
+                let last = last.clone();
+                if last.delimiter() == Delimiter::Brace {
+                    self.cfg_if_branch(last.span(), None, &earlier);
+                }
+                return;
+            }
+        }
+    }
+
+    fn cfg_if_branch(&mut self, span: Span, predicate: Option<&str>, earlier: &[String]) {
+        let none_earlier =
+            (!earlier.is_empty()).then(|| format!("not(any({}))", earlier.join(", ")));
+        let predicate = match (predicate, none_earlier) {
+            (Some(own), Some(none)) => format!("all({own}, {none})"),
+            (Some(own), None) => own.to_owned(),
+            (None, Some(none)) => none,
+            (None, None) => return,
+        };
+        let compiled = Compiled::of(self.cfg, &predicate);
+        self.region(span, compiled, format!("cfg_if! #[cfg({predicate})]"));
+    }
+
     fn region(&mut self, span: Span, compiled: Compiled, why: String) {
         self.scan.regions.push(Region {
             file: self.file.to_path_buf(),
@@ -689,7 +755,36 @@ impl Reader<'_> {
             },
             _ => None,
         });
-        let (compiled, why) = self.compiled_at(item.ident.span());
+        let (mut compiled, mut why) = self.compiled_at(item.ident.span());
+        // `#[cfg_attr(pred, path = "other.rs")]`: where `pred` holds the
+        // module is that file (read too, under `pred`); elsewhere, the
+        // usual one (under `not(pred)`).
+        if let Some((predicate, other)) = cfg_attr_path(&item.attrs) {
+            let base = if self.inline_depth > 0 {
+                self.children.clone()
+            } else {
+                self.file
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            };
+            let file = base.join(&other);
+            if file.is_file() {
+                let mut module = self.modules.clone();
+                module.push(name.clone());
+                self.pending.push(ModuleFile {
+                    path: canonical(&file),
+                    children: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    module,
+                    compiled: compiled.and(Compiled::of(self.cfg, &predicate)),
+                    why: format!("{why} #[cfg_attr({predicate}, path = {other:?})]")
+                        .trim()
+                        .to_owned(),
+                });
+            }
+            compiled = compiled.and(Compiled::of(self.cfg, &format!("not({predicate})")));
+            why = format!("{why} #[cfg(not({predicate}))]").trim().to_owned();
+        }
         let candidates: Vec<(PathBuf, PathBuf)> = match &path_attr {
             Some(path) => {
                 let base = if self.inline_depth > 0 {
@@ -745,6 +840,32 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// The predicate and file of a `#[cfg_attr(pred, path = "file.rs")]`.
+fn cfg_attr_path(attrs: &[syn::Attribute]) -> Option<(String, String)> {
+    use syn::punctuated::Punctuated;
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg_attr"))
+        .find_map(|attr| {
+            let args = attr
+                .parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                .ok()?;
+            let mut args = args.into_iter();
+            let predicate = args.next()?;
+            let path = args.find_map(|meta| match meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    _ => None,
+                },
+                _ => None,
+            })?;
+            Some((quote::quote!(#predicate).to_string(), path))
+        })
 }
 
 /// `emit!(..)` and `#[emits(..)]` among tokens, with the span of each.
@@ -988,6 +1109,8 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             self.macro_template(&name, &item.mac.tokens);
         } else if item.mac.path.is_ident("include") {
             self.included(item);
+        } else if name == "cfg_if" {
+            self.cfg_if(&item.mac.tokens);
         } else if TEST_MACROS.contains(&name.as_str()) {
             self.region(item.span(), Compiled::TEST_ONLY, format!("{name}!"));
         }
@@ -1212,6 +1335,66 @@ fn outer() {
             scan.enums[0].path, "k::Local",
             "module_path!() names no function"
         );
+    }
+
+    #[test]
+    fn cfg_if_branches_and_cfg_attr_paths_are_gated_like_cfgs() {
+        let dir = tempdir("cfg_if");
+        write(
+            &dir,
+            &[
+                (
+                    "src/lib.rs",
+                    r#"cfg_if::cfg_if! {
+    if #[cfg(test)] {
+        pub fn fake_pay() { eventwire::emit!(OrderPaid); }
+    } else if #[cfg(windows)] {
+        pub fn windows_pay() { eventwire::emit!(OrderPaid); }
+    } else {
+        pub fn pay() { eventwire::emit!(OrderPaid); }
+    }
+}
+cfg_if! {
+    if #[cfg(not(test))] {
+        pub fn live() {}
+    } else {
+        pub fn helper() {}
+    }
+}
+#[cfg_attr(test, path = "fake_gateway.rs")]
+mod gateway;
+"#,
+                ),
+                (
+                    "src/gateway.rs",
+                    "pub fn charge() { eventwire::emit!(Charged); }\n",
+                ),
+                (
+                    "src/fake_gateway.rs",
+                    "pub fn charge() { eventwire::emit!(Charged); }\n",
+                ),
+            ],
+        );
+        let scan = scan_crate(&dir.join("src/lib.rs"), "k", false, &linux());
+        let lib = dir.join("src/lib.rs");
+        let at = |line: u32| scan.gate_at(&lib, Position { line, column: 30 });
+        assert_eq!(at(3), Some(Gate::TestOnly), "the cfg(test) branch");
+        assert!(
+            matches!(at(5), Some(Gate::NotCompiled(_))),
+            "windows, on linux: {:?}",
+            at(5)
+        );
+        assert_eq!(at(7), Some(Gate::Production), "the else branch: not(test)");
+        assert_eq!(at(12), Some(Gate::Production), "cfg(not(test))");
+        assert_eq!(at(14), Some(Gate::TestOnly), "its else: test");
+        let gate_of_file = |file: &str| {
+            scan.sites
+                .iter()
+                .find(|s| s.file.ends_with(file))
+                .map(|s| s.gate.clone())
+        };
+        assert_eq!(gate_of_file("fake_gateway.rs"), Some(Gate::TestOnly));
+        assert_eq!(gate_of_file("src/gateway.rs"), Some(Gate::Production));
     }
 
     #[test]
