@@ -490,3 +490,21 @@ fn a_site_on_two_phases_is_exercised_only_when_both_came() {
         run.stdout
     );
 }
+
+/// A dev-dependency that depends back on the crate links a second copy of
+/// it into the unit tests: its sites are the same sites, not a second,
+/// never-run `#1` each.
+#[test]
+fn a_crate_linked_twice_into_its_tests_has_each_site_once() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "cycle"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let placed = event(&report, "cycle::EventType", "OrderPlaced");
+    assert_eq!(placed["status"], "exercised", "{placed:#}");
+    // Each copy counts its own runs; the count is a lower bound.
+    assert_eq!(
+        site_rows(placed),
+        [("Orders::place".to_owned(), 0, 1)],
+        "{placed:#}"
+    );
+}

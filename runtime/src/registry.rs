@@ -400,7 +400,16 @@ impl fmt::Debug for SiteRecord {
 /// The rank of `site` among the sites of this binary that share its
 /// location, function and event, in the order the compiler expanded them.
 fn ordinal(site: &'static SiteRecord) -> u32 {
-    type Identity = (&'static str, u32, u32, String, usize, String, bool);
+    type Identity = (
+        &'static str,
+        u32,
+        u32,
+        String,
+        usize,
+        String,
+        bool,
+        std::any::TypeId,
+    );
     static ORDINALS: OnceLock<HashMap<usize, u32>> = OnceLock::new();
     let ordinals = ORDINALS.get_or_init(|| {
         let mut groups: HashMap<Identity, Vec<&'static SiteRecord>> = HashMap::new();
@@ -415,6 +424,11 @@ fn ordinal(site: &'static SiteRecord) -> u32 {
                 // Test code ranked apart, so that a site only tests compile
                 // never shifts the ordinals of production sites.
                 record.is_test_only(),
+                // Two copies of one crate in a binary (its test build, and
+                // the library a dev-dependency links back in) are two
+                // enum types: each copy's sites rank among themselves, and
+                // a site keeps one identity whichever copy ran.
+                (record.spec.kind as &dyn Any).type_id(),
             );
             groups.entry(identity).or_default().push(record);
         }
