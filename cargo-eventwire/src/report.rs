@@ -847,7 +847,16 @@ impl Builder<'_, '_> {
         }
         if let Some(path) = &site.enum_path {
             if let Some(resolved) = resolve(path, &site.module) {
-                return resolved.iter().any(|r| r == name);
+                if resolved.iter().any(|r| r == name) {
+                    return true;
+                }
+                let declared = self.known_names(&site.event);
+                if declared.iter().any(|k| resolved.contains(&k.path)) {
+                    return false;
+                }
+                // A path where no enum is declared: a re-export (`pub use
+                // events::EventType;`) or a module brought in by `use`.
+                // Its last name decides, as for a name a `use` brought in.
             }
             // A name brought in by `use`: the enum of that name declared in
             // the site's own package, or else the only one of that name.

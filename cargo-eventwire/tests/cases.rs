@@ -508,3 +508,25 @@ fn a_crate_linked_twice_into_its_tests_has_each_site_once() {
         "{placed:#}"
     );
 }
+
+/// A site no test process registered, in a binary that names the enum
+/// through a re-export or a module alias, is the enum's site all the same:
+/// "registered by no test process", never NO SITE.
+#[test]
+fn an_enum_named_through_a_re_export_keeps_its_unregistered_sites() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "reexport"]);
+    assert_eq!(run.code, 1, "sites no test process registered: {run:?}");
+    for variant in ["ServiceStarted", "ServiceStopped"] {
+        let found = event(&report, "reexport::events::EventType", variant);
+        assert_eq!(found["status"], "wired_not_exercised", "{found:#}");
+        let sites = found["sites"].as_array().unwrap();
+        assert_eq!(sites.len(), 1, "{found:#}");
+        assert_eq!(sites[0]["registered"], false, "{found:#}");
+        assert_eq!(sites[0]["file"], "reexport/src/bin/server.rs", "{found:#}");
+    }
+    assert_eq!(
+        event(&report, "reexport::events::EventType", "Pinged")["status"],
+        "exercised"
+    );
+}
