@@ -173,6 +173,40 @@ async fn a_server_down_at_start_bounds_the_queue_then_delivery_resumes() {
     assert_eq!(stats.queued, 0);
 }
 
+/// Core NATS with the server down: the client takes each event into its
+/// buffer, so the bus counts them delivered; its flush cannot complete, and
+/// the shutdown says so, with how many the target never confirmed, instead
+/// of answering `Ok`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn core_nats_with_the_server_down_never_answers_ok() {
+    let store = tempfile::tempdir().unwrap();
+    let mut server = Server::start(store.path());
+    server.stop();
+    let bus = connect::<EventType>(&server.url(), Config::default())
+        .await
+        .unwrap();
+    let shared = bus.shared();
+    for n in 0..5 {
+        emit!(ToolCompleted, bus = shared, n);
+    }
+    let error = bus
+        .shutdown(Duration::from_millis(500))
+        .await
+        .expect_err("the events never left the client");
+    assert!(error.timed_out, "{error:?}");
+    let stats = bus.stats();
+    assert_eq!(
+        error.undelivered + error.unconfirmed,
+        5,
+        "every event is either still queued or unconfirmed: {error:?} {stats:?}"
+    );
+    assert!(error.to_string().contains("time ran out"), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(nats_server),

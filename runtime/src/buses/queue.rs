@@ -84,6 +84,13 @@ pub struct ShutdownError {
     /// period: events it took may not have reached their destination (a
     /// file's data not on disk, a server's acknowledgement not received).
     pub flush_failed: u64,
+    /// Whether the time ran out before the flush completed (the queue not
+    /// drained, or the target still flushing: a server that is down, say).
+    pub timed_out: bool,
+    /// Events the target took that no completed flush of it has confirmed,
+    /// when its flush failed or had not finished: a client's buffer not
+    /// written out, a file not synced. They may not have arrived.
+    pub unconfirmed: u64,
 }
 
 impl ShutdownError {
@@ -106,8 +113,18 @@ impl fmt::Display for ShutdownError {
         if self.flush_failed > 0 {
             write!(
                 f,
-                "; the target's flush failed {} time(s), so events it took may not have reached their destination",
+                "; the target's flush failed {} time(s)",
                 self.flush_failed
+            )?;
+        }
+        if self.timed_out {
+            f.write_str("; the time ran out before the flush completed")?;
+        }
+        if self.unconfirmed > 0 {
+            write!(
+                f,
+                "; {} event(s) the target took were not confirmed by its flush and may not have arrived",
+                self.unconfirmed
             )?;
         }
         Ok(())
@@ -179,6 +196,9 @@ pub(crate) struct Core {
     reported_after_shutdown: AtomicBool,
     /// Failed flushes of the target.
     flush_failures: AtomicU64,
+    /// `delivered` when the last flush of the target that succeeded began:
+    /// the events that flush confirmed.
+    confirmed: AtomicU64,
     /// `failed`, `dropped` and `flush_failures` at the end of the last flush.
     flushed_failed: AtomicU64,
     flushed_dropped: AtomicU64,
@@ -199,6 +219,7 @@ impl Core {
             reported_full: AtomicBool::new(false),
             reported_after_shutdown: AtomicBool::new(false),
             flush_failures: AtomicU64::new(0),
+            confirmed: AtomicU64::new(0),
             flushed_failed: AtomicU64::new(0),
             flushed_dropped: AtomicU64::new(0),
             flushed_flush_failures: AtomicU64::new(0),
@@ -276,12 +297,29 @@ impl Core {
 
     /// Flushes `target`, isolated; a failure is reported.
     pub(crate) fn flush_target<E: EventKind>(&self, target: &dyn Bus<E>) {
+        let delivered = self.flushing();
         let why = match isolate(|| target.flush()) {
-            Ok(Ok(())) => return,
+            Ok(Ok(())) => return self.flushed_target(delivered),
             Ok(Err(error)) => error_text(&error),
             Err(Panicked(why)) => format!("it panicked: {why}"),
         };
         self.flush_failed(why);
+    }
+
+    /// Before a flush of the target: the events it will confirm.
+    pub(crate) fn flushing(&self) -> u64 {
+        self.delivered.load(Ordering::SeqCst)
+    }
+
+    /// After a flush of the target that succeeded, begun when `delivered`
+    /// events had been delivered.
+    pub(crate) fn flushed_target(&self, delivered: u64) {
+        self.confirmed.fetch_max(delivered, Ordering::SeqCst);
+    }
+
+    /// Delivered events no completed flush of the target confirmed.
+    fn unconfirmed(&self, delivered: u64) -> u64 {
+        delivered.saturating_sub(self.confirmed.load(Ordering::SeqCst))
     }
 
     /// Counts and reports a failed flush of the target: the flush or
@@ -335,7 +373,12 @@ impl Core {
             &self.flushed_flush_failures,
         );
         let undelivered = if timed_out { s.queued } else { 0 };
-        if failed + dropped + undelivered + flush_failed == 0 {
+        let unconfirmed = if timed_out || flush_failed > 0 {
+            self.unconfirmed(s.delivered)
+        } else {
+            0
+        };
+        if failed + dropped + undelivered + flush_failed == 0 && !timed_out {
             Ok(())
         } else {
             Err(ShutdownError {
@@ -343,6 +386,8 @@ impl Core {
                 failed,
                 dropped,
                 flush_failed,
+                timed_out,
+                unconfirmed,
             })
         }
     }
@@ -366,7 +411,12 @@ impl Core {
             }
         }
         let flush_failed = self.flush_failures.load(Ordering::SeqCst);
-        if s.failed + s.dropped + undelivered + flush_failed == 0 {
+        let unconfirmed = if timed_out || flush_failed > 0 {
+            self.unconfirmed(s.delivered)
+        } else {
+            0
+        };
+        if s.failed + s.dropped + undelivered + flush_failed == 0 && !timed_out {
             Ok(())
         } else {
             Err(ShutdownError {
@@ -374,6 +424,8 @@ impl Core {
                 failed: s.failed,
                 dropped: s.dropped,
                 flush_failed,
+                timed_out,
+                unconfirmed,
             })
         }
     }

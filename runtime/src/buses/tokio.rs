@@ -108,12 +108,13 @@ impl<E: EventKind> Shared<E> {
         match &self.target {
             Target::Bus(bus) => self.core.flush_target(&**bus),
             Target::Sink(sink) => {
+                let delivered = self.core.flushing();
                 let flushed = match isolate(|| sink.flush()) {
                     Ok(flushing) => Isolated(Box::pin(flushing)).await,
                     Err(panicked) => Err(panicked),
                 };
                 match flushed {
-                    Ok(Ok(())) => {}
+                    Ok(Ok(())) => self.core.flushed_target(delivered),
                     Ok(Err(error)) => self.core.flush_failed(error_text(&error)),
                     Err(Panicked(why)) => self.core.flush_failed(format!("it panicked: {why}")),
                 }
