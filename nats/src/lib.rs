@@ -118,6 +118,9 @@ pub fn subject<E: EventKind>(prefix: &str, kind: E) -> String {
 /// The URL or options are invalid. An unreachable server is not an error:
 /// events wait in the queue until it comes up.
 pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus<E>, BusError> {
+    if let Delivery::JetStream { stream } = &config.delivery {
+        check_stream_name(stream)?;
+    }
     let client = ConnectOptions::new()
         .retry_on_initial_connect()
         .connect(url)
@@ -130,6 +133,7 @@ pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus
         client,
         config,
         stream_ready: OnceCell::new(),
+        retrying: std::sync::Mutex::new(None),
     };
     Ok(TokioBus::spawn_sink(
         &tokio::runtime::Handle::current(),
@@ -138,15 +142,61 @@ pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus
     ))
 }
 
+/// A JetStream stream's name as the server takes it: not empty, and none
+/// of `.`, `*`, `>`, `/`, `\\` or whitespace (a name the client refuses
+/// would be retried forever).
+fn check_stream_name(name: &str) -> Result<(), BusError> {
+    let bad = name.is_empty()
+        || name
+            .chars()
+            .any(|c| matches!(c, '.' | '*' | '>' | '/' | '\\') || c.is_whitespace());
+    if bad {
+        return Err(BusError::new(format!(
+            "{name:?} is not a JetStream stream name: use letters, digits, `-` and `_` (no `.`, `*`, `>`, `/`, `\\` or spaces)"
+        )));
+    }
+    Ok(())
+}
+
 /// Sends events to NATS for the bus's task.
 struct NatsSink {
     client: Client,
     jetstream: Option<jetstream::Context>,
     config: Config,
     stream_ready: OnceCell<()>,
+    /// The last failure reported while retrying, so that a failure that
+    /// persists is reported once, not at every retry.
+    retrying: std::sync::Mutex<Option<String>>,
+}
+
+/// Whether a stream holding `subjects` holds every subject under `prefix`.
+fn covers(subjects: &[String], prefix: &str) -> bool {
+    subjects
+        .iter()
+        .any(|s| s == ">" || *s == format!("{prefix}.>"))
 }
 
 impl NatsSink {
+    /// Reports a failure that makes the task retry, unless it is the one
+    /// reported last: a stream that cannot be created or does not take the
+    /// events stalls the bus, and says why, once.
+    fn retrying(&self, what: String) {
+        let mut last = self.retrying.lock().unwrap_or_else(|e| e.into_inner());
+        if last.as_deref() != Some(what.as_str()) {
+            eventwire::report_failure(
+                "eventwire-nats",
+                eventwire::FailureCause::Error(what.clone()),
+                0,
+            );
+            *last = Some(what);
+        }
+    }
+
+    /// A publish went through: the next failure is reported again.
+    fn recovered(&self) {
+        *self.retrying.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Creates the stream once, retrying while the server is unreachable.
     async fn ensure_stream(&self, js: &jetstream::Context) {
         let Delivery::JetStream { stream: name } = &self.config.delivery else {
@@ -164,8 +214,25 @@ impl NatsSink {
                             ..Default::default()
                         })
                         .await;
-                    if created.is_ok() {
-                        return;
+                    match created {
+                        Ok(mut existing) => {
+                            // A stream of that name made elsewhere may not
+                            // hold these subjects: every publish would then
+                            // go unanswered.
+                            match existing.info().await {
+                                Ok(info) if !covers(&info.config.subjects, &self.config.prefix) => {
+                                    self.retrying(format!(
+                                        "the JetStream stream {name} holds {:?}, not `{}.>`: events published to it are not stored; add the subjects or name another stream",
+                                        info.config.subjects, self.config.prefix
+                                    ));
+                                }
+                                _ => {}
+                            }
+                            return;
+                        }
+                        Err(error) => self.retrying(format!(
+                            "cannot create or find the JetStream stream {name}: {error}; retrying with backoff"
+                        )),
                     }
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.config.max_backoff);
@@ -185,14 +252,24 @@ impl NatsSink {
         self.ensure_stream(js).await;
         let mut delay = self.config.backoff;
         loop {
-            if let Ok(ack) = js
+            let failed = match js
                 .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
                 .await
             {
-                if ack.await.is_ok() {
-                    return;
-                }
-            }
+                Ok(ack) => match ack.await {
+                    Ok(_) => {
+                        self.recovered();
+                        return;
+                    }
+                    Err(error) => format!(
+                        "JetStream did not acknowledge an event on {subject}: {error}; retrying with backoff"
+                    ),
+                },
+                Err(error) => format!(
+                    "cannot publish an event to JetStream on {subject}: {error}; retrying with backoff"
+                ),
+            };
+            self.retrying(failed);
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(self.config.max_backoff);
         }
@@ -396,4 +473,31 @@ pub async fn durable<E: EventKind>(
         })
         .boxed(),
     )
+}
+
+#[cfg(test)]
+mod stream_name_tests {
+    use super::{check_stream_name, covers};
+
+    #[test]
+    fn stream_names_the_server_would_refuse_are_refused_at_connect() {
+        for bad in ["", "orders.events", "a b", "x*", "y>", "p/q", "tab\there"] {
+            let error = check_stream_name(bad).expect_err(bad);
+            assert!(
+                error.to_string().contains("is not a JetStream stream name"),
+                "{error}"
+            );
+        }
+        for good in ["EVENTS", "orders-events", "orders_events_2"] {
+            check_stream_name(good).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_stream_covers_the_prefix_with_its_own_wildcard_or_everything() {
+        assert!(covers(&["events.>".to_owned()], "events"));
+        assert!(covers(&[">".to_owned()], "events"));
+        assert!(!covers(&["other.>".to_owned()], "events"));
+        assert!(!covers(&["events.tool.>".to_owned()], "events"));
+    }
 }

@@ -173,6 +173,86 @@ async fn a_server_down_at_start_bounds_the_queue_then_delivery_resumes() {
     assert_eq!(stats.queued, 0);
 }
 
+/// An existing stream that does not hold the bus's subjects takes no
+/// event: the bus says so through the failure hook, once, naming the
+/// stream and what it holds, rather than retrying in silence. A stream
+/// name the server would refuse is refused at `connect`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn a_stream_that_cannot_take_the_events_is_reported_not_retried_in_silence() {
+    let bad = Config {
+        delivery: Delivery::JetStream {
+            stream: "orders.events".into(),
+        },
+        ..Config::default()
+    };
+    let refused = connect::<EventType>("nats://127.0.0.1:1", bad).await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("not a JetStream stream name")),
+        "a dotted name is refused before anything is sent"
+    );
+
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let js = async_nats::jetstream::new(client(&server.url()).await);
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "ELSEWHERE".into(),
+        subjects: vec!["other.>".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = reports.clone();
+    eventwire::set_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
+    let config = Config {
+        delivery: Delivery::JetStream {
+            stream: "ELSEWHERE".into(),
+        },
+        // Its own prefix: other tests' reports reach the same hook.
+        prefix: "unheld".into(),
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        ..Config::default()
+    };
+    let bus = connect::<EventType>(&server.url(), config).await.unwrap();
+    let shared = bus.shared();
+    emit!(ToolCompleted, bus = shared, n = 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let seen = |needle: &str| {
+        reports
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.contains(needle))
+            .count()
+    };
+    let publish_failed = |seen: &dyn Fn(&str) -> usize| {
+        seen("did not acknowledge an event on unheld.")
+            + seen("cannot publish an event to JetStream on unheld.")
+    };
+    while (seen("ELSEWHERE holds") == 0 || publish_failed(&seen) == 0)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Retried many times by now; each failure reported once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventwire::reset_failure_hook();
+    let all = reports.lock().unwrap().clone();
+    assert_eq!(seen("ELSEWHERE holds"), 1, "{all:#?}");
+    assert_eq!(
+        publish_failed(&seen),
+        1,
+        "a failure that persists is reported once: {all:#?}"
+    );
+    let error = bus.shutdown(Duration::from_millis(200)).await.unwrap_err();
+    assert_eq!(error.undelivered, 1, "{error:?}");
+}
+
 /// Core NATS with the server down: the client takes each event into its
 /// buffer, so the bus counts them delivered; its flush cannot complete, and
 /// the shutdown says so, with how many the target never confirmed, instead
