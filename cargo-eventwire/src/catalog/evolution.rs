@@ -18,6 +18,7 @@
 //! site's fields; those are reported as unchecked, and do not fail.
 
 use super::{Catalog, CatalogEvent, CatalogField};
+use eventwire::FieldType;
 use std::fmt;
 
 /// How a change affects consumers.
@@ -173,7 +174,19 @@ fn phases(before: &CatalogEvent, after: &CatalogEvent, changes: &mut Vec<Change>
         return;
     }
     let names: Vec<String> = new.iter().map(|p| format!("`{p}`")).collect();
-    if before.fields_known {
+    if before.phases.is_empty() {
+        // No site emitted it (an exempt or an unwired event): the committed
+        // schema allows any phase, so its first site breaks nobody.
+        changes.push(change(
+            Impact::Compatible,
+            after,
+            None,
+            format!(
+                "it now comes in phase {} (no site emitted it before)",
+                names.join(", ")
+            ),
+        ));
+    } else if before.fields_known {
         changes.push(change(
             Impact::Breaking,
             after,
@@ -284,7 +297,13 @@ fn types(old: &CatalogField, new: &CatalogField, event: &CatalogEvent, changes: 
         ));
         return;
     }
-    if !old.types.contains(new.types) {
+    // A JSON integer is a number: a committed `number` accepts integers.
+    let accepted = if old.types.contains(FieldType::NUMBER) {
+        old.types.union(FieldType::INTEGER)
+    } else {
+        old.types
+    };
+    if !accepted.contains(new.types) {
         changes.push(change(
             Impact::Breaking,
             event,
@@ -398,6 +417,34 @@ mod tests {
             "{changes:?}"
         );
         assert!(changes.iter().any(|c| c.impact == Impact::Unchecked));
+    }
+
+    #[test]
+    fn an_integer_where_a_number_was_is_a_narrowing_not_a_break() {
+        let number = one(vec![field("amount", FieldOrigin::Call, FieldType::NUMBER)]);
+        for now in [
+            FieldType::INTEGER,
+            FieldType::INTEGER.union(FieldType::NUMBER),
+        ] {
+            let new = one(vec![field("amount", FieldOrigin::Call, now)]);
+            assert!(breaking(&number, &new).is_empty(), "{now}");
+        }
+        // The other way, a number where integers were, breaks.
+        let integer = one(vec![field("amount", FieldOrigin::Call, FieldType::INTEGER)]);
+        assert!(breaking(&integer, &number)[0].contains("type changed from integer to number"));
+    }
+
+    #[test]
+    fn the_first_site_of_an_event_that_had_none_breaks_nobody() {
+        let mut unwired = one(vec![]);
+        unwired.events[0].phases.clear();
+        unwired.events[0].fields_known = true;
+        let wired = one(vec![]);
+        let changes = compare(&unwired, &wired);
+        assert!(
+            changes.iter().all(|c| c.impact != Impact::Breaking),
+            "{changes:?}"
+        );
     }
 
     #[test]
