@@ -161,9 +161,13 @@ impl CloudEvents {
         format!("{}{}", self.type_prefix, kind.dotted_name())
     }
 
+    /// The `subject`: the field's text, with control characters (which
+    /// CloudEvents strings may not hold) as U+FFFD; none when empty (an
+    /// empty `subject` is not allowed).
     fn subject<E>(&self, event: &Event<E>) -> Option<String> {
         let field = self.subject_field.as_deref()?;
-        event.fields.get(field).map(ToString::to_string)
+        let text = event.fields.get(field)?.to_string();
+        (!text.is_empty()).then(|| ce_string(&text).into_owned())
     }
 
     /// The event in the JSON event format: the body of a structured-mode
@@ -185,7 +189,10 @@ impl CloudEvents {
             time: event.timestamp,
             subject: self.subject(event),
             datacontenttype: DATA_CONTENT_TYPE,
-            correlationid: event.correlation_id.as_ref(),
+            correlationid: event
+                .correlation_id
+                .as_ref()
+                .map(|id| ce_string(id.as_str())),
             causationid: event.causation_id,
             traceparent: event.traceparent,
             data: DataOut::of(event),
@@ -210,14 +217,17 @@ impl CloudEvents {
             ("ce-type", percent_encode(&self.type_of(event.kind), true)),
             (
                 "ce-time",
-                humantime::format_rfc3339_nanos(event.timestamp).to_string(),
+                timestamp::format(event.timestamp).map_err(CloudEventsError::new)?,
             ),
         ];
         if let Some(subject) = self.subject(event) {
             headers.push(("ce-subject", percent_encode(&subject, true)));
         }
         if let Some(id) = &event.correlation_id {
-            headers.push(("ce-correlationid", percent_encode(id.as_str(), true)));
+            headers.push((
+                "ce-correlationid",
+                percent_encode(&ce_string(id.as_str()), true),
+            ));
         }
         if let Some(id) = event.causation_id {
             headers.push(("ce-causationid", id.to_string()));
@@ -321,7 +331,7 @@ struct StructuredOut<'a> {
     subject: Option<String>,
     datacontenttype: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    correlationid: Option<&'a CorrelationId>,
+    correlationid: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     causationid: Option<EventId>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -450,7 +460,7 @@ impl Attributes {
             ))
         })?;
         let time = self.time.ok_or_else(|| missing("time"))?;
-        let timestamp = humantime::parse_rfc3339(&time).map_err(|e| {
+        let timestamp = timestamp::parse(&time).map_err(|e| {
             CloudEventsError::new(format!(
                 "the CloudEvent's `time` `{time}` is not RFC 3339: {e}"
             ))
@@ -483,6 +493,21 @@ impl Attributes {
         event.causation_id = causation_id;
         event.traceparent = traceparent;
         Ok(event)
+    }
+}
+
+/// `text` as a CloudEvents string: the control characters it may not hold
+/// (U+0000–U+001F, U+007F–U+009F) as U+FFFD.
+fn ce_string(text: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}');
+    if text.chars().any(control) {
+        std::borrow::Cow::Owned(
+            text.chars()
+                .map(|c| if control(c) { '\u{fffd}' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -628,6 +653,37 @@ mod tests {
                 event
             );
         }
+    }
+
+    #[test]
+    fn strings_stay_cloudevents_strings_and_times_out_of_range_are_errors() {
+        let format = CloudEvents::new("urn:example:plans").unwrap();
+        let mut event = recorded().remove(0);
+        // An empty subject is left out; control characters are replaced.
+        let subject = |text: &str| {
+            let mut fields = crate::field::Fields::new();
+            fields.push("subject", crate::field::Value::Str(text.to_owned()));
+            fields
+        };
+        event.fields = subject("");
+        let json: serde_json::Value =
+            serde_json::from_slice(&format.to_structured(&event).unwrap()).unwrap();
+        assert!(json.get("subject").is_none(), "{json}");
+        event.fields = subject("a\nb\u{85}");
+        event.correlation_id = Some(CorrelationId::new("req\t1"));
+        let json: serde_json::Value =
+            serde_json::from_slice(&format.to_structured(&event).unwrap()).unwrap();
+        assert_eq!(json["subject"], "a\u{fffd}b\u{fffd}");
+        assert_eq!(json["correlationid"], "req\u{fffd}1");
+        let binary = format.to_binary(&event).unwrap();
+        assert!(binary
+            .headers
+            .iter()
+            .any(|(n, v)| *n == "ce-correlationid" && v == "req%EF%BF%BD1"));
+        // A time RFC 3339 cannot write: an error, in both modes.
+        event.timestamp = std::time::UNIX_EPOCH - Duration::from_secs(1);
+        assert!(format.to_structured(&event).is_err());
+        assert!(format.to_binary(&event).is_err());
     }
 
     #[test]

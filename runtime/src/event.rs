@@ -271,15 +271,91 @@ impl<'de, E: EventKind> Deserialize<'de> for Event<E> {
 pub(crate) mod timestamp {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::borrow::Cow;
-    use std::time::SystemTime;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    /// The first instant of year 10000, which RFC 3339 cannot write.
+    const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
+
+    /// `t` in RFC 3339, UTC, with nanoseconds; an error (not the panic of
+    /// the formatter) for a time RFC 3339 cannot write: before 1970 as
+    /// eventwire writes times, or after year 9999.
+    pub(crate) fn format(t: SystemTime) -> Result<String, String> {
+        match t.duration_since(UNIX_EPOCH) {
+            Ok(since) if since < YEAR_10000 => Ok(humantime::format_rfc3339_nanos(t).to_string()),
+            _ => Err(format!(
+                "the time {t:?} cannot be written in RFC 3339 (1970 to 9999)"
+            )),
+        }
+    }
+
+    /// An RFC 3339 time: `Z` or a `±hh:mm` offset, `T`/`t`, `Z`/`z`.
+    pub(crate) fn parse(text: &str) -> Result<SystemTime, String> {
+        let upper = text.to_ascii_uppercase();
+        if upper.ends_with('Z') {
+            return humantime::parse_rfc3339(&upper).map_err(|e| e.to_string());
+        }
+        let cut = upper.len().saturating_sub(6);
+        let (base, offset) = upper.split_at(cut);
+        let bytes = offset.as_bytes();
+        let digits = |a: usize, b: usize| offset.get(a..b).and_then(|d| d.parse::<u64>().ok());
+        let (Some(hours), Some(minutes)) = (digits(1, 3), digits(4, 6)) else {
+            return Err("it ends with neither `Z` nor a `±hh:mm` offset".to_owned());
+        };
+        if bytes.get(3) != Some(&b':') || hours > 23 || minutes > 59 {
+            return Err("its offset is not `±hh:mm`".to_owned());
+        }
+        let local = humantime::parse_rfc3339(&format!("{base}Z")).map_err(|e| e.to_string())?;
+        let offset = Duration::from_secs(hours * 3600 + minutes * 60);
+        let utc = match bytes.first() {
+            Some(b'+') => local.checked_sub(offset),
+            Some(b'-') => local.checked_add(offset),
+            _ => None,
+        };
+        utc.ok_or_else(|| "its offset is not `±hh:mm`".to_owned())
+    }
 
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_rfc3339_nanos(*t))
+        s.serialize_str(&format(*t).map_err(serde::ser::Error::custom)?)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
         let text = Cow::<'de, str>::deserialize(d)?;
-        humantime::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn offsets_and_lowercase_read_as_the_same_instant() {
+            let utc = parse("2026-11-25T10:00:00.5Z").unwrap();
+            for same in [
+                "2026-11-25T12:00:00.5+02:00",
+                "2026-11-25T07:30:00.5-02:30",
+                "2026-11-25t10:00:00.5z",
+                "2026-11-25T10:00:00.5+00:00",
+            ] {
+                assert_eq!(parse(same).unwrap(), utc, "{same}");
+            }
+            for bad in [
+                "2026-11-25T10:00:00",
+                "2026-11-25T10:00:00+2:00",
+                "2026-11-25T10:00:00+24:00",
+            ] {
+                assert!(parse(bad).is_err(), "{bad}");
+            }
+        }
+
+        #[test]
+        fn a_time_rfc_3339_cannot_write_is_an_error_not_a_panic() {
+            assert!(format(UNIX_EPOCH - Duration::from_secs(1)).is_err());
+            assert!(format(UNIX_EPOCH + YEAR_10000).is_err());
+            assert_eq!(
+                format(UNIX_EPOCH).unwrap(),
+                "1970-01-01T00:00:00.000000000Z"
+            );
+        }
     }
 }
 
