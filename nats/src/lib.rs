@@ -426,9 +426,14 @@ pub async fn subscribe<E: EventKind>(
 
 /// The events of a JetStream stream, read through the durable consumer
 /// `name` (created if missing) filtered by `subject`, in any
-/// [format](Format); each is acknowledged once yielded (a message that is
-/// not an event of `E` is acknowledged, skipped and counted as in
-/// [`subscribe`]).
+/// [format](Format) (a message that is not an event of `E` is
+/// acknowledged, skipped and counted as in [`subscribe`]).
+///
+/// Each message is acknowledged as its event is handed to you, before you
+/// handle it: the stream's at-least-once delivery reaches this stream of
+/// events, and a consumer that stops while handling one does not get it
+/// again. To acknowledge after handling, read the consumer with
+/// `async-nats` and turn each message into an event with [`decode`].
 ///
 /// # Errors
 ///
