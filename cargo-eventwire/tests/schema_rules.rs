@@ -46,6 +46,7 @@ fn catalog_event(phases: &[&str], fields: Vec<CatalogField>) -> CatalogEvent {
             phases: phases.iter().map(|p| (*p).to_owned()).collect(),
             status: SiteStatus::Ran,
             registered: true,
+            outside: false,
         }],
     }
 }

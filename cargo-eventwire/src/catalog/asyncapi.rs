@@ -132,7 +132,7 @@ fn message(catalog: &Catalog, event: &CatalogEvent) -> Value {
                 "file": site.file,
                 "line": site.line,
                 "phases": site.phases,
-                "wired": true,
+                "wired": !site.outside,
                 "exercised": site.exercised(),
                 "status": site.status,
             })
@@ -148,8 +148,11 @@ fn message(catalog: &Catalog, event: &CatalogEvent) -> Value {
         "x-eventwire-enum": event.enum_name,
         "x-eventwire-variant": event.variant,
         "x-eventwire-status": event.status,
-        "x-eventwire-wired": !event.sites.is_empty(),
-        "x-eventwire-exercised": event.status == crate::report::Status::Exercised,
+        // As the coverage report counts them: the run's own sites (not
+        // those of packages it did not test), every one of them run.
+        "x-eventwire-wired": event.sites.iter().any(|s| !s.outside),
+        "x-eventwire-exercised": event.sites.iter().any(|s| !s.outside)
+            && event.sites.iter().filter(|s| !s.outside).all(super::CatalogSite::exercised),
         "x-eventwire-sites": sites,
     })
 }
@@ -211,5 +214,30 @@ mod tests {
             message["payload"]["properties"]["event"]["const"],
             "order.placed"
         );
+    }
+
+    #[test]
+    fn the_extensions_say_wired_and_exercised_as_the_coverage_report_does() {
+        let mut catalog = catalog(Mode::Structured);
+        // Its only site lies in a package the run did not test.
+        catalog.events[0].sites[0].outside = true;
+        let doc = document(&catalog);
+        let message = &doc["components"]["messages"]["order.placed"];
+        assert_eq!(message["x-eventwire-wired"], false);
+        assert_eq!(message["x-eventwire-exercised"], false);
+        assert_eq!(message["x-eventwire-sites"][0]["wired"], false);
+        // A waived site that ran, and a site that ran: every site ran.
+        let mut catalog = self::catalog(Mode::Structured);
+        catalog.events[0].status = crate::report::Status::Waived;
+        catalog.events[0].sites[0].status = crate::report::SiteStatus::StaleWaiver;
+        let doc = document(&catalog);
+        let message = &doc["components"]["messages"]["order.placed"];
+        assert_eq!(message["x-eventwire-exercised"], true);
+        assert_eq!(message["x-eventwire-sites"][0]["exercised"], true);
+        // A site that ran on only some of its phases is not exercised.
+        catalog.events[0].sites[0].status = crate::report::SiteStatus::PartlyRan;
+        let doc = document(&catalog);
+        let message = &doc["components"]["messages"]["order.placed"];
+        assert_eq!(message["x-eventwire-exercised"], false);
     }
 }

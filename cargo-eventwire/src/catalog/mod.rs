@@ -152,6 +152,10 @@ pub struct CatalogSite {
     pub status: SiteStatus,
     /// Whether a test process registered it (its fields are known).
     pub registered: bool,
+    /// Whether it lies in a package whose tests the run did not run: it
+    /// emits the event, but is not this run's wiring.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside: bool,
 }
 
 impl CatalogSite {
@@ -223,13 +227,15 @@ fn event(enum_name: &str, report: &EventReport) -> CatalogEvent {
     let reports: Vec<&SiteReport> = report.sites.iter().chain(&report.outside).collect();
     let sites: Vec<CatalogSite> = reports
         .iter()
-        .map(|site| CatalogSite {
+        .enumerate()
+        .map(|(i, site)| CatalogSite {
             function: site.function.clone(),
             file: site.file.clone(),
             line: site.line,
             phases: site.phases.clone(),
             status: site.status,
             registered: site.registered,
+            outside: i >= report.sites.len(),
         })
         .collect();
     let fields_known = reports.iter().all(|s| s.registered);
