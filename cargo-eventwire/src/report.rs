@@ -855,8 +855,30 @@ impl Builder<'_, '_> {
                     return false;
                 }
                 // A path where no enum is declared: a re-export (`pub use
-                // events::EventType;`) or a module brought in by `use`.
-                // Its last name decides, as for a name a `use` brought in.
+                // events::EventType;`), a module brought in by `use`, a
+                // dependency renamed. The enum of that name in the crate
+                // the path starts with; else the only one of that name
+                // anywhere (never a guess between several).
+                let last = path.rsplit("::").next().unwrap_or(path);
+                let first = path
+                    .trim_start_matches("::")
+                    .split("::")
+                    .next()
+                    .unwrap_or("");
+                if name.rsplit("::").next() != Some(last) {
+                    return false;
+                }
+                let same_name: Vec<&KnownName> =
+                    declared.into_iter().filter(|k| k.last == last).collect();
+                let of_crate: Vec<&&KnownName> = same_name
+                    .iter()
+                    .filter(|k| k.path.starts_with(&format!("{first}::")))
+                    .collect();
+                return match of_crate.as_slice() {
+                    [one] => one.path == name,
+                    [] => same_name.len() == 1 && same_name[0].path == name,
+                    _ => false,
+                };
             }
             // A name brought in by `use`: the enum of that name declared in
             // the site's own package, or else the only one of that name.

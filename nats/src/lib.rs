@@ -169,11 +169,28 @@ struct NatsSink {
     retrying: std::sync::Mutex<Option<String>>,
 }
 
-/// Whether a stream holding `subjects` holds every subject under `prefix`.
-fn covers(subjects: &[String], prefix: &str) -> bool {
-    subjects
-        .iter()
-        .any(|s| s == ">" || *s == format!("{prefix}.>"))
+/// Whether a stream holding `subjects` may hold some subject under
+/// `prefix` (`<prefix>.<name>`): one of its subjects matches the prefix's
+/// tokens (literally or by `*`) and then goes on, or ends in `>` on the
+/// way. Only a stream that cannot hold any is said not to store the events;
+/// one that holds some of them is left to the publishes' own errors.
+fn may_hold(subjects: &[String], prefix: &str) -> bool {
+    let prefix: Vec<&str> = prefix.split('.').collect();
+    subjects.iter().any(|subject| {
+        let tokens: Vec<&str> = subject.split('.').collect();
+        for (i, token) in tokens.iter().enumerate() {
+            if *token == ">" {
+                return true;
+            }
+            match prefix.get(i) {
+                Some(p) if *token == "*" || token == p => {}
+                Some(_) => return false,
+                // Past the prefix: the event's name goes on from here.
+                None => return true,
+            }
+        }
+        false
+    })
 }
 
 impl NatsSink {
@@ -220,10 +237,10 @@ impl NatsSink {
                             // hold these subjects: every publish would then
                             // go unanswered.
                             match existing.info().await {
-                                Ok(info) if !covers(&info.config.subjects, &self.config.prefix) => {
+                                Ok(info) if !may_hold(&info.config.subjects, &self.config.prefix) => {
                                     self.retrying(format!(
-                                        "the JetStream stream {name} holds {:?}, not `{}.>`: events published to it are not stored; add the subjects or name another stream",
-                                        info.config.subjects, self.config.prefix
+                                        "the JetStream stream {name} holds {:?}, no subject under `{}.`: events published to it are not stored; add `{}.>` to it or name another stream",
+                                        info.config.subjects, self.config.prefix, self.config.prefix
                                     ));
                                 }
                                 _ => {}
@@ -482,7 +499,7 @@ pub async fn durable<E: EventKind>(
 
 #[cfg(test)]
 mod stream_name_tests {
-    use super::{check_stream_name, covers};
+    use super::{check_stream_name, may_hold};
 
     #[test]
     fn stream_names_the_server_would_refuse_are_refused_at_connect() {
@@ -499,10 +516,26 @@ mod stream_name_tests {
     }
 
     #[test]
-    fn a_stream_covers_the_prefix_with_its_own_wildcard_or_everything() {
-        assert!(covers(&["events.>".to_owned()], "events"));
-        assert!(covers(&[">".to_owned()], "events"));
-        assert!(!covers(&["other.>".to_owned()], "events"));
-        assert!(!covers(&["events.tool.>".to_owned()], "events"));
+    fn only_a_stream_that_can_hold_no_event_of_the_prefix_is_named() {
+        let held = |subjects: &[&str]| {
+            let subjects: Vec<String> = subjects.iter().map(|s| (*s).to_owned()).collect();
+            may_hold(&subjects, "events")
+        };
+        for holds in [
+            &["events.>"][..],
+            &[">"],
+            &["*.>"],
+            &["events.*.*"],
+            &["events.tool.>"],
+            &["other.>", "events.plan.created"],
+        ] {
+            assert!(held(holds), "{holds:?}");
+        }
+        for holds_none in [&["other.>"][..], &["events"], &["eventsx.>"], &["*"]] {
+            assert!(!held(holds_none), "{holds_none:?}");
+        }
+        let dotted: Vec<String> = vec!["acme.events.>".to_owned()];
+        assert!(may_hold(&dotted, "acme.events"));
+        assert!(!may_hold(&dotted, "acme.other"));
     }
 }

@@ -294,16 +294,27 @@ pub(crate) mod timestamp {
         if upper.ends_with('Z') {
             return humantime::parse_rfc3339(&upper).map_err(|e| e.to_string());
         }
-        let cut = upper.len().saturating_sub(6);
-        let (base, offset) = upper.split_at(cut);
-        let bytes = offset.as_bytes();
-        let digits = |a: usize, b: usize| offset.get(a..b).and_then(|d| d.parse::<u64>().ok());
-        let (Some(hours), Some(minutes)) = (digits(1, 3), digits(4, 6)) else {
+        // `±hh:mm`, ASCII: checked byte by byte before any slicing, so
+        // that text from elsewhere cannot cut a character in two.
+        let all = upper.as_bytes();
+        let Some(bytes) = all.len().checked_sub(6).map(|cut| &all[cut..]) else {
             return Err("it ends with neither `Z` nor a `±hh:mm` offset".to_owned());
         };
-        if bytes.get(3) != Some(&b':') || hours > 23 || minutes > 59 {
+        let digit = |i: usize| {
+            bytes[i]
+                .is_ascii_digit()
+                .then(|| u64::from(bytes[i] - b'0'))
+        };
+        let (Some(h1), Some(h2), Some(m1), Some(m2)) = (digit(1), digit(2), digit(4), digit(5))
+        else {
+            return Err("it ends with neither `Z` nor a `±hh:mm` offset".to_owned());
+        };
+        let (hours, minutes) = (h1 * 10 + h2, m1 * 10 + m2);
+        if !matches!(bytes[0], b'+' | b'-') || bytes[3] != b':' || hours > 23 || minutes > 59 {
             return Err("its offset is not `±hh:mm`".to_owned());
         }
+        // Six ASCII bytes end the text: the cut is a character boundary.
+        let base = &upper[..upper.len() - 6];
         let local = humantime::parse_rfc3339(&format!("{base}Z")).map_err(|e| e.to_string())?;
         let offset = Duration::from_secs(hours * 3600 + minutes * 60);
         let utc = match bytes.first() {
@@ -342,6 +353,11 @@ pub(crate) mod timestamp {
                 "2026-11-25T10:00:00",
                 "2026-11-25T10:00:00+2:00",
                 "2026-11-25T10:00:00+24:00",
+                "2026-11-25T10:00:00++1:00",
+                "2026-11-25T10:00:00€12345",
+                "2026-11-25T10:00:00+0€:00",
+                "€",
+                "",
             ] {
                 assert!(parse(bad).is_err(), "{bad}");
             }

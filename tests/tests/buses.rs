@@ -513,6 +513,33 @@ fn dropping_a_stuck_bus_reports_what_was_not_delivered() {
         "{messages:?}"
     );
     gate.open(); // let the detached worker finish
+                 // What was counted lost stays undelivered: the worker drops the queued
+                 // ones (only the one it was delivering when the time ran out may land).
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(gate.seen().len() <= 1, "{:?}", gate.seen());
+}
+
+/// "As long as it takes" is a timeout too: no overflow, no panic.
+#[test]
+fn a_shutdown_may_wait_as_long_as_it_takes() {
+    let gate = Gate::opened();
+    let bus = BackgroundBus::builder()
+        .drop_timeout(Duration::MAX)
+        .build(gate.clone());
+    ship(&bus.shared(), 0, 3);
+    bus.flush(Duration::MAX).unwrap();
+    bus.shutdown(Duration::MAX).unwrap();
+    assert_eq!(gate.seen().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tokio_shutdown_may_wait_as_long_as_it_takes() {
+    let gate = Gate::opened();
+    let bus = TokioBus::spawn(gate.clone(), 16);
+    ship(&bus.shared(), 0, 3);
+    bus.flush(Duration::MAX).await.unwrap();
+    bus.shutdown(Duration::MAX).await.unwrap();
+    assert_eq!(gate.seen().len(), 3);
 }
 
 struct Refusing;

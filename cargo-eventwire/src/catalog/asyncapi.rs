@@ -148,13 +148,23 @@ fn message(catalog: &Catalog, event: &CatalogEvent) -> Value {
         "x-eventwire-enum": event.enum_name,
         "x-eventwire-variant": event.variant,
         "x-eventwire-status": event.status,
-        // As the coverage report counts them: the run's own sites (not
-        // those of packages it did not test), every one of them run.
         "x-eventwire-wired": event.sites.iter().any(|s| !s.outside),
-        "x-eventwire-exercised": event.sites.iter().any(|s| !s.outside)
-            && event.sites.iter().filter(|s| !s.outside).all(super::CatalogSite::exercised),
+        "x-eventwire-exercised": exercised(event),
         "x-eventwire-sites": sites,
     })
+}
+
+/// As the coverage report counts it: the run's own sites (not those of
+/// packages it did not test) that are not waived, at least one, every one
+/// of them run on every phase.
+fn exercised(event: &CatalogEvent) -> bool {
+    use crate::report::SiteStatus;
+    let required: Vec<_> = event
+        .sites
+        .iter()
+        .filter(|s| !s.outside && !matches!(s.status, SiteStatus::Waived | SiteStatus::StaleWaiver))
+        .collect();
+    !required.is_empty() && required.iter().all(|s| s.status == SiteStatus::Ran)
 }
 
 #[cfg(test)]
@@ -226,14 +236,21 @@ mod tests {
         assert_eq!(message["x-eventwire-wired"], false);
         assert_eq!(message["x-eventwire-exercised"], false);
         assert_eq!(message["x-eventwire-sites"][0]["wired"], false);
-        // A waived site that ran, and a site that ran: every site ran.
+        // A waived site beside one that ran: exercised, as the report says;
+        // every site waived: not exercised (the report says "waived").
         let mut catalog = self::catalog(Mode::Structured);
-        catalog.events[0].status = crate::report::Status::Waived;
-        catalog.events[0].sites[0].status = crate::report::SiteStatus::StaleWaiver;
+        let mut waived = catalog.events[0].sites[0].clone();
+        waived.status = crate::report::SiteStatus::Waived;
+        catalog.events[0].sites.push(waived);
         let doc = document(&catalog);
         let message = &doc["components"]["messages"]["order.placed"];
         assert_eq!(message["x-eventwire-exercised"], true);
-        assert_eq!(message["x-eventwire-sites"][0]["exercised"], true);
+        assert_eq!(message["x-eventwire-sites"][1]["exercised"], false);
+        catalog.events[0].sites.remove(0);
+        let doc = document(&catalog);
+        let message = &doc["components"]["messages"]["order.placed"];
+        assert_eq!(message["x-eventwire-exercised"], false);
+        let mut catalog = self::catalog(Mode::Structured);
         // A site that ran on only some of its phases is not exercised.
         catalog.events[0].sites[0].status = crate::report::SiteStatus::PartlyRan;
         let doc = document(&catalog);

@@ -1,6 +1,6 @@
 //! The bounded background bus: `publish` enqueues; a worker thread delivers.
 
-use super::queue::{Core, QueueStats, Refused, Rejected, ShutdownError};
+use super::queue::{deadline, Core, QueueStats, Refused, Rejected, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
 use crate::kind::EventKind;
@@ -168,6 +168,7 @@ fn work<E: EventKind>(
     loop {
         crossbeam_channel::select! {
             recv(events) -> event => match event {
+                Ok(_) if shared.core.abandoned() => {}
                 Ok(event) => shared.core.deliver(&*shared.target, event),
                 Err(_) => break,
             },
@@ -176,7 +177,9 @@ fn work<E: EventKind>(
                     // The last handle is gone: both channels closed at
                     // once, and what is still queued is delivered.
                     for event in events {
-                        shared.core.deliver(&*shared.target, event);
+                        if !shared.core.abandoned() {
+                            shared.core.deliver(&*shared.target, event);
+                        }
                     }
                     break;
                 };
@@ -184,6 +187,7 @@ fn work<E: EventKind>(
                 // in the queue now (or was dropped, and counted).
                 for _ in 0..events.len() {
                     match events.recv() {
+                        Ok(_) if shared.core.abandoned() => {}
                         Ok(event) => shared.core.deliver(&*shared.target, event),
                         Err(_) => break,
                     }
@@ -260,7 +264,7 @@ impl<E: EventKind> BackgroundBus<E> {
 impl<E: EventKind> Inner<E> {
     /// Sends a flush and waits for it; false when `timeout` expired first.
     fn wait(&self, timeout: Duration) -> bool {
-        self.wait_until(Instant::now() + timeout)
+        self.wait_until(deadline(timeout))
     }
 
     fn wait_until(&self, deadline: Instant) -> bool {
@@ -273,12 +277,12 @@ impl<E: EventKind> Inner<E> {
     /// its way into the queue (its publisher is in the middle of
     /// `publish`); the next flush takes it.
     fn drain(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline(timeout);
         loop {
             if !self.wait_until(deadline) {
                 return false;
             }
-            if self.shared.core.stats().queued == 0 {
+            if self.shared.core.settled() {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -336,6 +340,8 @@ impl<E: EventKind> Drop for Inner<E> {
         let drained = self.drain(self.drop_timeout);
         let _ = self.shared.core.ended(!drained);
         if !drained {
+            // Counted lost just now: the worker drops them.
+            self.shared.core.abandon();
             // The worker keeps the rest; it is detached, not waited for.
             return;
         }

@@ -21,6 +21,7 @@ use crate::kind::EventKind;
 use crate::lineage::Lineage;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// What a queued bus did, since it was made.
 ///
@@ -180,6 +181,18 @@ impl Refused {
 /// The bit of `Core::published` that says the bus stopped taking events.
 const CLOSED: u64 = 1 << 63;
 
+/// `Core::admitted_before_close` before the close.
+const NOT_CLOSED: u64 = u64::MAX;
+
+/// `timeout` from now, or a time too far to reach when it overflows (a
+/// `Duration::MAX` means "wait as long as it takes").
+pub(crate) fn deadline(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 /// The state both sides of a queued bus share.
 pub(crate) struct Core {
     /// `BackgroundBus` or `TokioBus`, for reports.
@@ -205,6 +218,10 @@ pub(crate) struct Core {
     flushed_flush_failures: AtomicU64,
     /// Whether the end of the bus was reported.
     ended: AtomicBool,
+    /// Events counted before the close ([`NOT_CLOSED`] until then).
+    admitted_before_close: AtomicU64,
+    /// The events still queued were given up (counted lost).
+    abandoned: AtomicBool,
 }
 
 impl Core {
@@ -224,6 +241,8 @@ impl Core {
             flushed_dropped: AtomicU64::new(0),
             flushed_flush_failures: AtomicU64::new(0),
             ended: AtomicBool::new(false),
+            admitted_before_close: AtomicU64::new(NOT_CLOSED),
+            abandoned: AtomicBool::new(false),
         }
     }
 
@@ -317,9 +336,17 @@ impl Core {
         self.confirmed.fetch_max(delivered, Ordering::SeqCst);
     }
 
-    /// Delivered events no completed flush of the target confirmed.
-    fn unconfirmed(&self, delivered: u64) -> u64 {
-        delivered.saturating_sub(self.confirmed.load(Ordering::SeqCst))
+    /// Delivered events no completed flush of the target confirmed, when
+    /// that is what is in doubt: the target's flush failed, or the time ran
+    /// out with nothing left in the queue (the target was still flushing).
+    /// A time that ran out on a long queue says nothing of the target.
+    fn unconfirmed_when(&self, timed_out: bool, flush_failed: u64, s: &QueueStats) -> u64 {
+        if flush_failed > 0 || (timed_out && s.queued == 0) {
+            s.delivered
+                .saturating_sub(self.confirmed.load(Ordering::SeqCst))
+        } else {
+            0
+        }
     }
 
     /// Counts and reports a failed flush of the target: the flush or
@@ -336,7 +363,36 @@ impl Core {
 
     /// Stops taking events: later ones are dropped, counted and reported.
     pub(crate) fn close(&self) {
-        self.published.fetch_or(CLOSED, Ordering::SeqCst);
+        let before = self.published.fetch_or(CLOSED, Ordering::SeqCst);
+        if before & CLOSED == 0 {
+            self.admitted_before_close.store(before, Ordering::SeqCst);
+        }
+    }
+
+    /// After [`close`](Core::close): whether every event counted before it
+    /// is delivered, refused by the target or dropped as the queue was
+    /// full. Events published after the close are dropped as such, and
+    /// never make this true early (as a `queued` of 0 read while one of
+    /// them is between its count and its drop could).
+    pub(crate) fn settled(&self) -> bool {
+        let before = self.admitted_before_close.load(Ordering::SeqCst);
+        before != NOT_CLOSED
+            && self.delivered.load(Ordering::SeqCst)
+                + self.failed.load(Ordering::SeqCst)
+                + self.dropped_full.load(Ordering::SeqCst)
+                >= before
+    }
+
+    /// Gives up the events still queued, which [`ended`](Core::ended)
+    /// counted as lost: the worker drops them rather than deliver what the
+    /// counts say never arrived.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`abandon`](Core::abandon) was called.
+    pub(crate) fn abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::Relaxed)
     }
 
     /// A snapshot; `queued` is derived from the other counts, read in the
@@ -364,8 +420,11 @@ impl Core {
     /// still queued (`timed_out`).
     pub(crate) fn flushed(&self, timed_out: bool) -> Result<(), ShutdownError> {
         let s = self.stats();
-        let since =
-            |total: u64, mark: &AtomicU64| total - mark.swap(total, Ordering::SeqCst).min(total);
+        // `fetch_max`: a flush that read its totals earlier never moves a
+        // mark back, which would have the next flush answer for them again.
+        let since = |total: u64, mark: &AtomicU64| {
+            total - mark.fetch_max(total, Ordering::SeqCst).min(total)
+        };
         let failed = since(s.failed, &self.flushed_failed);
         let dropped = since(s.dropped, &self.flushed_dropped);
         let flush_failed = since(
@@ -373,11 +432,7 @@ impl Core {
             &self.flushed_flush_failures,
         );
         let undelivered = if timed_out { s.queued } else { 0 };
-        let unconfirmed = if timed_out || flush_failed > 0 {
-            self.unconfirmed(s.delivered)
-        } else {
-            0
-        };
+        let unconfirmed = self.unconfirmed_when(timed_out, flush_failed, &s);
         if failed + dropped + undelivered + flush_failed == 0 && !timed_out {
             Ok(())
         } else {
@@ -411,11 +466,7 @@ impl Core {
             }
         }
         let flush_failed = self.flush_failures.load(Ordering::SeqCst);
-        let unconfirmed = if timed_out || flush_failed > 0 {
-            self.unconfirmed(s.delivered)
-        } else {
-            0
-        };
+        let unconfirmed = self.unconfirmed_when(timed_out, flush_failed, &s);
         if s.failed + s.dropped + undelivered + flush_failed == 0 && !timed_out {
             Ok(())
         } else {

@@ -1,6 +1,6 @@
 //! The background bus on a tokio task (feature `tokio`).
 
-use super::queue::{Core, QueueStats, Refused, Rejected, ShutdownError};
+use super::queue::{deadline, Core, QueueStats, Refused, Rejected, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
 use crate::failure::FailureCause;
@@ -261,13 +261,13 @@ impl<E: EventKind> TokioBus<E> {
     /// its way into the queue (its publisher is in the middle of
     /// `publish`); the next flush takes it.
     async fn drain(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::from_std(deadline(timeout));
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             if !self.wait(left).await {
                 return false;
             }
-            if self.inner.shared.core.stats().queued == 0 {
+            if self.inner.shared.core.settled() {
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {
