@@ -407,6 +407,45 @@ fn a_flush_waits_for_what_was_queued_before_it_not_for_later_drops() {
     }
 }
 
+/// Four threads, each shipping 2,000 events once all are ready and the
+/// caller is: the publishers of the racing tests below.
+fn racing_shippers(bus: &SharedBus<EventType>) -> (Arc<Barrier>, Vec<std::thread::JoinHandle<()>>) {
+    let start = Arc::new(Barrier::new(5));
+    let producers = (0..4)
+        .map(|producer| {
+            let shared = bus.clone();
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                ship(&shared, producer, 2_000);
+            })
+        })
+        .collect();
+    (start, producers)
+}
+
+/// After a shutdown raced by [`racing_shippers`], joined: nothing was left
+/// undelivered, every one of the 8,000 events is delivered or counted
+/// dropped, and the target saw exactly the delivered ones.
+fn assert_raced_shutdown_accounted(
+    round: u64,
+    error: Option<eventwire::buses::ShutdownError>,
+    stats: eventwire::buses::QueueStats,
+    gate: &Gate,
+) {
+    // An event counted before the shutdown closed the bus, whose publisher
+    // was still in the middle of `publish`, was waited for.
+    assert_eq!(error.map_or(0, |e| e.undelivered), 0, "round {round}");
+    assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
+    assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
+    assert_eq!(
+        stats.delivered + stats.dropped_full + stats.dropped_after_shutdown + stats.failed,
+        8_000,
+        "round {round}: {stats:?}"
+    );
+    assert_eq!(gate.seen().len() as u64, stats.delivered, "round {round}");
+}
+
 /// Publishers that keep going while the bus shuts down: every event is
 /// delivered or counted dropped (full, or after the shutdown), none is
 /// counted twice or lost, and the first of each kind of drop is reported
@@ -417,35 +456,15 @@ fn publishers_racing_a_shutdown_lose_nothing_uncounted() {
         let failures = Failures::capture();
         let gate = Gate::opened();
         let bus = BackgroundBus::builder().capacity(16).build(gate.clone());
-        let start = Arc::new(Barrier::new(5));
-        let producers: Vec<_> = (0..4)
-            .map(|producer| {
-                let shared = bus.shared();
-                let start = Arc::clone(&start);
-                std::thread::spawn(move || {
-                    start.wait();
-                    ship(&shared, producer, 2_000);
-                })
-            })
-            .collect();
+        let (start, producers) = racing_shippers(&bus.shared());
         start.wait();
         std::thread::sleep(Duration::from_micros(50 * round));
         let error = bus.shutdown(Duration::from_secs(30)).err();
         for producer in producers {
             producer.join().unwrap();
         }
-        // An event counted before the shutdown closed the bus, whose
-        // publisher was still in the middle of `publish`, was waited for.
-        assert_eq!(error.map_or(0, |e| e.undelivered), 0, "round {round}");
         let stats = bus.stats();
-        assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
-        assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
-        assert_eq!(
-            stats.delivered + stats.dropped_full + stats.dropped_after_shutdown + stats.failed,
-            8_000,
-            "round {round}: {stats:?}"
-        );
-        assert_eq!(gate.seen().len() as u64, stats.delivered, "round {round}");
+        assert_raced_shutdown_accounted(round, error, stats, &gate);
         // What the shutdown answered for was dropped before it returned;
         // what came after it is counted since.
         let answered = error.map_or(0, |e| e.dropped);
@@ -638,33 +657,14 @@ async fn tokio_publishers_racing_a_shutdown_lose_nothing_uncounted() {
         let _failures = Failures::capture();
         let gate = Gate::opened();
         let bus = TokioBus::spawn(gate.clone(), 16);
-        let start = Arc::new(Barrier::new(5));
-        let producers: Vec<_> = (0..4)
-            .map(|producer| {
-                let shared = bus.shared();
-                let start = Arc::clone(&start);
-                std::thread::spawn(move || {
-                    start.wait();
-                    ship(&shared, producer, 2_000);
-                })
-            })
-            .collect();
+        let (start, producers) = racing_shippers(&bus.shared());
         start.wait();
         tokio::time::sleep(Duration::from_micros(100 * round)).await;
         let error = bus.shutdown(Duration::from_secs(30)).await.err();
         for producer in producers {
             producer.join().unwrap();
         }
-        assert_eq!(error.map_or(0, |e| e.undelivered), 0, "round {round}");
-        let stats = bus.stats();
-        assert_eq!(stats.published, 8_000, "round {round}: {stats:?}");
-        assert_eq!(stats.queued, 0, "round {round}: {stats:?}");
-        assert_eq!(
-            stats.delivered + stats.dropped_full + stats.dropped_after_shutdown + stats.failed,
-            8_000,
-            "round {round}: {stats:?}"
-        );
-        assert_eq!(gate.seen().len() as u64, stats.delivered, "round {round}");
+        assert_raced_shutdown_accounted(round, error, bus.stats(), &gate);
     }
 }
 

@@ -742,6 +742,19 @@ impl Reader<'_> {
         });
     }
 
+    /// Where a `#[path]` of a module declared here is relative to: the
+    /// directory of the file, or, inside an inline module, its children's.
+    fn path_base(&self) -> PathBuf {
+        if self.inline_depth > 0 {
+            self.children.clone()
+        } else {
+            self.file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        }
+    }
+
     fn declared_module(&mut self, item: &syn::ItemMod) {
         let name = item.ident.to_string();
         let name = name.trim_start_matches("r#").to_owned();
@@ -760,14 +773,7 @@ impl Reader<'_> {
         // module is that file (read too, under `pred`); elsewhere, the
         // usual one (under `not(pred)`).
         if let Some((predicate, other)) = cfg_attr_path(&item.attrs) {
-            let base = if self.inline_depth > 0 {
-                self.children.clone()
-            } else {
-                self.file
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default()
-            };
+            let base = self.path_base();
             let file = base.join(&other);
             if file.is_file() {
                 let mut module = self.modules.clone();
@@ -787,14 +793,7 @@ impl Reader<'_> {
         }
         let candidates: Vec<(PathBuf, PathBuf)> = match &path_attr {
             Some(path) => {
-                let base = if self.inline_depth > 0 {
-                    self.children.clone()
-                } else {
-                    self.file
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default()
-                };
+                let base = self.path_base();
                 let file = base.join(path);
                 let children = file.parent().map(Path::to_path_buf).unwrap_or_default();
                 vec![(file, children)]

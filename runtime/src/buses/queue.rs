@@ -159,6 +159,34 @@ impl<E> Rejected<E> for tokio::sync::mpsc::error::TrySendError<Event<E>> {
     }
 }
 
+/// The bounded channel a queued bus sends its events into.
+pub(crate) trait EventQueue<E> {
+    /// What a refused `try_send` gives back.
+    type Rejection: Rejected<E>;
+
+    /// Queues `event` if there is room and a receiver.
+    fn try_send(&self, event: Event<E>) -> Result<(), Self::Rejection>;
+}
+
+impl<E> EventQueue<E> for crossbeam_channel::Sender<Event<E>> {
+    type Rejection = crossbeam_channel::TrySendError<Event<E>>;
+
+    #[inline(always)]
+    fn try_send(&self, event: Event<E>) -> Result<(), Self::Rejection> {
+        crossbeam_channel::Sender::try_send(self, event)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<E> EventQueue<E> for tokio::sync::mpsc::Sender<Event<E>> {
+    type Rejection = tokio::sync::mpsc::error::TrySendError<Event<E>>;
+
+    #[inline(always)]
+    fn try_send(&self, event: Event<E>) -> Result<(), Self::Rejection> {
+        tokio::sync::mpsc::Sender::try_send(self, event)
+    }
+}
+
 /// Why a `try_send` did not enqueue.
 #[derive(Clone, Copy)]
 pub(crate) enum Refused {
@@ -254,6 +282,28 @@ impl Core {
         // Counted before it is enqueued, so that the worker can never count
         // it done before it is counted published.
         self.published.fetch_add(1, Ordering::SeqCst) & CLOSED == 0
+    }
+
+    /// The publisher's path: counts `event` and queues it, or drops it
+    /// (counted and reported) and says why. Always inlined, so that the
+    /// event is moved once, into the queue; a refused event is counted by
+    /// one cold call and dropped where it lies.
+    #[inline(always)]
+    pub(crate) fn enqueue<E: EventKind>(
+        &self,
+        queue: &impl EventQueue<E>,
+        event: Event<E>,
+    ) -> Result<(), Refused> {
+        if !self.admit() {
+            self.refused(&event, Refused::Stopped);
+            return Err(Refused::Stopped);
+        }
+        if let Err(rejected) = &queue.try_send(event) {
+            let (event, why) = rejected.parts();
+            self.refused(event, why);
+            return Err(why);
+        }
+        Ok(())
     }
 
     /// Counts an event the queue would not take, and reports the first of

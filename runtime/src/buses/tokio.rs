@@ -1,6 +1,6 @@
 //! The background bus on a tokio task (feature `tokio`).
 
-use super::queue::{deadline, Core, QueueStats, Refused, Rejected, ShutdownError};
+use super::queue::{deadline, Core, QueueStats, ShutdownError};
 use crate::bus::{Bus, BusError, SharedBus};
 use crate::event::Event;
 use crate::failure::FailureCause;
@@ -316,38 +316,19 @@ async fn work<E: EventKind>(
     shared.flush_target().await;
 }
 
-impl<E: EventKind> TokioBus<E> {
-    /// Counts `event` and queues it, or drops it (counted and reported)
-    /// and says why.
-    #[inline(always)]
-    fn enqueue(&self, event: Event<E>) -> Result<(), Refused> {
-        let core = &self.inner.shared.core;
-        if !core.admit() {
-            core.refused(&event, Refused::Stopped);
-            return Err(Refused::Stopped);
-        }
-        if let Err(rejected) = &self.inner.events.try_send(event) {
-            let (event, why) = rejected.parts();
-            core.refused(event, why);
-            return Err(why);
-        }
-        Ok(())
-    }
-}
-
 impl<E: EventKind> Bus<E> for TokioBus<E> {
-    /// One counter and one `try_send`, always inlined where called
-    /// directly, so that the event is moved once, into the queue; a refused
-    /// event is counted by one cold call and dropped where it lies.
+    /// One counter and one `try_send` ([`Core::enqueue`]), inlined where
+    /// called directly.
     #[inline(always)]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let _ = self.enqueue(event);
+        let _ = self.inner.shared.core.enqueue(&self.inner.events, event);
         Ok(())
     }
 
     fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
         let core = &self.inner.shared.core;
-        self.enqueue(event).map_err(|why| why.error(core.name()))
+        core.enqueue(&self.inner.events, event)
+            .map_err(|why| why.error(core.name()))
     }
 
     fn accepts(&self, kind: E) -> bool {
