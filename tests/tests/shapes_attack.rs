@@ -982,31 +982,10 @@ mod failing_drop_order {
 
 // ---- Result<impl Trait, E> whose error type only `?` gives ----
 
-// FAILS (compile): `Result<impl Trait, E>` whose `E` the body gives only
-// through `?` (its `From::from`), when `E` has no `Display`. The closure
-// of the body has no return type annotation (it mentions `impl Trait`), so
-// when the `outcome` closure (`shape::sync`, `Parts::outcome`) probes the
-// error with `(&&&ErrorProbe(error)).eventwire_text()`, `E` is still an
-// inference variable: method resolution picks the `Display` impl (the
-// first autoref step), and `E = DebugOnly` is only known afterwards. With
-// a `Display` error (`String`, `Box<dyn Error>`) this compiles; shapes.rs
-// and twins.rs only test an `E` given by a `return Err(..)` first.
-//     error[E0277]: `DebugOnly` doesn't implement `std::fmt::Display`
-//         --> tests/tests/shapes_attack.rs:928:1
-//     928 | #[emits(Called, Returned, Failed)]
-//         | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ unsatisfied trait bound
-//     help: the trait `std::fmt::Display` is not implemented for `DebugOnly`
-//     help: the following other types implement trait `eventwire::__private_v0_1_0::ErrorTextProbe<'a>`
-//         --> runtime/src/private.rs:1164:1
-//     1164 | impl<'a, Er: Display> ErrorTextProbe<'a> for &&ErrorProbe<'a, Er> {
-//          = note: required for `&&eventwire::__private_v0_1_0::ErrorProbe<'_, DebugOnly>` to implement `eventwire::__private_v0_1_0::ErrorTextProbe<'_>`
-//
-//     error[E0277]: `Neither` doesn't implement `std::fmt::Display`
-//         --> tests/tests/shapes_attack.rs:934:1
-//     934 | #[emits(Called, Returned, Failed)]
-//         | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ unsatisfied trait bound
-#[cfg(any())]
-mod failing_error_type_from_question_mark {
+// Fixed (was a compile error): `Result<impl Trait, E>` whose `E` only `?`
+// gives, `E` without `Display`: the body's closure now carries the declared
+// type with each `impl Trait` as `_`, so `E` is known when its text is asked.
+mod error_type_from_question_mark {
     use super::*;
 
     #[derive(Debug)]
@@ -1151,18 +1130,10 @@ fn never_returning_functions() {
     recorder.assert_count(Called, 1);
 }
 
-// FAILS (behaviour): `#[track_caller]` on a function returning `!` whose
-// body cannot leave early. `shape::never_returning` always runs the body in
-// a closure, `(|| -> ! { .. })()`, so `Location::caller()` (and the location
-// of the panic itself) is the body's line, not the caller's; `shape::sync`
-// runs such a body inline for `#[track_caller]`, `never_returning` does not
-// look at `track_caller` at all. The README's "Limitations" covers only
-// bodies with `?` or `return`.
-//     assertion `left == right` failed: #[track_caller] on a `-> !` function
-//       left: "996"     <- the `panic!` line inside `never_located`
-//      right: "1016"    <- the caller's line
-#[cfg(any())]
-mod failing_track_caller_never {
+// Fixed (was a behaviour difference): `#[track_caller]` on a function
+// returning `!`: its body now runs in the function itself, so
+// `Location::caller()` is the caller's.
+mod track_caller_never {
     use super::*;
 
     #[track_caller]
@@ -1190,6 +1161,7 @@ mod failing_track_caller_never {
             line.to_string(),
             "#[track_caller] on a `-> !` function"
         );
+        recorder.assert_count(Called, 1);
     }
 }
 
@@ -1272,7 +1244,7 @@ fn bodies_with_items() {
 
 // ---- `!` through a macro's `$ty`, async `-> !` ----
 
-// FAILS (compile): a return type `!` that `#[emits]` does not recognise as
+// FAILS (compile), async only (the `$ret:ty` case is fixed, above): a return type `!` that `#[emits]` does not recognise as
 // `!`. Both compile without the attribute (checked with rustc 1.95,
 // edition 2021, `#![deny(warnings)]`).
 //
@@ -1320,8 +1292,6 @@ mod failing_never_elsewhere {
         };
     }
 
-    diverging!(never_from_macro -> !);
-
     #[emits(Called)]
     #[allow(clippy::unused_async)]
     async fn never_async(code: u8) -> ! {
@@ -1338,10 +1308,34 @@ mod failing_never_elsewhere {
     fn never_returning_shapes_elsewhere() {
         let recorder = Recorder::new();
         let _guard = recorder.install_scoped();
-        assert_eq!(panic_text(|| never_from_macro(4)), "code 4");
         assert_eq!(panic_text(|| block_on(never_async(5))), "code 5");
         assert_eq!(panic_text(|| block_on(never_async_awaiting(6))), "code 6");
-        recorder.assert_count(Called, 3);
+        recorder.assert_count(Called, 2);
+    }
+}
+
+/// `!` given by a `macro_rules!` `$ret:ty` (a group around the type) is a
+/// body that never returns, as written directly.
+mod never_from_a_macro {
+    use super::*;
+
+    macro_rules! diverging {
+        ($name:ident -> $ret:ty) => {
+            #[emits(Called)]
+            fn $name(code: u8) -> $ret {
+                panic!("code {code}")
+            }
+        };
+    }
+
+    diverging!(never_from_macro -> !);
+
+    #[test]
+    fn never_returning_through_a_macro() {
+        let recorder = Recorder::new();
+        let _guard = recorder.install_scoped();
+        assert_eq!(panic_text(|| never_from_macro(4)), "code 4");
+        recorder.assert_count(Called, 1);
     }
 }
 
@@ -1358,38 +1352,10 @@ impl Display for MyError {
 
 impl Error for MyError {}
 
-// FAILS (compile): a return type that mentions `impl Trait` and whose other
-// parts rely on coercion to the declared type. `expand.rs` drops the
-// return type annotation of the body's closure when the type mentions
-// `impl Trait` (`mentions_impl_trait` -> `output: None`; and for an awaiting
-// `async fn`, no `return_type_edge`), so the body's value is typed without
-// the expected type, and `Box<MyError>` is not coerced to `Box<dyn Error>`
-// inside `Err(..)`/a tuple as it is without the attribute. Common shape:
-// `-> Result<impl Trait, Box<dyn Error>>` with `return Err(Box::new(e))`.
-//     error[E0308]: mismatched types
-//         --> tests/tests/shapes_attack.rs:1153:1
-//     1153 | #[emits(Called, Returned, Failed)]
-//          | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ expected `Result<_, Box<dyn Error>>`, found `Result<{integer}, Box<MyError>>`
-//     1154 | fn boxed_err(fail: bool) -> Result<impl Display, Box<dyn Error>> {
-//          |                             ------------------------------------ expected `Result<_, Box<(dyn std::error::Error + 'static)>>` because of return type
-//     help: use `?` to coerce and return an appropriate `Err`, and wrap the resulting value in `Ok` so the expression remains of type `Result`
-//          |
-//     1153 | Ok(#[emits(Called, Returned, Failed)]?)
-//
-//     error[E0308]: mismatched types
-//         --> tests/tests/shapes_attack.rs:1165:1
-//     1165 | #[emits(Called, Returned)]
-//          | ^^^^^^^^^^^^^^^^^^^^^^^^^^ expected `(_, Box<dyn Display>)`, found `({integer}, Box<{integer}>)`
-//     1166 | fn pair() -> (impl Display, Box<dyn Display>) {
-//
-//     error[E0308]: mismatched types   (the awaiting `async fn` twin)
-//         --> tests/tests/shapes_attack.rs:1170:1
-//     1170 | #[emits(Called, Returned, Failed)]
-//          | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ expected `Result<_, Box<dyn Error>>`, found `Result<{integer}, Box<MyError>>`
-//     1171 | async fn boxed_err_async(fail: bool) -> Result<impl Display, Box<dyn Error>> {
-// (The suggestion `Ok(#[emits(..)]?)` is also nonsense in the user's code.)
-#[cfg(any())]
-mod failing_impl_trait_coercion {
+// Fixed (was a compile error): a return type that mentions `impl Trait`
+// and whose other parts rely on coercion to the declared type
+// (`-> Result<impl Trait, Box<dyn Error>>` with `return Err(Box::new(e))`).
+mod impl_trait_coercion {
     use super::*;
 
     fn boxed_err_plain(fail: bool) -> Result<impl Display, Box<dyn Error>> {

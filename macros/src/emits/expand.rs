@@ -36,21 +36,39 @@ use eventwire_grammar::Phase;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::{AttrStyle, FnArg, ReturnType, Type};
 
-/// Whether a type mentions `impl Trait`, which a closure's return type
-/// annotation cannot name.
-fn mentions_impl_trait(ty: &Type) -> bool {
-    struct Finder(bool);
-    impl Visit<'_> for Finder {
-        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
-            self.0 = true;
+/// The declared return type as the body's closure (and its local) can
+/// write it: each `impl Trait`, which they cannot name, as `_`. The rest
+/// stays, so that the body's `Err(Box::new(e))` still coerces to
+/// `Box<dyn Error>` and `?` knows its error type.
+fn nameable(ty: &Type) -> Type {
+    struct Infer;
+    impl syn::visit_mut::VisitMut for Infer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if matches!(ty, Type::ImplTrait(_)) {
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](ty.span()),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
         }
     }
-    let mut finder = Finder(false);
-    finder.visit_type(ty);
-    finder.0
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Infer, &mut ty);
+    ty
+}
+
+/// Whether a type is `!`, also as a macro's `$ret:ty` (a group) or in
+/// parentheses.
+fn is_never(ty: &Type) -> bool {
+    match ty {
+        Type::Never(_) => true,
+        Type::Group(group) => is_never(&group.elem),
+        Type::Paren(paren) => is_never(&paren.elem),
+        _ => false,
+    }
 }
 
 /// Whether the receiver is `&self`: a body that can only share it, so that
@@ -154,8 +172,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     }
 
     let ret = Ident::new("eventwire_ret", Span::mixed_site());
-    let never_returns =
-        matches!(&function.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let never_returns = matches!(&function.sig.output, ReturnType::Type(_, ty) if is_never(ty));
     if let (true, Some(first)) = (never_returns, args.ret_fields.first()) {
         return Err(syn::Error::new(
             first.name_span,
@@ -275,8 +292,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
     let pushes = crate::fields::expand(&args.fields, &fields_var, &call_owner);
     let output = match &function.sig.output {
-        ReturnType::Type(_, ty) if mentions_impl_trait(ty) => None,
-        ReturnType::Type(_, ty) => Some((quote!(#ty), ty.span())),
+        ReturnType::Type(_, ty) => {
+            let ty = nameable(ty);
+            Some((quote!(#ty), ty.span()))
+        }
         ReturnType::Default => Some((quote!(()), Span::call_site())),
     };
 
@@ -369,7 +388,9 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             // what runs, so its first poll is `entry` and its completion `ok`.
             prepared_call(&parts, &mut function.block, async_tail)
         }
-        FnKind::Sync if never_returns => shape::never_returning(&parts, (*function.block).clone()),
+        FnKind::Sync if never_returns => {
+            shape::never_returning(&parts, (*function.block).clone(), track_caller)
+        }
         FnKind::Sync => {
             let inline = track_caller && !flow(&function.block).exits_early;
             shape::sync(&parts, (*function.block).clone(), inline)

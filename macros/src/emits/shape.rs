@@ -212,8 +212,15 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
     }
 }
 
-/// A body that never returns: the entry events, then the body in a closure.
-pub(crate) fn never_returning(parts: &Parts<'_>, mut block: syn::Block) -> TokenStream {
+/// A body that never returns: the entry events, then the body in a closure,
+/// or, under `#[track_caller]` (`inline`), in the function itself, so that
+/// `Location::caller()` in it is still the caller's (nothing follows a body
+/// that never returns, so a `return` in it skips nothing).
+pub(crate) fn never_returning(
+    parts: &Parts<'_>,
+    mut block: syn::Block,
+    inline: bool,
+) -> TokenStream {
     let p = private();
     let call = parts.call;
     let fields = Ident::new("eventwire_fields", Span::mixed_site());
@@ -224,14 +231,21 @@ pub(crate) fn never_returning(parts: &Parts<'_>, mut block: syn::Block) -> Token
         .stmts
         .insert(0, syn::parse_quote!(#p::consume(#once);));
     let lineage = Ident::new("eventwire_lineage", Span::mixed_site());
+    let body = if inline {
+        quote!(#block)
+    } else {
+        quote! {
+            #[allow(clippy::redundant_closure_call)]
+            (|| -> ! #block)()
+        }
+    };
     quote! {
         let #call = #open;
         let #lineage = #p::body_scope(&#call);
         let mut #fields = #p::Fields::new();
         #begin
         let #once = #p::Once;
-        #[allow(clippy::redundant_closure_call)]
-        (|| -> ! #block)()
+        #body
     }
 }
 
