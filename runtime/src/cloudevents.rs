@@ -167,7 +167,13 @@ impl CloudEvents {
     fn subject<E>(&self, event: &Event<E>) -> Option<String> {
         let field = self.subject_field.as_deref()?;
         let text = event.fields.get(field)?.to_string();
-        (!text.is_empty()).then(|| ce_string(&text).into_owned())
+        if text.is_empty() {
+            return None;
+        }
+        Some(match ce_string(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(replaced) => replaced,
+        })
     }
 
     /// The event in the JSON event format: the body of a structured-mode

@@ -280,8 +280,14 @@ pub(crate) mod timestamp {
     /// the formatter) for a time RFC 3339 cannot write: before 1970 as
     /// eventwire writes times, or after year 9999.
     pub(crate) fn format(t: SystemTime) -> Result<String, String> {
+        writable(t).map(|t| t.to_string())
+    }
+
+    /// `t`, ready to be written without a copy, once it is known that
+    /// RFC 3339 can write it (see [`format`]).
+    fn writable(t: SystemTime) -> Result<humantime::Rfc3339Timestamp, String> {
         match t.duration_since(UNIX_EPOCH) {
-            Ok(since) if since < YEAR_10000 => Ok(humantime::format_rfc3339_nanos(t).to_string()),
+            Ok(since) if since < YEAR_10000 => Ok(humantime::format_rfc3339_nanos(t)),
             _ => Err(format!(
                 "the time {t:?} cannot be written in RFC 3339 (1970 to 9999)"
             )),
@@ -326,7 +332,7 @@ pub(crate) mod timestamp {
     }
 
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format(*t).map_err(serde::ser::Error::custom)?)
+        s.collect_str(&writable(*t).map_err(serde::ser::Error::custom)?)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
