@@ -294,7 +294,7 @@ impl<E: EventKind> Inner<E> {
 }
 
 impl<E: EventKind> Bus<E> for BackgroundBus<E> {
-    /// One counter and one `try_send` ([`Core::enqueue`]), inlined where
+    /// One counter and one `try_send` (the queued-bus core's `enqueue`), inlined where
     /// called directly.
     #[inline(always)]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {

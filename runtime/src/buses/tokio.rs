@@ -317,7 +317,7 @@ async fn work<E: EventKind>(
 }
 
 impl<E: EventKind> Bus<E> for TokioBus<E> {
-    /// One counter and one `try_send` ([`Core::enqueue`]), inlined where
+    /// One counter and one `try_send` (the queued-bus core's `enqueue`), inlined where
     /// called directly.
     #[inline(always)]
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
