@@ -2,6 +2,9 @@
 //! events fall inside the function's span. A subscriber records, for each
 //! event whose target is `eventwire`, the spans entered on its thread.
 
+mod support;
+use support::block_on;
+
 use eventwire::buses::TracingBus;
 use eventwire::{emits, EventType, SharedBus};
 use std::cell::RefCell;
@@ -118,14 +121,6 @@ impl Svc {
             Ok(4)
         }
     }
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 fn spans_of(run: impl FnOnce(&Svc)) -> Seen {

@@ -5,6 +5,9 @@
 //! `Broadcast`'s failures, losses at shutdown, events that could not be
 //! read back.
 
+mod support;
+use support::block_on;
+
 use eventwire::buses::{BackgroundBus, Broadcast, Filtered};
 use eventwire::{
     emit, emits, Bus, BusError, Event, EventType, Failure, FailureKind, HasBus, Recorder,
@@ -285,13 +288,6 @@ async fn plain_async(pair: Pair, _: Noisy, last: Noisy) -> usize {
 async fn annotated_async(bus: &SharedBus<EventType>, pair: Pair, _: Noisy, last: Noisy) -> usize {
     let _ = &pair.second;
     last.0.len()
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 #[test]

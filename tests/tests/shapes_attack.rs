@@ -8,11 +8,13 @@
 #![deny(warnings)]
 #![deny(clippy::pedantic)]
 
+mod support;
+use support::block_on;
+
 use eventwire::{emits, EventType, HasBus, Recorder, SharedBus};
 use std::cell::RefCell;
 use std::error::Error;
 use std::fmt::{Debug, Display};
-use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -29,13 +31,6 @@ pub enum EventType {
 }
 
 use EventType::*;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 // ---- a drop log, to compare the order in which arguments drop ----
 

@@ -6,6 +6,9 @@
 #![deny(warnings)]
 #![deny(clippy::pedantic)]
 
+mod support;
+use support::block_on;
+
 use eventwire::{emits, EventType, HasBus, Recorder, SharedBus};
 use std::cell::Cell;
 use std::fmt::{Debug, Display};
@@ -22,13 +25,6 @@ pub enum EventType {
 }
 
 use EventType::*;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 fn assert_send<T: Send>(value: T) -> T {
     value
