@@ -773,23 +773,25 @@ impl<E: EventKind> DetachedCall<E> {
 /// Runs the body of a call that has a bus, out of line: the call's state
 /// lives on this function's frame, so that the caller's own path, without
 /// a bus, is the body alone. `given` is the given bus, or `None` to look up
-/// the default one. `outcome` tells how the body returned.
+/// the default one. `passed` is what the body takes by value (its
+/// parameters of primitive types), `outcome` tells how the body returned.
 ///
 /// Generic over the body, so instantiated once per annotated function:
 /// what does not depend on the body's type is in functions generic over
 /// the enum alone, shared by every function of the enum.
 #[cold]
 #[inline(never)]
-pub fn run<E, R, B, O>(
+pub fn run<E, R, A, B, O>(
     given: Option<&SharedBus<E>>,
     sites: &'static [SiteOf<E>],
     by_hand: &'static [SiteOf<E>],
     body: B,
+    passed: A,
     outcome: O,
 ) -> R
 where
     E: EventKind,
-    B: FnOnce(Start<'_, E>) -> R,
+    B: FnOnce(Start<'_, E>, A) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
     // Declared first so that it is dropped last: the call's state goes
@@ -798,7 +800,7 @@ where
     let running = open_given(given, sites, by_hand);
     _lineage = enter_body(&running);
     let mut fields = Fields::new();
-    let ret = body(Start::of(&running, &mut fields));
+    let ret = body(Start::of(&running, &mut fields), passed);
     if finishes(&running) {
         finish_call(&running, &fields, sites, outcome(&ret), None);
     }
@@ -809,17 +811,18 @@ where
 /// return value, when a bus takes an event after the return.
 #[cold]
 #[inline(never)]
-pub fn run_with_ret<E, R, B, O, C>(
+pub fn run_with_ret<E, R, A, B, O, C>(
     given: Option<&SharedBus<E>>,
     sites: &'static [SiteOf<E>],
     by_hand: &'static [SiteOf<E>],
     body: B,
+    passed: A,
     outcome: O,
     ret_fields: C,
 ) -> R
 where
     E: EventKind,
-    B: FnOnce(Start<'_, E>) -> R,
+    B: FnOnce(Start<'_, E>, A) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
     C: FnOnce(&R, &mut FieldSet),
 {
@@ -829,7 +832,7 @@ where
     let running = open_given(given, sites, by_hand);
     _lineage = enter_body(&running);
     let mut fields = Fields::new();
-    let ret = body(Start::of(&running, &mut fields));
+    let ret = body(Start::of(&running, &mut fields), passed);
     if finishes(&running) {
         finish_call(
             &running,
@@ -932,10 +935,10 @@ fn open_given<'a, E: EventKind>(
 /// Pins the type of the closure that tells how `body` returned, so that
 /// one closure serves the path without a bus and [`run`].
 #[inline(always)]
-pub fn outcome_of<E, R, B, O>(_body: &B, outcome: O) -> O
+pub fn outcome_of<E, R, A, B, O>(_body: &B, outcome: O) -> O
 where
     E: EventKind,
-    B: FnOnce(Start<'_, E>) -> R,
+    B: FnOnce(Start<'_, E>, A) -> R,
     O: for<'r> Fn(&'r R) -> Outcome<'r>,
 {
     outcome

@@ -915,6 +915,116 @@ fn async_shapes() {
 //         right: ["b", "a"]
 //    The same body written `format!("{}{}", a, b)` passes
 //    (`async_arguments_named_outside_a_format_string_drop_in_the_same_order`).
+// ---- parameters of primitive types, which the body takes by value ----
+//
+// The expansion passes `u64`, `bool`, `char`, .. parameters to the body's
+// closure rather than letting it borrow them: `mut` moves with them,
+// fields read them, a macro may name them, a nested closure may take them.
+
+fn bump_plain(mut x: u64, by: u8, up: bool) -> u64 {
+    if up {
+        x += u64::from(by);
+    } else {
+        x -= u64::from(by);
+    }
+    x
+}
+
+#[emits(Called, Returned, fields(x, by, twice = u64::from(by) * 2))]
+fn bump(mut x: u64, by: u8, up: bool) -> u64 {
+    if up {
+        x += u64::from(by);
+    } else {
+        x -= u64::from(by);
+    }
+    x
+}
+
+macro_rules! doubler {
+    ($name:ident, $arg:ident, $($attr:tt)*) => {
+        $($attr)*
+        fn $name($arg: u32, letter: char) -> (u32, char) {
+            let shadow = $arg;
+            let $arg = shadow * 2;
+            ($arg, letter.to_ascii_uppercase())
+        }
+    };
+}
+
+doubler!(double_plain, value,);
+doubler!(double, value, #[emits(Called, Returned, fields(value))]);
+
+#[emits(Called, Returned)]
+#[allow(clippy::float_cmp)]
+fn scaler(factor: f64, (a, b): (f64, f64), mut count: usize) -> impl Fn(f64) -> f64 {
+    count += 1;
+    let offset = a + b;
+    move |v| v * factor + offset + f64::from(u32::try_from(count).unwrap_or(0))
+}
+
+#[allow(clippy::unused_async)]
+#[emits(Called, Returned)]
+async fn halve(x: i128, _unused: isize) -> i128 {
+    x / 2
+}
+
+struct Drops(&'static str, Rc<RefCell<Vec<&'static str>>>);
+
+impl Drop for Drops {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)]
+fn mixed_plain(first: Drops, n: u16, second: Drops) -> u16 {
+    first.1.borrow_mut().push("body");
+    let moved = second;
+    moved.1.borrow_mut().push(moved.0);
+    n + 1
+}
+
+#[allow(clippy::needless_pass_by_value)]
+#[emits(Called, Returned)]
+fn mixed(first: Drops, n: u16, second: Drops) -> u16 {
+    first.1.borrow_mut().push("body");
+    let moved = second;
+    moved.1.borrow_mut().push(moved.0);
+    n + 1
+}
+
+#[test]
+fn primitive_parameters_passed_by_value() {
+    let recorder = Recorder::new();
+    let _guard = recorder.install_scoped();
+    assert_eq!(bump(10, 3, true), bump_plain(10, 3, true));
+    assert_eq!(bump(10, 3, false), bump_plain(10, 3, false));
+    // Fields are read when the body begins: before it changes `x`.
+    let field = |i: usize, name: &str| {
+        recorder.of(Returned)[i]
+            .fields
+            .get(name)
+            .map(ToString::to_string)
+    };
+    assert_eq!(field(0, "x").as_deref(), Some("10"));
+    assert_eq!(field(1, "twice").as_deref(), Some("6"));
+    assert_eq!(double(21, 'q'), double_plain(21, 'q'));
+    assert_eq!(field(2, "value").as_deref(), Some("21"));
+    assert!((scaler(2.0, (1.0, 0.5), 0)(3.0) - 8.5).abs() < f64::EPSILON);
+    assert_eq!(block_on(halve(-9, 0)), -4);
+    recorder.assert_count(Called, 5);
+    recorder.assert_count(Returned, 5);
+
+    // Parameters that are not primitives still drop as they did, around
+    // the one that is passed.
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let plain = mixed_plain(Drops("first", log.clone()), 1, Drops("second", log.clone()));
+    let plain_order = std::mem::take(&mut *log.borrow_mut());
+    let annotated = mixed(Drops("first", log.clone()), 1, Drops("second", log.clone()));
+    assert_eq!(plain, annotated);
+    assert_eq!(*log.borrow(), plain_order);
+}
+
 #[cfg(any())]
 mod failing_drop_order {
     use super::*;

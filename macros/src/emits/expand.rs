@@ -26,7 +26,7 @@
 use super::body::BodyRewrite;
 use super::flow::flow;
 use super::instrumented;
-use super::params::hold_parameters;
+use super::params::{hold_parameters, pass_by_value, Passed};
 use super::shape::{self, Parts};
 use super::validate::Checked;
 use crate::phases::to_const;
@@ -365,6 +365,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         output: output.clone(),
         by_hand: &by_hand_ref,
     };
+    let bus_tokens = &args.bus;
     let run = match kind {
         FnKind::Async if instrumented_async => prepared_call(
             &parts,
@@ -381,7 +382,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             let holds = hold_parameters(&mut function, &used);
             shape::awaiting(&parts, &block, &holds)
         }
-        FnKind::Async => shape::sync(&parts, (*function.block).clone(), false),
+        FnKind::Async => {
+            let passed = pass_by_value(&mut function, &quote!(#bus_tokens));
+            shape::sync(&parts, (*function.block).clone(), false, &passed)
+        }
         FnKind::AsyncTail => {
             // A synchronous function that returns an `async` block, such as the
             // `Box::pin(async move { .. })` of `#[async_trait]`: the block is
@@ -393,7 +397,12 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         }
         FnKind::Sync => {
             let inline = track_caller && !flow(&function.block).exits_early;
-            shape::sync(&parts, (*function.block).clone(), inline)
+            let passed = if inline {
+                Passed::none()
+            } else {
+                pass_by_value(&mut function, &quote!(#bus_tokens))
+            };
+            shape::sync(&parts, (*function.block).clone(), inline, &passed)
         }
     };
 

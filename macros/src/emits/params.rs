@@ -93,3 +93,80 @@ fn bound(pat: &Pat, out: &mut Vec<Ident>) {
         _ => {}
     }
 }
+
+/// The parameters a synchronous body's closure takes by value rather than
+/// capturing them: those of a primitive type (`u64`, `bool`, `char`, ..)
+/// bound by a plain name. They have no drop to move and no lifetime to
+/// carry, and passed in registers they cost nothing on the path without a
+/// bus, where a captured one is first stored for the closure to borrow.
+pub(crate) struct Passed {
+    /// The closure's pattern: `(x, mut y,)`, with the user's names.
+    pub(crate) pattern: TokenStream,
+    /// Their types: `(u64, bool,)`.
+    pub(crate) types: TokenStream,
+    /// The values handed over: `(x, y,)`.
+    pub(crate) values: TokenStream,
+}
+
+impl Passed {
+    /// No parameter passed: the body captures them all.
+    pub(crate) fn none() -> Self {
+        Passed {
+            pattern: quote!(()),
+            types: quote!(()),
+            values: quote!(()),
+        }
+    }
+}
+
+/// Picks the parameters passed by value (see [`Passed`]), leaving out any
+/// named in `excluded` (the `bus = ..` expression, evaluated before the
+/// body); their `mut`, if any, moves from the function's signature to the
+/// closure's pattern, where the body mutates them.
+pub(crate) fn pass_by_value(function: &mut ItemFn, excluded: &TokenStream) -> Passed {
+    const PRIMITIVES: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char",
+    ];
+    let excluded = idents(excluded);
+    let (mut pattern, mut types, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for input in &mut function.sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            continue;
+        };
+        // An attribute (`#[cfg(..)]`) may remove the parameter.
+        if !typed.attrs.is_empty() {
+            continue;
+        }
+        let syn::Type::Path(path) = &*typed.ty else {
+            continue;
+        };
+        let primitive = path.qself.is_none()
+            && path.path.leading_colon.is_none()
+            && path.path.segments.len() == 1
+            && path.path.segments[0].arguments.is_none()
+            && PRIMITIVES.iter().any(|p| path.path.segments[0].ident == p);
+        let Pat::Ident(binding) = &mut *typed.pat else {
+            continue;
+        };
+        if !primitive
+            || binding.by_ref.is_some()
+            || binding.subpat.is_some()
+            || excluded.contains(&binding.ident.to_string())
+            // Handing over an `_name` would use it (`used_underscore_binding`).
+            || binding.ident.to_string().starts_with('_')
+        {
+            continue;
+        }
+        let (mutability, name) = (binding.mutability.take(), binding.ident.clone());
+        let ty = &typed.ty;
+        pattern.push(quote!(#mutability #name));
+        types.push(quote!(#ty));
+        values.push(quote!(#name));
+    }
+    Passed {
+        pattern: quote!((#(#pattern,)*)),
+        types: quote!((#(#types,)*)),
+        values: quote!((#(#values,)*)),
+    }
+}

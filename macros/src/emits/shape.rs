@@ -6,7 +6,10 @@
 //! - **a synchronous body** runs in a closure, which keeps `return` and `?`
 //!   meaning what they meant. The closure is not `move`: it captures the
 //!   arguments by reference unless the body moves them, so they drop where
-//!   and when they did, and lints about passing by value still see them. It
+//!   and when they did, and lints about passing by value still see them.
+//!   Parameters of primitive types, which have no drop, are passed to it
+//!   instead (`params::pass_by_value`): without a bus they then stay in
+//!   registers rather than being stored for the closure to borrow. It
 //!   is `FnOnce` (it consumes a token), so it may return borrows of what it
 //!   captured. A `#[track_caller]` body that cannot leave early runs inline,
 //!   so that `Location::caller()` still sees the caller;
@@ -22,6 +25,7 @@
 //!   block begins it when first polled, so that the block borrows nothing
 //!   more than it did.
 
+use super::params::Passed;
 use crate::runtime_path::private;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -131,7 +135,12 @@ fn ret_names() -> (Ident, Ident) {
 /// one, `run` runs the body out of line, with the call's state on its own
 /// frame. The body begins by capturing the fields, so that an argument the
 /// body moves is captured before it moves, wherever the closure keeps it.
-pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> TokenStream {
+pub(crate) fn sync(
+    parts: &Parts<'_>,
+    mut block: syn::Block,
+    inline: bool,
+    passed: &Passed,
+) -> TokenStream {
     let p = private();
     let (call, enum_path) = (parts.call, parts.enum_path);
     let fields = Ident::new("eventwire_fields", Span::mixed_site());
@@ -167,7 +176,8 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
     // The closure spans the user's block: to lints it is the body, and a
     // lint about the body (`needless_return`, say) still fires.
     let span = block.brace_token.span.join();
-    let closure = quote_spanned!(span=> |#start: #p::Start<'_, #enum_path>| #closure_ret #block);
+    let (pattern, types, values) = (&passed.pattern, &passed.types, &passed.values);
+    let closure = quote_spanned!(span=> |#start: #p::Start<'_, #enum_path>, #pattern: #types| #closure_ret #block);
     let body = Ident::new("eventwire_body", Span::mixed_site());
     let outcome_fn = Ident::new("eventwire_outcome", Span::mixed_site());
     let (ret, err_checks, source) = (parts.ret, parts.err_checks, parts.source);
@@ -202,12 +212,12 @@ pub(crate) fn sync(parts: &Parts<'_>, mut block: syn::Block, inline: bool) -> To
         };
         match #call {
             #p::Source::Idle => {
-                let #typed_ret = #body(#p::Start::IDLE);
+                let #typed_ret = #body(#p::Start::IDLE, #values);
                 #(#err_checks)*
                 #p::returned_with(&__EVENTWIRE_SITES, &#ret, &#outcome_fn);
                 #ret
             }
-            #call => #p::#runner(#call.given(), &__EVENTWIRE_SITES, #by_hand, #body, #outcome_fn #ret_closure),
+            #call => #p::#runner(#call.given(), &__EVENTWIRE_SITES, #by_hand, #body, #values, #outcome_fn #ret_closure),
         }
     }
 }

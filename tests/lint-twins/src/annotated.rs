@@ -48,4 +48,20 @@ impl Svc {
         let value = 4;
         value
     }
+
+    #[emits(Noted)]
+    pub fn needless_mut(&self, mut count: u32) -> u32 {
+        count
+    }
+
+    #[emits(Noted)]
+    pub fn mutated(&self, mut count: u32, flag: bool) -> u32 {
+        count += u32::from(flag);
+        count
+    }
+
+    #[emits(Noted)]
+    pub fn unused_flag(&self, flag: bool, mut unused: u64) -> bool {
+        true
+    }
 }
