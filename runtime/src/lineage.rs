@@ -288,12 +288,13 @@ pub struct Lineage {
 }
 
 thread_local! {
-    // The lineage of this thread, set by the scopes below, in two cells
-    // rather than one `RefCell<Lineage>`: the `Copy` parts need no
-    // destructor, so reaching them is a plain thread-local access, and a
-    // scope entered and left (once per subscriber call) is a few moves.
-    static CAUSE_AND_TRACE: Cell<(Option<EventId>, Option<TraceParent>)> =
-        const { Cell::new((None, None)) };
+    // The lineage of this thread, set by the scopes below, in cells rather
+    // than one `RefCell<Lineage>`: the `Copy` parts need no destructor, so
+    // reaching them is a plain thread-local access, and a scope entered
+    // and left (once per subscriber call) is a few moves. The cause has a
+    // cell of its own: the body of a synchronous call changes only it.
+    static CAUSE: Cell<Option<EventId>> = const { Cell::new(None) };
+    static TRACE: Cell<Option<TraceParent>> = const { Cell::new(None) };
     static CORRELATION: Cell<Option<CorrelationId>> = const { Cell::new(None) };
 }
 
@@ -310,7 +311,8 @@ impl Lineage {
     /// The lineage of this thread now: the scopes it is in, and, with the
     /// `opentelemetry` feature, the current `tracing` span's trace context.
     pub fn current() -> Self {
-        let (causation_id, traceparent) = CAUSE_AND_TRACE.try_with(Cell::get).unwrap_or_default();
+        let causation_id = CAUSE.try_with(Cell::get).unwrap_or_default();
+        let traceparent = TRACE.try_with(Cell::get).unwrap_or_default();
         let lineage = Lineage {
             correlation_id: CORRELATION
                 .try_with(|cell| {
@@ -389,9 +391,8 @@ impl Lineage {
 
 /// Replaces the thread's lineage, returning the previous one.
 fn swap(lineage: Lineage) -> Lineage {
-    let (causation_id, traceparent) = CAUSE_AND_TRACE
-        .try_with(|cell| cell.replace((lineage.causation_id, lineage.traceparent)))
-        .unwrap_or_default();
+    let causation_id = swap_cause(lineage.causation_id);
+    let traceparent = swap_trace(lineage.traceparent);
     Lineage {
         correlation_id: CORRELATION
             .try_with(|cell| cell.replace(lineage.correlation_id))
@@ -402,16 +403,17 @@ fn swap(lineage: Lineage) -> Lineage {
     }
 }
 
-/// Replaces the cause and the trace context of the thread's lineage, not
-/// its correlation id, returning the previous ones: what the body of a
-/// synchronous call changes (its correlation is the caller's, unchanged),
-/// without the correlation's reference count.
-pub(crate) fn swap_cause_and_trace(
-    cause_and_trace: (Option<EventId>, Option<TraceParent>),
-) -> (Option<EventId>, Option<TraceParent>) {
-    CAUSE_AND_TRACE
-        .try_with(|cell| cell.replace(cause_and_trace))
-        .unwrap_or_default()
+/// Replaces the cause of the thread's lineage, returning the previous
+/// one: all that the body of a synchronous call changes (its correlation
+/// and trace context are the caller's, read when the call opened).
+pub(crate) fn swap_cause(cause: Option<EventId>) -> Option<EventId> {
+    CAUSE.try_with(|cell| cell.replace(cause)).unwrap_or_default()
+}
+
+/// Replaces the trace context of the thread's lineage, returning the
+/// previous one.
+pub(crate) fn swap_trace(trace: Option<TraceParent>) -> Option<TraceParent> {
+    TRACE.try_with(|cell| cell.replace(trace)).unwrap_or_default()
 }
 
 /// Restores the thread's previous lineage when dropped: see

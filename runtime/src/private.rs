@@ -882,40 +882,42 @@ fn finish_call<E: EventKind>(
 /// body are caused by its `entry` event. Nothing when it has none.
 ///
 /// For a synchronous body, which runs on the thread that opened the call
-/// right after it: only the cause and the trace context change (the
-/// correlation id is already the call's), one thread-local replaced and
-/// put back.
+/// right after it: only the cause changes (the correlation id and the
+/// trace context are already the call's, read from this thread when it
+/// opened), one thread-local replaced and put back. With OpenTelemetry the
+/// call's trace context may be the current span's: it is entered too.
 #[inline(always)]
 pub fn body_scope<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<BodyGuard> {
     match running {
-        Some(running) if running.entry.is_some() => Some(body_scope_cold(running)),
+        Some(Running {
+            entry: Some(entry),
+            lineage,
+            ..
+        }) => Some(BodyGuard {
+            previous: crate::lineage::swap_cause(Some(*entry)),
+            #[cfg(feature = "opentelemetry")]
+            previous_trace: crate::lineage::swap_trace(lineage.traceparent),
+            not_send: std::marker::PhantomData,
+        }),
         _ => None,
     }
 }
 
-#[cold]
-#[inline(never)]
-fn body_scope_cold<E: EventKind>(running: &Running<'_, E>) -> BodyGuard {
-    let children = (
-        running.entry.or(running.lineage.causation_id),
-        running.lineage.traceparent,
-    );
-    BodyGuard {
-        previous: crate::lineage::swap_cause_and_trace(children),
-        not_send: std::marker::PhantomData,
-    }
-}
-
-/// Puts back the cause and trace context a synchronous call's body ran
+/// Puts back the cause (and trace context) a synchronous call's body ran
 /// in, when dropped (also when the body unwinds): see [`body_scope`].
 pub struct BodyGuard {
-    previous: (Option<EventId>, Option<crate::lineage::TraceParent>),
+    previous: Option<EventId>,
+    #[cfg(feature = "opentelemetry")]
+    previous_trace: Option<crate::lineage::TraceParent>,
     not_send: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for BodyGuard {
+    #[inline]
     fn drop(&mut self) {
-        crate::lineage::swap_cause_and_trace(self.previous);
+        crate::lineage::swap_cause(self.previous);
+        #[cfg(feature = "opentelemetry")]
+        crate::lineage::swap_trace(self.previous_trace);
     }
 }
 
