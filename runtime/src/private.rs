@@ -889,14 +889,10 @@ fn finish_call<E: EventKind>(
 #[inline(always)]
 pub fn body_scope<E: EventKind>(running: &Option<Running<'_, E>>) -> Option<BodyGuard> {
     match running {
-        Some(Running {
-            entry: Some(entry),
-            lineage,
-            ..
-        }) => Some(BodyGuard {
-            previous: crate::lineage::swap_cause(Some(*entry)),
+        Some(running) if running.entry.is_some() => Some(BodyGuard {
+            previous: crate::lineage::swap_cause(running.entry),
             #[cfg(feature = "opentelemetry")]
-            previous_trace: crate::lineage::swap_trace(lineage.traceparent),
+            previous_trace: crate::lineage::swap_trace(running.lineage.traceparent),
             not_send: std::marker::PhantomData,
         }),
         _ => None,
