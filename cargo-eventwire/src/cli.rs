@@ -21,8 +21,9 @@ pub enum Command {
     /// arguments, merges what every test process recorded, prints the
     /// report and writes coverage.json and coverage.md. Exits 1 when an
     /// event has no site, an exemption or a waiver is stale, a site is
-    /// registered by no test process, or a required site never ran (unless
-    /// --allow-unexercised); with the tests' own exit code when tests fail.
+    /// registered by no test process (even with --allow-unexercised), or a
+    /// required site never ran (unless --allow-unexercised); with the
+    /// tests' own exit code when tests fail.
     Coverage(CoverageArgs),
     /// Print the last run's report again.
     Report(ReportArgs),
@@ -75,7 +76,8 @@ pub struct CoverageArgs {
     /// Run the tests with `cargo nextest run`.
     #[arg(long)]
     pub nextest: bool,
-    /// Report sites no test ran without failing.
+    /// Report sites no test ran without failing (a site no test process
+    /// registered still fails the run).
     #[arg(long)]
     pub allow_unexercised: bool,
     /// The manifest of the workspace (passed on to cargo).

@@ -90,6 +90,11 @@ pub struct Totals {
     pub sites: usize,
     /// Required sites no test ran.
     pub unexercised_sites: usize,
+    /// Production sites the sources hold that no test process registered
+    /// (counted among `unexercised_sites` too): they fail the run even
+    /// with `--allow-unexercised`.
+    #[serde(default)]
+    pub unregistered_sites: usize,
     /// Waived sites that a test ran after all.
     #[serde(default)]
     pub stale_waivers: usize,
@@ -194,6 +199,10 @@ pub struct SiteReport {
     pub key: String,
     /// `Type::method`.
     pub function: String,
+    /// The full path of the function (from its module, as far as known):
+    /// what tells two `Handler::get` of two modules apart.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
     /// The package that holds it.
     #[serde(default)]
     pub package: Option<String>,
@@ -342,15 +351,16 @@ impl Report {
     }
 
     /// Whether the report fails the run: an event without a site, a stale
-    /// exemption or waiver, or (unless allowed) a required site no test ran
-    /// (a site no test process registered is one).
+    /// exemption or waiver, a production site no test process registered,
+    /// or (unless allowed) a required site no test ran.
     pub fn fails(&self, allow_unexercised: bool) -> bool {
         let structural = self
             .enums
             .iter()
             .flat_map(|e| &e.events)
             .any(|e| matches!(e.status, Status::NoSite | Status::StaleExemption))
-            || self.totals.stale_waivers > 0;
+            || self.totals.stale_waivers > 0
+            || self.totals.unregistered_sites > 0;
         structural || (!allow_unexercised && self.totals.unexercised_sites > 0)
     }
 }
@@ -498,6 +508,7 @@ impl Builder<'_, '_> {
         SiteReport {
             key: entry.key.clone(),
             function: entry.function.clone(),
+            path: entry.path.clone(),
             package: if entry.package.is_empty() {
                 self.package_of(&entry.file)
             } else {
@@ -706,6 +717,7 @@ impl Builder<'_, '_> {
                     let report = SiteReport {
                         key: String::new(),
                         function: eventwire_grammar::site::short_name(&site.function).to_owned(),
+                        path: site.function.clone(),
                         package: Some(site.package.clone()),
                         file: self.normalize(&site.file),
                         line: site.line,
@@ -753,10 +765,15 @@ impl Builder<'_, '_> {
                     });
                 }
                 let status = status_of(exemption.as_deref(), &placed);
-                let functions: BTreeSet<&str> =
-                    placed.sites.iter().map(|s| s.function.as_str()).collect();
+                // One function by its full path: two `Handler::get` of two
+                // modules are two functions.
+                let functions: BTreeSet<(&str, &str)> = placed
+                    .sites
+                    .iter()
+                    .map(|s| (s.path.as_str(), s.function.as_str()))
+                    .collect();
                 let duplicated_in = (placed.sites.len() > 1 && functions.len() == 1)
-                    .then(|| functions.into_iter().next().unwrap_or_default().to_owned());
+                    .then(|| functions.into_iter().next().unwrap_or_default().1.to_owned());
                 events.push(EventReport {
                     variant: variant.clone(),
                     name: dotted.clone(),
@@ -972,6 +989,7 @@ fn count(totals: &mut Totals, event: &EventReport) {
         .iter()
         .filter(|s| s.status == SiteStatus::StaleWaiver)
         .count();
+    totals.unregistered_sites += event.sites.iter().filter(|s| !s.registered).count();
 }
 
 fn summary(totals: &Totals) -> String {

@@ -529,4 +529,33 @@ fn an_enum_named_through_a_re_export_keeps_its_unregistered_sites() {
         event(&report, "reexport::events::EventType", "Pinged")["status"],
         "exercised"
     );
+    assert_eq!(report["totals"]["unregistered_sites"], 2, "{report:#}");
+    // `--allow-unexercised` lets sites that never ran pass, not sites no
+    // test process registered.
+    let (run, _) = coverage(&["--allow-unexercised", "-p", "reexport"]);
+    assert_eq!(run.code, 1, "unregistered sites still fail: {run:?}");
+}
+
+/// The note that an event's sites all sit in one function names one
+/// function, by its path: two `Handler::get` of two modules are two.
+#[test]
+fn one_function_is_one_path_not_one_short_name() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "samename"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let read = event(&report, "samename::EventType", "KeyRead");
+    assert_eq!(read["sites"].as_array().unwrap().len(), 2, "{read:#}");
+    assert_eq!(read["duplicated_in"], serde_json::Value::Null, "{read:#}");
+    assert!(
+        !run.stdout.contains("every site of KeyRead"),
+        "{}",
+        run.stdout
+    );
+    let set = event(&report, "samename::EventType", "KeySet");
+    assert_eq!(set["duplicated_in"], "Store::set", "{set:#}");
+    assert!(
+        run.stdout.contains("note: every site of KeySet is in Store::set"),
+        "{}",
+        run.stdout
+    );
 }

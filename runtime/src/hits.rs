@@ -37,14 +37,20 @@ struct Runner {
 /// the merged count is exact up to `EXACT_UP_TO` runs per process and
 /// within a factor of two above.
 pub(crate) fn hit(site: &'static SiteRecord) {
-    hit_on(site, site.phases());
+    hit_on(site, site.phases(), true);
 }
 
 /// A run of `site` in which `fired` came (some of its phases: a site on
 /// `err | cancel` ran on one of them), so that the report can tell a site
 /// whose every phase a test ran from one whose `cancel` never came.
-fn hit_on(site: &'static SiteRecord, fired: Phases) {
-    let count = site.count_hit();
+/// `counted`: whether this is the call's first phase of the site, which
+/// counts the run (a site on `entry | exit` runs once per call, not twice).
+fn hit_on(site: &'static SiteRecord, fired: Phases, counted: bool) {
+    let count = if counted {
+        site.count_hit()
+    } else {
+        site.hits()
+    };
     let Some(file) = hits_file() else { return };
     let runner = Runner {
         test: runner_test().clone(),
@@ -74,7 +80,10 @@ fn hit_on(site: &'static SiteRecord, fired: Phases) {
 pub(crate) fn phase<E>(sites: &'static [(E, &'static SiteRecord)], phase: Phase) {
     for (_, site) in sites {
         if site.phases().contains(phase) {
-            hit_on(site, Phases::only(phase));
+            // A call reaches `entry` first: a later phase of a site that
+            // also fires on `entry` was counted there.
+            let counted = phase == Phase::Entry || !site.phases().contains(Phase::Entry);
+            hit_on(site, Phases::only(phase), counted);
         }
     }
 }
@@ -103,6 +112,7 @@ pub(crate) fn returned_phase<E>(
                     .iter()
                     .filter(|p| fired.contains(*p))
                     .collect(),
+                !site.phases().contains(Phase::Entry),
             );
         }
     }

@@ -18,6 +18,8 @@ pub enum EventType {
     Done,
     #[event(on = err)]
     Failed,
+    #[event(on = entry | exit)]
+    Spanned,
 }
 
 /// A bus that takes nothing.
@@ -219,4 +221,33 @@ fn a_panicking_body_counts_its_entry_only_and_the_panic_is_the_callers() {
     assert_eq!(hits("Svc::panics", EventType::Failed), 0);
     // The thread's lineage is the caller's again after the unwind.
     assert_eq!(eventwire::Lineage::current(), eventwire::Lineage::none());
+}
+
+impl Svc {
+    #[emits(Spanned, Started(on = entry | ok | err), Failed(on = err | exit))]
+    fn spanned(&self, fail: bool) -> Result<u8, String> {
+        if fail {
+            return Err("no".into());
+        }
+        Ok(1)
+    }
+}
+
+/// A site on several phases runs once per call, whichever phases of it a
+/// call reaches: `ran 3x` for three calls, never once per phase.
+#[test]
+fn a_site_on_several_phases_counts_one_run_per_call() {
+    let recorder = Recorder::new();
+    let svc = Svc {
+        bus: Some(recorder.bus()),
+    };
+    for fail in [false, true, false] {
+        let _ = svc.spanned(fail);
+    }
+    let _ = Svc::default().spanned(true);
+    assert_eq!(hits("Svc::spanned", EventType::Spanned), 4);
+    assert_eq!(hits("Svc::spanned", EventType::Started), 4);
+    // On `err | exit`: every call reaches `exit`, once.
+    assert_eq!(hits("Svc::spanned", EventType::Failed), 4);
+    assert_eq!(recorder.count(EventType::Spanned), 6);
 }

@@ -365,6 +365,7 @@ pub(crate) mod tests {
         SiteReport {
             key: String::new(),
             function: function.to_owned(),
+            path: String::new(),
             package: Some("shop".to_owned()),
             file: "src/lib.rs".to_owned(),
             line: 3,
