@@ -772,8 +772,14 @@ impl Builder<'_, '_> {
                     .iter()
                     .map(|s| (s.path.as_str(), s.function.as_str()))
                     .collect();
-                let duplicated_in = (placed.sites.len() > 1 && functions.len() == 1)
-                    .then(|| functions.into_iter().next().unwrap_or_default().1.to_owned());
+                let duplicated_in = (placed.sites.len() > 1 && functions.len() == 1).then(|| {
+                    functions
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default()
+                        .1
+                        .to_owned()
+                });
                 events.push(EventReport {
                     variant: variant.clone(),
                     name: dotted.clone(),

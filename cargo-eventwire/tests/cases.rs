@@ -554,7 +554,8 @@ fn one_function_is_one_path_not_one_short_name() {
     let set = event(&report, "samename::EventType", "KeySet");
     assert_eq!(set["duplicated_in"], "Store::set", "{set:#}");
     assert!(
-        run.stdout.contains("note: every site of KeySet is in Store::set"),
+        run.stdout
+            .contains("note: every site of KeySet is in Store::set"),
         "{}",
         run.stdout
     );

@@ -2,6 +2,7 @@
 //! re-exports them with their documentation; this crate expands what the
 //! grammar (`eventwire-grammar`, shared with `cargo eventwire`) reads.
 
+mod bus_lookup;
 mod default_enum;
 mod emit;
 mod emits;

@@ -131,6 +131,10 @@ pub enum FailureCause {
     /// A bus's `accepts` panicked with this message; the events it was asked
     /// about were not published.
     AcceptsPanicked(String),
+    /// Finding the call's bus panicked with this message: a `bus = ..`
+    /// expression, or a hand-written `HasBus::event_bus`. The call ran
+    /// without a bus.
+    BusPanicked(String),
     /// A bounded queue was full: the event was dropped.
     QueueFull,
     /// The event was published to a bus after its shutdown: dropped.
@@ -164,6 +168,8 @@ pub enum FailureKind {
     Panic,
     /// [`FailureCause::AcceptsPanicked`].
     AcceptsPanicked,
+    /// [`FailureCause::BusPanicked`].
+    BusPanicked,
     /// [`FailureCause::QueueFull`].
     QueueFull,
     /// [`FailureCause::AfterShutdown`].
@@ -187,6 +193,7 @@ impl FailureCause {
             FailureCause::Error(_) => FailureKind::Error,
             FailureCause::Panic(_) => FailureKind::Panic,
             FailureCause::AcceptsPanicked(_) => FailureKind::AcceptsPanicked,
+            FailureCause::BusPanicked(_) => FailureKind::BusPanicked,
             FailureCause::QueueFull => FailureKind::QueueFull,
             FailureCause::AfterShutdown => FailureKind::AfterShutdown,
             FailureCause::NestedTooDeep(_) => FailureKind::NestedTooDeep,
@@ -239,6 +246,10 @@ impl fmt::Display for Failure {
             FailureCause::AcceptsPanicked(why) => write!(
                 f,
                 "{bus}'s `accepts` panicked when asked about {event}: {why}; the call's events were not published to it"
+            )?,
+            FailureCause::BusPanicked(why) => write!(
+                f,
+                "finding the bus of the call of {event} panicked (its `bus = ..` expression or its `HasBus::event_bus`): {why}; the call ran without a bus"
             )?,
             FailureCause::QueueFull => write!(
                 f,
@@ -317,7 +328,9 @@ fn default_hook(failure: &Failure) {
 pub(crate) fn count_silently(failure: &Failure) {
     let counter = match failure.cause.kind() {
         FailureKind::Error | FailureKind::Flush => Some(&ERRORS),
-        FailureKind::Panic | FailureKind::AcceptsPanicked => Some(&PANICS),
+        FailureKind::Panic | FailureKind::AcceptsPanicked | FailureKind::BusPanicked => {
+            Some(&PANICS)
+        }
         FailureKind::QueueFull | FailureKind::AfterShutdown | FailureKind::NestedTooDeep => {
             Some(&DROPPED)
         }

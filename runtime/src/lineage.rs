@@ -407,13 +407,17 @@ fn swap(lineage: Lineage) -> Lineage {
 /// one: all that the body of a synchronous call changes (its correlation
 /// and trace context are the caller's, read when the call opened).
 pub(crate) fn swap_cause(cause: Option<EventId>) -> Option<EventId> {
-    CAUSE.try_with(|cell| cell.replace(cause)).unwrap_or_default()
+    CAUSE
+        .try_with(|cell| cell.replace(cause))
+        .unwrap_or_default()
 }
 
 /// Replaces the trace context of the thread's lineage, returning the
 /// previous one.
 pub(crate) fn swap_trace(trace: Option<TraceParent>) -> Option<TraceParent> {
-    TRACE.try_with(|cell| cell.replace(trace)).unwrap_or_default()
+    TRACE
+        .try_with(|cell| cell.replace(trace))
+        .unwrap_or_default()
 }
 
 /// Restores the thread's previous lineage when dropped: see

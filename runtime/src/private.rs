@@ -75,6 +75,59 @@ pub fn receiver_bus<E: EventKind, S: HasBus<E> + ?Sized>(source: &S) -> Option<&
     source.event_bus()
 }
 
+/// Finds a call's bus with user code (a `bus = ..` expression, a
+/// receiver's `HasBus::event_bus`) in isolation: a panic there is counted
+/// and reported against `site`, and the call goes on as if it had none.
+/// A lookup that cannot unwind (the derive's field read) costs nothing.
+#[inline(always)]
+pub fn find_bus<E: EventKind, B>(
+    site: Option<&SiteOf<E>>,
+    find: impl FnOnce() -> Option<B>,
+) -> Option<B> {
+    match crate::isolate::isolate(find) {
+        Ok(bus) => bus,
+        Err(crate::isolate::Panicked(why)) => {
+            bus_panicked(site.copied(), why);
+            None
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn bus_panicked<E: EventKind>(site: Option<SiteOf<E>>, why: String) {
+    crate::failure::fail(&crate::failure::Failure::new(
+        crate::failure::FailureCause::BusPanicked(why),
+        site.map(|(kind, record)| crate::failure::FailedEvent::of(kind, record.site())),
+    ));
+}
+
+/// A receiver, asked for its bus for events of `E` only if its type has
+/// one ([`ReceiverBus`]): where `bus = ..` names none, the receiver's is
+/// next.
+pub struct Receiver<'a, E, S: ?Sized>(pub &'a S, pub std::marker::PhantomData<E>);
+
+/// The bus of a [`Receiver`] whose type implements [`HasBus`] for `E`, and
+/// none for one that does not (chosen by auto-reference: `(&&receiver)`).
+pub trait ReceiverBus<'a, E: EventKind> {
+    /// Its bus, if any.
+    fn eventwire_receiver_bus(&self) -> Option<&'a SharedBus<E>>;
+}
+
+impl<'a, E: EventKind, S: HasBus<E> + ?Sized> ReceiverBus<'a, E> for &Receiver<'a, E, S> {
+    #[inline(always)]
+    fn eventwire_receiver_bus(&self) -> Option<&'a SharedBus<E>> {
+        self.0.event_bus()
+    }
+}
+
+impl<'a, E: EventKind, S: ?Sized> ReceiverBus<'a, E> for Receiver<'a, E, S> {
+    #[inline(always)]
+    fn eventwire_receiver_bus(&self) -> Option<&'a SharedBus<E>> {
+        None
+    }
+}
+
 /// The bus named by `bus = expr`.
 #[inline(always)]
 pub fn explicit_bus<E: EventKind, S: HasBus<E> + ?Sized>(source: &S) -> Option<&SharedBus<E>> {

@@ -444,3 +444,113 @@ fn events_with_any_float_read_back() {
     let infinite = recorder.events()[1].fields.get("x").cloned();
     assert_eq!(infinite, Some(Value::Str("inf".to_owned())));
 }
+
+// ---- finding the bus: `bus = ..` and a hand-written `HasBus` are user code ----
+
+/// A service whose own bus lookup panics, and which routes some calls to
+/// an audit bus that may be missing.
+struct Routed {
+    bus: Option<SharedBus<EventType>>,
+    audit: Option<SharedBus<EventType>>,
+    explode: bool,
+}
+
+impl HasBus<EventType> for Routed {
+    fn event_bus(&self) -> Option<&SharedBus<EventType>> {
+        assert!(!self.explode, "registry not loaded");
+        self.bus.as_ref()
+    }
+}
+
+impl Routed {
+    fn pick(&self) -> Option<SharedBus<EventType>> {
+        assert!(!self.explode, "audit registry not loaded");
+        self.audit.clone()
+    }
+
+    fn bus_or_err(&self) -> Result<Option<SharedBus<EventType>>, String> {
+        if self.explode {
+            return Err("no bus".to_owned());
+        }
+        Ok(self.audit.clone())
+    }
+
+    #[emits(CallDone)]
+    fn own(&self) -> u32 {
+        7
+    }
+
+    #[emits(CallDone, bus = self.pick())]
+    fn picked(&self) -> u32 {
+        8
+    }
+
+    #[emits(CallDone, bus = self.audit)]
+    fn audited(&self) -> u32 {
+        9
+    }
+
+    // A `?` in `bus = ..` leaves the function, as it would written by hand.
+    #[emits(CallDone, bus = self.bus_or_err()?)]
+    fn fallible(&self) -> Result<u32, String> {
+        Ok(10)
+    }
+
+    fn emits_freely(&self) -> u32 {
+        emit!(StepTaken, bus = self.pick());
+        11
+    }
+}
+
+#[test]
+fn a_panicking_bus_lookup_never_reaches_the_method() {
+    let turn = Turn::take();
+    let recorder = Recorder::<EventType>::new();
+    let routed = Routed {
+        bus: Some(recorder.bus()),
+        audit: Some(recorder.bus()),
+        explode: true,
+    };
+    let before = eventwire::stats().panics;
+    assert_eq!(routed.own(), 7);
+    assert_eq!(routed.picked(), 8);
+    assert_eq!(routed.emits_freely(), 11);
+    assert_eq!(routed.fallible(), Err("no bus".to_owned()));
+    assert_eq!(eventwire::stats().panics - before, 3, "each lookup counted");
+    assert_eq!(recorder.events().len(), 0, "no bus, no event");
+    let reported = turn.reported(FailureKind::BusPanicked);
+    assert_eq!(reported.len(), 3, "{reported:?}");
+    assert!(
+        reported[0].contains("CallDone (call.done) from Routed::own")
+            && reported[0].contains("registry not loaded")
+            && reported[0].contains("the call ran without a bus"),
+        "{reported:?}"
+    );
+    assert!(
+        reported[2].contains("StepTaken (step.taken)"),
+        "{reported:?}"
+    );
+}
+
+#[test]
+fn a_bus_expression_that_names_none_falls_back_to_the_receivers_bus() {
+    let _turn = Turn::take();
+    let main = Recorder::<EventType>::new();
+    let audit = Recorder::<EventType>::new();
+    let routed = Routed {
+        bus: Some(main.bus()),
+        audit: Some(audit.bus()),
+        explode: false,
+    };
+    assert_eq!(routed.audited(), 9);
+    assert_eq!(routed.fallible(), Ok(10));
+    assert_eq!((audit.count(CallDone), main.count(CallDone)), (2, 0));
+    let unrouted = Routed {
+        audit: None,
+        ..routed
+    };
+    assert_eq!(unrouted.audited(), 9);
+    assert_eq!(unrouted.picked(), 8);
+    assert_eq!(unrouted.fallible(), Ok(10));
+    assert_eq!((audit.count(CallDone), main.count(CallDone)), (2, 3));
+}

@@ -1025,6 +1025,47 @@ fn primitive_parameters_passed_by_value() {
     assert_eq!(*log.borrow(), plain_order);
 }
 
+// ---- `bus = ..` on receivers that have no bus of their own ----
+
+struct Busless;
+
+trait Routes {
+    fn route(&self) -> Option<SharedBus<EventType>>;
+
+    // `Self` is not known to have a bus: `bus = ..` alone decides.
+    #[emits(Called, bus = self.route())]
+    fn routed(&self) -> u8 {
+        5
+    }
+}
+
+impl Routes for Busless {
+    fn route(&self) -> Option<SharedBus<EventType>> {
+        None
+    }
+}
+
+impl Busless {
+    #[allow(clippy::ref_option)]
+    #[emits(Called, bus = bus)]
+    fn given(&self, bus: &Option<SharedBus<EventType>>) -> u8 {
+        u8::from(bus.is_some())
+    }
+}
+
+#[test]
+fn a_bus_expression_on_a_receiver_without_a_bus() {
+    let recorder = Recorder::new();
+    let _guard = recorder.install_scoped();
+    assert_eq!(Busless.routed(), 5);
+    assert_eq!(Busless.given(&None), 0);
+    let other = Recorder::new();
+    assert_eq!(Busless.given(&Some(other.bus())), 1);
+    // `None`, and no bus on the receiver: the default (here, scoped).
+    assert_eq!(recorder.count(Called), 2);
+    assert_eq!(other.count(Called), 1);
+}
+
 #[cfg(any())]
 mod failing_drop_order {
     use super::*;

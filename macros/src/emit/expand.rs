@@ -71,9 +71,18 @@ pub(crate) fn expand(
         (None, Emitter::Call { call, .. }) => quote! {
             #call.emit(#kind, &#record, #capture);
         },
-        (Some(bus), _) => quote_spanned! {syn::spanned::Spanned::span(bus)=>
-            #p::emit_free::<#enum_path, _>(#p::explicit_bus::<#enum_path, _>(&(#bus)), #kind, &#record, #capture);
-        },
+        (Some(bus), _) => {
+            let find = quote_spanned! {syn::spanned::Spanned::span(bus)=>
+                #p::explicit_bus::<#enum_path, _>(&(#bus)).map(::std::sync::Arc::clone)
+            };
+            let found = crate::bus_lookup::isolated_bus(
+                &find,
+                &quote!(::core::option::Option::Some(&(#kind, &#record))),
+            );
+            quote_spanned! {syn::spanned::Spanned::span(bus)=>
+                #p::emit_free::<#enum_path, _>((#found).as_ref(), #kind, &#record, #capture);
+            }
+        }
         (None, Emitter::Free) => quote! {
             #p::emit_free::<#enum_path, _>(#p::no_bus::<#enum_path>(), #kind, &#record, #capture);
         },

@@ -279,13 +279,37 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     }
     let by_hand_count = by_hand.len();
 
+    // The bus: `bus = ..`'s, else (or when it names none) the receiver's,
+    // found by user code run in isolation; else the defaults (`resolve`).
+    let explicit = Ident::new("eventwire_explicit_bus", Span::mixed_site());
+    let mut bus_prelude = quote!();
     let source = match (&args.bus, receiver_ref(&function)) {
-        (Some(bus), _) => quote_spanned! {bus.span()=>
-            #p::explicit_bus::<#enum_path, _>(&(#bus))
-        },
-        (None, Some(receiver)) => quote_spanned! {receiver.span()=>
-            #p::receiver_bus::<#enum_path, _>(#receiver)
-        },
+        (Some(bus), receiver) => {
+            let or_receiver = receiver.map(|receiver| {
+                quote! {
+                    .or_else(|| {
+                        use #p::ReceiverBus as _;
+                        (&&#p::Receiver::<#enum_path, _>(#receiver, ::core::marker::PhantomData))
+                            .eventwire_receiver_bus()
+                            .map(::std::sync::Arc::clone)
+                    })
+                }
+            });
+            let find = quote_spanned! {bus.span()=>
+                #p::explicit_bus::<#enum_path, _>(&(#bus)).map(::std::sync::Arc::clone) #or_receiver
+            };
+            let found = crate::bus_lookup::isolated_bus(&find, &quote!(__EVENTWIRE_SITES.first()));
+            bus_prelude = quote! {
+                let #explicit = #found;
+            };
+            quote!(#explicit.as_ref())
+        }
+        (None, Some(receiver)) => {
+            let find = quote_spanned! {receiver.span()=>
+                #p::receiver_bus::<#enum_path, _>(#receiver)
+            };
+            crate::bus_lookup::isolated_bus(&find, &quote!(__EVENTWIRE_SITES.first()))
+        }
         (None, None) => quote!(#p::no_bus::<#enum_path>()),
     };
 
@@ -415,6 +439,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         quote! {
             #prologue
             #(#span_prefix)*
+            #bus_prelude
             #run
         },
     );
