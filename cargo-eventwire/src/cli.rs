@@ -95,6 +95,20 @@ pub struct CoverageArgs {
 }
 
 impl CoverageArgs {
+    /// `coverage -- --nocapture`, as `cargo test -- --nocapture`: arguments
+    /// that begin with an option `cargo test` does not have are the test
+    /// binaries' (a `--` goes before them), while `coverage -- -p shop`
+    /// still names a package. Nextest takes its own options before any
+    /// `--`, so its arguments are left as they are.
+    fn separate_binary_args(&mut self) {
+        let first_is_binarys = self.test_args.first().is_some_and(|first| {
+            first.starts_with('-') && first != "--" && !cargo_test_option(first)
+        });
+        if !self.nextest && first_is_binarys {
+            self.test_args.insert(0, "--".to_owned());
+        }
+    }
+
     /// The arguments for cargo: `--manifest-path`, if given, then the test arguments.
     pub fn cargo_args(&self) -> Vec<String> {
         let mut args = Vec::new();
@@ -177,7 +191,69 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error>
     if args.first().map(String::as_str) == Some("eventwire") {
         args.remove(0);
     }
-    Cli::try_parse_from(std::iter::once("cargo eventwire".to_owned()).chain(args))
+    let mut cli = Cli::try_parse_from(std::iter::once("cargo eventwire".to_owned()).chain(args))?;
+    match &mut cli.command {
+        Command::Coverage(tests) | Command::Catalog(CatalogArgs { tests, .. }) => {
+            tests.separate_binary_args();
+        }
+        Command::Report(_) => {}
+    }
+    Ok(cli)
+}
+
+/// Whether `arg` is an option of `cargo test` (its name before any `=`;
+/// short options with their value attached, `-pshop`, `-j4`).
+fn cargo_test_option(arg: &str) -> bool {
+    const LONG: &[&str] = &[
+        "--no-run",
+        "--no-fail-fast",
+        "--future-incompat-report",
+        "--message-format",
+        "--quiet",
+        "--verbose",
+        "--color",
+        "--config",
+        "--help",
+        "--package",
+        "--workspace",
+        "--exclude",
+        "--all",
+        "--lib",
+        "--bins",
+        "--bin",
+        "--examples",
+        "--example",
+        "--tests",
+        "--test",
+        "--benches",
+        "--bench",
+        "--all-targets",
+        "--doc",
+        "--features",
+        "--all-features",
+        "--no-default-features",
+        "--jobs",
+        "--release",
+        "--profile",
+        "--target",
+        "--target-dir",
+        "--unit-graph",
+        "--timings",
+        "--manifest-path",
+        "--ignore-rust-version",
+        "--locked",
+        "--offline",
+        "--frozen",
+        "--keep-going",
+        "--artifact-dir",
+    ];
+    let name = arg.split('=').next().unwrap_or(arg);
+    LONG.contains(&name)
+        || (!arg.starts_with("--")
+            && matches!(
+                arg.chars().nth(1),
+                Some('p' | 'q' | 'v' | 'F' | 'j' | 'r' | 'h' | 'Z')
+            ))
 }
 
 #[cfg(test)]
@@ -215,6 +291,19 @@ mod tests {
         let args = coverage("eventwire coverage --allow-unexercised --workspace");
         assert!(args.allow_unexercised);
         assert_eq!(args.test_args, ["--workspace"]);
+        // The test binaries' own arguments, with no cargo argument before them.
+        let args = coverage("eventwire coverage -- --test-threads=1 --nocapture");
+        assert_eq!(args.test_args, ["--", "--test-threads=1", "--nocapture"]);
+        assert!(args.packages().is_empty());
+        let args = coverage("eventwire coverage -- -pshop -- --nocapture");
+        assert_eq!(args.test_args, ["-pshop", "--", "--nocapture"]);
+        let args = coverage("eventwire coverage -- --features=x -q");
+        assert_eq!(args.test_args, ["--features=x", "-q"]);
+        let args = coverage("eventwire coverage -- name_filter");
+        assert_eq!(args.test_args, ["name_filter"]);
+        // Nextest's own options come before any `--`.
+        let args = coverage("eventwire coverage --nextest -- --no-capture");
+        assert_eq!(args.test_args, ["--no-capture"]);
     }
 
     #[test]

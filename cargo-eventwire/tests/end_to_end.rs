@@ -73,6 +73,14 @@ fn coverage_under_cargo_test_and_nextest() {
         run.stdout
     );
 
+    // The test binaries' own arguments after `--`, as with `cargo test`.
+    let threads = run_in(&shop, &["coverage", "--", "--test-threads=1"], &[]);
+    assert_eq!(threads.code, run.code, "{threads:?}");
+    assert!(
+        threads.stdout.contains("4/5 event types wired"),
+        "{threads:?}"
+    );
+
     let markdown = run_in(&shop, &["report", "--format", "markdown"], &[]);
     assert_eq!(markdown.code, 0);
     assert!(
@@ -154,9 +162,15 @@ fn coverage_under_cargo_test_and_nextest() {
 
 #[test]
 fn options_cargo_does_not_know_are_cargos_errors() {
+    // An option `cargo test` does not have goes to the test binaries (as
+    // after `cargo test --`), which refuse it: the run fails, saying why.
     let run = run_in(&fixture("shop"), &["coverage", "--bogus"], &[]);
     assert_ne!(run.code, 0);
-    assert!(run.stderr.contains("--bogus"), "{run:?}");
+    assert!(run.stderr.contains("bogus"), "{run:?}");
+    // One it has, misused, is cargo's own error.
+    let run = run_in(&fixture("shop"), &["coverage", "--features"], &[]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("--features"), "{run:?}");
     let run = run_in(&fixture("shop"), &["report", "--format", "html"], &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("html"), "{run:?}");
