@@ -109,11 +109,14 @@ fn library_name(manifest: &toml::Table) -> Option<String> {
 
 /// Whether the crate being compiled is the package's library (or its unit
 /// tests): Cargo names the crate, and sets `CARGO_BIN_NAME` for binaries
-/// and `CARGO_TARGET_TMPDIR` for integration tests and benchmarks.
+/// and `CARGO_TARGET_TMPDIR` for integration tests and benchmarks. A
+/// documentation example is a crate of its own, although it inherits the
+/// library's `CARGO_CRATE_NAME`.
 fn compiling_library(library: Option<&str>) -> bool {
     let crate_name = std::env::var("CARGO_CRATE_NAME").ok();
     library.is_some()
         && crate_name.as_deref() == library
         && std::env::var_os("CARGO_BIN_NAME").is_none()
         && std::env::var_os("CARGO_TARGET_TMPDIR").is_none()
+        && !crate::test_code::is_doctest()
 }
