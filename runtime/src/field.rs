@@ -253,6 +253,67 @@ impl FieldValue for usize {
     }
 }
 
+/// 128-bit integers: as a JSON integer while they fit in 64 bits, else as
+/// their decimal text (JSON readers seldom keep integers past 64 bits).
+impl FieldValue for u128 {
+    const TYPE: FieldType = FieldType::INTEGER.union(FieldType::STRING);
+    fn to_value(&self) -> Value {
+        u64::try_from(*self).map_or_else(|_| Value::Str(self.to_string()), unsigned)
+    }
+}
+
+/// See `u128`.
+impl FieldValue for i128 {
+    const TYPE: FieldType = FieldType::INTEGER.union(FieldType::STRING);
+    fn to_value(&self) -> Value {
+        match (i64::try_from(*self), u64::try_from(*self)) {
+            (Ok(v), _) => Value::I64(v),
+            (_, Ok(v)) => Value::U64(v),
+            _ => Value::Str(self.to_string()),
+        }
+    }
+}
+
+macro_rules! field_value_non_zero {
+    ($($ty:ty),*) => {$(
+        impl FieldValue for $ty {
+            const TYPE: FieldType = <<$ty as NonZeroOf>::Of as FieldValue>::TYPE;
+            fn to_value(&self) -> Value {
+                self.get().to_value()
+            }
+        }
+    )*};
+}
+
+/// The integer a `NonZero` holds.
+trait NonZeroOf {
+    type Of: FieldValue;
+}
+
+macro_rules! non_zero_of {
+    ($($ty:ident),*) => {$(
+        impl NonZeroOf for std::num::NonZero<$ty> {
+            type Of = $ty;
+        }
+    )*};
+}
+
+non_zero_of!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+field_value_non_zero!(
+    std::num::NonZeroU8,
+    std::num::NonZeroU16,
+    std::num::NonZeroU32,
+    std::num::NonZeroU64,
+    std::num::NonZeroU128,
+    std::num::NonZeroUsize,
+    std::num::NonZeroI8,
+    std::num::NonZeroI16,
+    std::num::NonZeroI32,
+    std::num::NonZeroI64,
+    std::num::NonZeroI128,
+    std::num::NonZeroIsize
+);
+
 impl FieldValue for char {
     const TYPE: FieldType = FieldType::STRING;
     fn to_value(&self) -> Value {
@@ -455,6 +516,27 @@ mod tests {
             }
         }
         assert_eq!(type_of(&Own), FieldType::ANY);
+    }
+
+    #[test]
+    fn wide_and_non_zero_integers_are_captured_as_numbers_while_they_fit() {
+        assert_eq!(7u128.to_value(), Value::I64(7));
+        assert_eq!(u128::from(u64::MAX).to_value(), Value::U64(u64::MAX));
+        assert_eq!(
+            u128::MAX.to_value(),
+            Value::Str("340282366920938463463374607431768211455".to_owned())
+        );
+        assert_eq!((-7i128).to_value(), Value::I64(-7));
+        assert_eq!(i128::from(u64::MAX).to_value(), Value::U64(u64::MAX));
+        assert_eq!(i128::MIN.to_value(), Value::Str(i128::MIN.to_string()));
+        assert_eq!(type_of(&1u128), FieldType::INTEGER.union(FieldType::STRING));
+        let id = std::num::NonZeroU32::new(9).unwrap();
+        assert_eq!(
+            (id.to_value(), type_of(&id)),
+            (Value::I64(9), FieldType::INTEGER)
+        );
+        let wide = std::num::NonZeroI128::new(i128::MAX).unwrap();
+        assert_eq!(wide.to_value(), Value::Str(i128::MAX.to_string()));
     }
 
     #[test]
