@@ -43,7 +43,9 @@ pub enum Command {
 /// The arguments of `catalog`.
 #[derive(Debug, Args, PartialEq, Eq)]
 pub struct CatalogArgs {
-    /// Where to write the catalog (default: target/eventwire/catalog; with
+    /// Where to write the catalog (default: `catalog` beside the coverage
+    /// report, target/eventwire/catalog for a workspace that holds its
+    /// target directory; with
     /// --check and no --out, nothing is written).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -163,6 +163,38 @@ fn endless_re_entrancy_is_cut_at_the_depth_limit_and_counted() {
     );
 }
 
+/// The depth limit is each bus's own: a bus published to from inside
+/// another bus's subscriber starts at depth 1, and a cycle between two
+/// buses still ends, at each one's limit.
+#[test]
+fn each_bus_counts_its_own_depth_and_a_cycle_between_buses_ends() {
+    let _failures = Failures::capture();
+    let outer = Arc::new(SyncBus::<EventType>::new());
+    let inner = Arc::new(SyncBus::<EventType>::with_max_depth(1));
+    let got = Arc::new(AtomicUsize::new(0));
+    let g = Arc::clone(&got);
+    inner.subscribe(move |_| {
+        g.fetch_add(1, Ordering::SeqCst);
+    });
+    let to_inner: SharedBus<EventType> = inner.clone();
+    outer.subscribe(move |_| emit!(OrderPlaced, bus = to_inner));
+    let to_outer: SharedBus<EventType> = outer.clone();
+    emit!(OrderPlaced, bus = to_outer);
+    assert_eq!(got.load(Ordering::SeqCst), 1);
+    assert_eq!(inner.stats().dropped_nested, 0);
+
+    // a -> b -> a -> b ..: each stops at its own limit of 3.
+    let a = Arc::new(SyncBus::<EventType>::with_max_depth(3));
+    let b = Arc::new(SyncBus::<EventType>::with_max_depth(3));
+    let (to_a, to_b): (SharedBus<EventType>, SharedBus<EventType>) = (a.clone(), b.clone());
+    a.subscribe(move |_| emit!(OrderPlaced, bus = to_b));
+    b.subscribe(move |_| emit!(OrderPlaced, bus = to_a));
+    let start: SharedBus<EventType> = a.clone();
+    emit!(OrderPlaced, bus = start);
+    assert_eq!((a.stats().published, b.stats().published), (3, 3));
+    assert_eq!(a.stats().dropped_nested + b.stats().dropped_nested, 1);
+}
+
 #[test]
 fn subscribing_and_unsubscribing_while_eight_threads_publish() {
     let bus = Arc::new(SyncBus::<EventType>::new());

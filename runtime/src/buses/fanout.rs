@@ -7,7 +7,7 @@ use crate::failure::{fail, FailedEvent, Failure, FailureCause};
 use crate::isolate::{isolate, Panicked};
 use crate::kind::EventKind;
 use crate::lineage::caused_by;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -59,6 +59,11 @@ struct Counters {
 thread_local! {
     /// How many `SyncBus::publish` calls are on this thread's stack.
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// The bus of the outermost of them.
+    static OUTERMOST: Cell<usize> = const { Cell::new(0) };
+    /// The buses of the others, innermost last: only a nested publish,
+    /// rare, reads them, to count its own bus's depth.
+    static NESTED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Calls every subscriber on the emitting thread.
@@ -131,8 +136,11 @@ impl<E: EventKind> SyncBus<E> {
         Self::with_max_depth(Self::DEFAULT_MAX_DEPTH)
     }
 
-    /// A bus that drops events published from subscribers nested deeper
-    /// than `max_depth` (the outermost publish is depth 1).
+    /// A bus that drops events published to it from its own subscribers
+    /// nested deeper than `max_depth`: the depth counts this bus's
+    /// publishes in progress on the thread (its outermost is 1), so that
+    /// a bus published to from inside another's subscriber starts at 1,
+    /// and a cycle between buses still ends.
     pub fn with_max_depth(max_depth: usize) -> Self {
         SyncBus {
             subscribers: RwLock::new(Arc::from(Vec::new())),
@@ -247,22 +255,54 @@ impl<E: EventKind> SyncBus<E> {
 }
 
 /// Restores the nesting depth when a publish ends, even by unwinding.
-struct DepthGuard;
+struct DepthGuard {
+    nested: bool,
+}
 
 impl Drop for DepthGuard {
     fn drop(&mut self) {
         DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        if self.nested {
+            let _ = NESTED.try_with(|nested| nested.borrow_mut().pop());
+        }
     }
+}
+
+/// Enters a publish of the bus `id` on this thread: its depth, counted
+/// over this bus's own publishes (the outermost is 1), and the guard that
+/// leaves it.
+#[inline]
+fn enter(id: usize) -> (usize, DepthGuard) {
+    let depth = DEPTH.with(|d| {
+        let depth = d.get() + 1;
+        d.set(depth);
+        depth
+    });
+    if depth == 1 {
+        OUTERMOST.with(|outermost| outermost.set(id));
+        return (1, DepthGuard { nested: false });
+    }
+    (enter_nested(id), DepthGuard { nested: true })
+}
+
+#[cold]
+fn enter_nested(id: usize) -> usize {
+    let outer = usize::from(OUTERMOST.with(Cell::get) == id);
+    let nested = NESTED
+        .try_with(|nested| {
+            let mut nested = nested.borrow_mut();
+            let own = nested.iter().filter(|bus| **bus == id).count();
+            nested.push(id);
+            own
+        })
+        .unwrap_or(0);
+    1 + outer + nested
 }
 
 impl<E: EventKind> Bus<E> for SyncBus<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
-        let depth = DEPTH.with(|d| {
-            let depth = d.get() + 1;
-            d.set(depth);
-            depth
-        });
-        let _restore = DepthGuard;
+        // The bus's address names it while it publishes (it is borrowed).
+        let (depth, _restore) = enter(std::ptr::from_ref(self).cast::<()>() as usize);
         if depth > self.max_depth {
             // A drop, counted as one in `eventwire::stats()` (not an error
             // of the bus) and reported here, with the event.
