@@ -10,7 +10,6 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 /// One emitted event.
@@ -129,6 +128,10 @@ impl fmt::Display for Site {
 /// counter. Making one costs an atomic increment and no system call;
 /// two processes share an id with probability about n²/2⁶⁵ for n processes.
 /// Written as 32 lower-case hex digits.
+///
+/// A child made by `fork()` that emits without calling `exec` inherits its
+/// parent's random bits and counter, so it would repeat the parent's next
+/// ids: it calls [`EventId::reseed`] first.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventId([u64; 2]);
 
@@ -136,10 +139,26 @@ impl EventId {
     /// The next id of this process.
     pub fn next() -> EventId {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        static PROCESS: OnceLock<u64> = OnceLock::new();
-        let process = *PROCESS.get_or_init(process_seed);
+        let mut process = PROCESS.load(Ordering::Relaxed);
+        if process == 0 {
+            process = first_seed();
+        }
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         EventId([process, n])
+    }
+
+    /// Chooses this process's random bits again: for a child made by
+    /// `fork()` that goes on emitting without `exec` (its ids would
+    /// otherwise repeat its parent's). Call it in the child before it emits.
+    ///
+    /// ```
+    /// use eventwire::EventId;
+    /// let before = EventId::next();
+    /// EventId::reseed();
+    /// assert_ne!(before.as_u128() >> 64, EventId::next().as_u128() >> 64);
+    /// ```
+    pub fn reseed() {
+        PROCESS.store(process_seed(), Ordering::Relaxed);
     }
 
     /// The id as a number.
@@ -160,13 +179,36 @@ impl EventId {
 
 /// Random bits from the standard library's per-process hash keys (seeded by
 /// the operating system), mixed with the process id and the start time.
-fn process_seed() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    if let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
-        hasher.write_u128(now.as_nanos());
+/// This process's random bits; 0 until the first id.
+static PROCESS: AtomicU64 = AtomicU64::new(0);
+
+#[cold]
+fn first_seed() -> u64 {
+    let seed = process_seed();
+    match PROCESS.compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => seed,
+        Err(chosen) => chosen,
     }
-    hasher.finish()
+}
+
+/// Random bits, never 0 (which stands for "not chosen yet"), never the
+/// ones in use.
+fn process_seed() -> u64 {
+    let current = PROCESS.load(Ordering::Relaxed);
+    let mut salt = 0u64;
+    loop {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        if let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
+            hasher.write_u128(now.as_nanos());
+        }
+        hasher.write_u64(salt);
+        let seed = hasher.finish();
+        if seed != 0 && seed != current {
+            return seed;
+        }
+        salt += 1;
+    }
 }
 
 impl fmt::Display for EventId {
