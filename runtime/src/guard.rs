@@ -55,28 +55,49 @@ pub(crate) fn accepts_from<E: EventKind>(
 }
 
 /// [`deliver`], not isolated again when the bus contains its own panics
-/// (`contained`).
+/// (`contained`): then the call and the count are all that is inlined
+/// where the event is built.
+#[inline]
 pub(crate) fn deliver_to<E: EventKind>(
     bus: &dyn Bus<E>,
     contained: bool,
     event: Event<E>,
     record: &'static SiteRecord,
 ) {
+    if !contained {
+        return deliver_isolated(bus, event, record);
+    }
     let kind = event.kind;
-    let published = if contained {
-        Ok(bus.publish(event))
-    } else {
-        // The closure borrows the event's slot, so that the event is moved
-        // once, into `publish`, rather than into the closure and the
-        // unwinding frame.
-        let mut slot = Some(event);
-        isolate(|| slot.take().map_or(Ok(()), |event| bus.publish(event)))
-    };
-    let cause = match published {
-        Ok(Ok(())) => {
-            count_published();
-            return;
-        }
+    match bus.publish(event) {
+        Ok(()) => count_published(),
+        Err(error) => refused(kind, Ok(Err(error)), record),
+    }
+}
+
+/// [`deliver_to`] for a bus that does not contain its own panics.
+#[inline(never)]
+fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, record: &'static SiteRecord) {
+    let kind = event.kind;
+    // The closure borrows the event's slot, so that the event is moved
+    // once, into `publish`, rather than into the closure and the
+    // unwinding frame.
+    let mut slot = Some(event);
+    match isolate(|| slot.take().map_or(Ok(()), |event| bus.publish(event))) {
+        Ok(Ok(())) => count_published(),
+        failed => refused(kind, failed, record),
+    }
+}
+
+/// Counts and reports an event a bus refused or panicked on.
+#[cold]
+#[inline(never)]
+fn refused<E: EventKind>(
+    kind: E,
+    failed: Result<Result<(), crate::bus::BusError>, Panicked>,
+    record: &'static SiteRecord,
+) {
+    let cause = match failed {
+        Ok(Ok(())) => return,
         Ok(Err(error)) => FailureCause::Error(crate::isolate::error_text(&error)),
         Err(Panicked(why)) => FailureCause::Panic(why),
     };
