@@ -132,8 +132,9 @@ pub enum FailureCause {
     /// about were not published.
     AcceptsPanicked(String),
     /// Finding the call's bus panicked with this message: a `bus = ..`
-    /// expression, or a hand-written `HasBus::event_bus`. The call ran
-    /// without a bus.
+    /// expression, or a hand-written `HasBus::event_bus`. The call went on
+    /// without a bus of its own (a default bus, if installed, takes its
+    /// events).
     BusPanicked(String),
     /// A bounded queue was full: the event was dropped.
     QueueFull,
@@ -249,7 +250,7 @@ impl fmt::Display for Failure {
             )?,
             FailureCause::BusPanicked(why) => write!(
                 f,
-                "finding the bus of the call of {event} panicked (its `bus = ..` expression or its `HasBus::event_bus`): {why}; the call ran without a bus"
+                "finding the bus of the call of {event} panicked (its `bus = ..` expression or its `HasBus::event_bus`): {why}; the call went on without a bus of its own (a default bus, if one is installed, takes its events)"
             )?,
             FailureCause::QueueFull => write!(
                 f,

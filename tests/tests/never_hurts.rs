@@ -447,6 +447,12 @@ fn events_with_any_float_read_back() {
 
 // ---- finding the bus: `bus = ..` and a hand-written `HasBus` are user code ----
 
+macro_rules! bail {
+    ($e:expr) => {
+        $e?
+    };
+}
+
 /// A service whose own bus lookup panics, and which routes some calls to
 /// an audit bus that may be missing.
 struct Routed {
@@ -496,6 +502,23 @@ impl Routed {
         Ok(10)
     }
 
+    fn lookup(&self) -> Option<Option<SharedBus<EventType>>> {
+        (!self.explode).then(|| self.audit.clone())
+    }
+
+    // A `?` hidden in a macro leaves the function, as written by hand.
+    #[emits(CallDone, bus = bail!(self.lookup()))]
+    fn hidden(&self) -> Option<u32> {
+        Some(12)
+    }
+
+    // Its only events are `emit!`s: a failure names the first.
+    #[emits(StepTaken)]
+    fn stepped(&self) -> u32 {
+        emit!(StepTaken);
+        13
+    }
+
     fn emits_freely(&self) -> u32 {
         emit!(StepTaken, bus = self.pick());
         11
@@ -516,18 +539,21 @@ fn a_panicking_bus_lookup_never_reaches_the_method() {
     assert_eq!(routed.picked(), 8);
     assert_eq!(routed.emits_freely(), 11);
     assert_eq!(routed.fallible(), Err("no bus".to_owned()));
-    assert_eq!(eventwire::stats().panics - before, 3, "each lookup counted");
+    assert_eq!(routed.hidden(), None);
+    assert_eq!(routed.stepped(), 13);
+    assert_eq!(eventwire::stats().panics - before, 4, "each lookup counted");
     assert_eq!(recorder.events().len(), 0, "no bus, no event");
     let reported = turn.reported(FailureKind::BusPanicked);
-    assert_eq!(reported.len(), 3, "{reported:?}");
+    assert_eq!(reported.len(), 4, "{reported:?}");
     assert!(
         reported[0].contains("CallDone (call.done) from Routed::own")
             && reported[0].contains("registry not loaded")
-            && reported[0].contains("the call ran without a bus"),
+            && reported[0].contains("the call went on without a bus of its own"),
         "{reported:?}"
     );
     assert!(
-        reported[2].contains("StepTaken (step.taken)"),
+        reported[2].contains("StepTaken (step.taken)")
+            && reported[3].contains("StepTaken (step.taken) from Routed::stepped"),
         "{reported:?}"
     );
 }
@@ -552,5 +578,6 @@ fn a_bus_expression_that_names_none_falls_back_to_the_receivers_bus() {
     assert_eq!(unrouted.audited(), 9);
     assert_eq!(unrouted.picked(), 8);
     assert_eq!(unrouted.fallible(), Ok(10));
-    assert_eq!((audit.count(CallDone), main.count(CallDone)), (2, 3));
+    assert_eq!(unrouted.hidden(), Some(12));
+    assert_eq!((audit.count(CallDone), main.count(CallDone)), (2, 4));
 }

@@ -993,8 +993,33 @@ fn mixed(first: Drops, n: u16, second: Drops) -> u16 {
     n + 1
 }
 
+// `ret(..)` reads a parameter after the body: it stays the function's own.
+#[emits(Called, Returned, ret(requested = n))]
+fn fetch(n: u32) -> u32 {
+    7
+}
+
+#[emits(Called, Returned, ret(requested = n, got = *ret))]
+fn fetch_more(n: u32) -> u32 {
+    n + 1
+}
+
 #[test]
 fn primitive_parameters_passed_by_value() {
+    {
+        let recorder = Recorder::new();
+        let _guard = recorder.install_scoped();
+        assert_eq!((fetch(3), fetch_more(4)), (7, 5));
+        recorder.assert_field(Returned, "requested", 3);
+        assert_eq!(
+            recorder.of(Returned)[1]
+                .fields
+                .get("got")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("5")
+        );
+    }
     let recorder = Recorder::new();
     let _guard = recorder.install_scoped();
     assert_eq!(bump(10, 3, true), bump_plain(10, 3, true));

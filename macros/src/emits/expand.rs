@@ -283,6 +283,13 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     // found by user code run in isolation; else the defaults (`resolve`).
     let explicit = Ident::new("eventwire_explicit_bus", Span::mixed_site());
     let mut bus_prelude = quote!();
+    // The site a failure to find the bus is reported against: the call's
+    // first, or its first `emit!`'s.
+    let first_site = if by_hand.is_empty() {
+        quote!(__EVENTWIRE_SITES.first())
+    } else {
+        quote!(__EVENTWIRE_SITES.first().or(__EVENTWIRE_BY_HAND.first()))
+    };
     let source = match (&args.bus, receiver_ref(&function)) {
         (Some(bus), receiver) => {
             let or_receiver = receiver.map(|receiver| {
@@ -298,7 +305,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             let find = quote_spanned! {bus.span()=>
                 #p::explicit_bus::<#enum_path, _>(&(#bus)).map(::std::sync::Arc::clone) #or_receiver
             };
-            let found = crate::bus_lookup::isolated_bus(&find, &quote!(__EVENTWIRE_SITES.first()));
+            let found = crate::bus_lookup::isolated_bus(&find, &first_site);
             bus_prelude = quote! {
                 let #explicit = #found;
             };
@@ -308,7 +315,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             let find = quote_spanned! {receiver.span()=>
                 #p::receiver_bus::<#enum_path, _>(#receiver)
             };
-            crate::bus_lookup::isolated_bus(&find, &quote!(__EVENTWIRE_SITES.first()))
+            crate::bus_lookup::isolated_bus(&find, &first_site)
         }
         (None, None) => quote!(#p::no_bus::<#enum_path>()),
     };
@@ -389,7 +396,19 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         output: output.clone(),
         by_hand: &by_hand_ref,
     };
-    let bus_tokens = &args.bus;
+    // What the body's closure may take by value: the primitive parameters
+    // it names itself, not those that code outside it reads too (`bus =
+    // ..`, `ret(..)`, an `#[instrument]` span's statements).
+    let (in_body, outside) = {
+        let block = &function.block;
+        let fields = args.fields.iter().map(|f| &f.value);
+        let ret = args.ret_fields.iter().map(|f| &f.value);
+        let bus = &args.bus;
+        (
+            quote!(#block #(#fields)*),
+            quote!(#bus #(#ret)* #(#span_prefix)*),
+        )
+    };
     let run = match kind {
         FnKind::Async if instrumented_async => prepared_call(
             &parts,
@@ -407,7 +426,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             shape::awaiting(&parts, &block, &holds)
         }
         FnKind::Async => {
-            let passed = pass_by_value(&mut function, &quote!(#bus_tokens));
+            let passed = pass_by_value(&mut function, &in_body, &outside);
             shape::sync(&parts, (*function.block).clone(), false, &passed)
         }
         FnKind::AsyncTail => {
@@ -424,7 +443,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             let passed = if inline {
                 Passed::none()
             } else {
-                pass_by_value(&mut function, &quote!(#bus_tokens))
+                pass_by_value(&mut function, &in_body, &outside)
             };
             shape::sync(&parts, (*function.block).clone(), inline, &passed)
         }

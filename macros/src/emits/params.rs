@@ -119,16 +119,23 @@ impl Passed {
     }
 }
 
-/// Picks the parameters passed by value (see [`Passed`]), leaving out any
-/// named in `excluded` (the `bus = ..` expression, evaluated before the
-/// body); their `mut`, if any, moves from the function's signature to the
-/// closure's pattern, where the body mutates them.
-pub(crate) fn pass_by_value(function: &mut ItemFn, excluded: &TokenStream) -> Passed {
+/// Picks the parameters passed by value (see [`Passed`]): those `used`
+/// names (the body and its fields), leaving out any named in `excluded`
+/// (code outside the body that reads them too: `bus = ..`, `ret(..)`, an
+/// `#[instrument]` span), where a copy of their own in the closure would
+/// differ from the function's or go unused. Their `mut`, if any, moves
+/// from the function's signature to the closure's pattern, where the body
+/// mutates them.
+pub(crate) fn pass_by_value(
+    function: &mut ItemFn,
+    used: &TokenStream,
+    excluded: &TokenStream,
+) -> Passed {
     const PRIMITIVES: &[&str] = &[
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64", "bool", "char",
     ];
-    let excluded = idents(excluded);
+    let (used, excluded) = (idents(used), idents(excluded));
     let (mut pattern, mut types, mut values) = (Vec::new(), Vec::new(), Vec::new());
     for input in &mut function.sig.inputs {
         let FnArg::Typed(typed) = input else {
@@ -152,6 +159,7 @@ pub(crate) fn pass_by_value(function: &mut ItemFn, excluded: &TokenStream) -> Pa
         if !primitive
             || binding.by_ref.is_some()
             || binding.subpat.is_some()
+            || !used.contains(&binding.ident.to_string())
             || excluded.contains(&binding.ident.to_string())
             // Handing over an `_name` would use it (`used_underscore_binding`).
             || binding.ident.to_string().starts_with('_')

@@ -65,3 +65,20 @@ impl Svc {
         true
     }
 }
+
+// A parameter the body leaves alone but `#[instrument]` records, in either
+// order of the attributes, and one the body reads too.
+// #[emits(Noted)]
+#[tracing::instrument]
+pub fn traced(request_id: u64) {}
+
+#[tracing::instrument]
+// #[emits(Noted)]
+pub fn traced_below(request_id: u64) {}
+
+#[tracing::instrument]
+// #[emits(Noted)]
+pub fn traced_read(request_id: u64, mut attempt: u8) -> u64 {
+    attempt += 1;
+    request_id + u64::from(attempt)
+}
