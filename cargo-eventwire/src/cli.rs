@@ -122,6 +122,82 @@ impl CoverageArgs {
         args
     }
 
+    /// The arguments that build the tests (`cargo test --no-run`): with
+    /// `cargo test`, all of [`cargo_args`](Self::cargo_args); with nextest,
+    /// those of its options that are Cargo's (the packages, targets,
+    /// features, profile, target and manifest, `--cargo-profile` and
+    /// `--build-jobs` spelled as Cargo spells them), not its own
+    /// (`--no-capture`, `--retries 2`, `-E expr`, `--profile ci`).
+    pub fn build_args(&self) -> Vec<String> {
+        let args = self.cargo_args();
+        if !self.nextest {
+            return args;
+        }
+        // Cargo's options as nextest spells them: taking a value or not.
+        const WITH_VALUE: &[(&str, &str)] = &[
+            ("-p", "-p"),
+            ("--package", "--package"),
+            ("--exclude", "--exclude"),
+            ("--bin", "--bin"),
+            ("--example", "--example"),
+            ("--test", "--test"),
+            ("--bench", "--bench"),
+            ("-F", "-F"),
+            ("--features", "--features"),
+            ("--cargo-profile", "--profile"),
+            ("--build-jobs", "--jobs"),
+            ("--target", "--target"),
+            ("--target-dir", "--target-dir"),
+            ("--manifest-path", "--manifest-path"),
+            ("--config", "--config"),
+        ];
+        const FLAGS: &[&str] = &[
+            "--workspace",
+            "--all",
+            "--lib",
+            "--bins",
+            "--examples",
+            "--tests",
+            "--benches",
+            "--all-targets",
+            "--all-features",
+            "--no-default-features",
+            "-r",
+            "--release",
+            "--frozen",
+            "--locked",
+            "--offline",
+            "--ignore-rust-version",
+            "--timings",
+        ];
+        let mut build = Vec::new();
+        let mut rest = args.iter().take_while(|a| *a != "--");
+        while let Some(arg) = rest.next() {
+            let (name, attached) = match arg.split_once('=') {
+                Some((name, value)) if name.starts_with("--") => (name, Some(value)),
+                _ => (arg.as_str(), None),
+            };
+            if FLAGS.contains(&name) {
+                build.push(arg.clone());
+            } else if let Some((_, cargo)) = WITH_VALUE.iter().find(|(n, _)| *n == name) {
+                let value = match attached {
+                    Some(value) => Some(value.to_owned()),
+                    None => rest.next().cloned(),
+                };
+                build.push((*cargo).to_owned());
+                build.extend(value);
+            } else if let Some(value) = ["-p", "-F"]
+                .iter()
+                .find_map(|short| name.strip_prefix(short).filter(|v| !v.is_empty()))
+            {
+                // `-pshop`, `-Fjson`.
+                build.push(name[..2].to_owned());
+                build.push(value.to_owned());
+            }
+        }
+        build
+    }
+
     /// The packages named with `-p`/`--package` among cargo's arguments
     /// (before the binaries' own); empty when cargo picks them.
     pub fn packages(&self) -> Vec<String> {
@@ -306,6 +382,29 @@ mod tests {
         // Nextest's own options come before any `--`.
         let args = coverage("eventwire coverage --nextest -- --no-capture");
         assert_eq!(args.test_args, ["--no-capture"]);
+    }
+
+    #[test]
+    fn a_nextest_run_builds_with_cargos_options_only() {
+        let args = coverage(
+            "eventwire coverage --nextest --no-capture -pshop --retries 2 -E test(x) --profile ci --cargo-profile=dev --features a --workspace --build-jobs 2 -- filter",
+        );
+        assert_eq!(
+            args.build_args(),
+            [
+                "-p",
+                "shop",
+                "--profile",
+                "dev",
+                "--features",
+                "a",
+                "--workspace",
+                "--jobs",
+                "2"
+            ]
+        );
+        let args = coverage("eventwire coverage -p shop -- --nocapture");
+        assert_eq!(args.build_args(), args.cargo_args());
     }
 
     #[test]

@@ -728,8 +728,12 @@ impl Builder<'_, '_> {
                         test_count: 0,
                         tests: Vec::new(),
                         unknown_tests: false,
-                        waiver: None,
-                        status: SiteStatus::NeverRan,
+                        waiver: site.waiver.clone(),
+                        status: if site.waiver.is_some() {
+                            SiteStatus::Waived
+                        } else {
+                            SiteStatus::NeverRan
+                        },
                         never_ran_on: Vec::new(),
                         registered: false,
                         fields: Vec::new(),
@@ -995,7 +999,11 @@ fn count(totals: &mut Totals, event: &EventReport) {
         .iter()
         .filter(|s| s.status == SiteStatus::StaleWaiver)
         .count();
-    totals.unregistered_sites += event.sites.iter().filter(|s| !s.registered).count();
+    totals.unregistered_sites += event
+        .sites
+        .iter()
+        .filter(|s| !s.registered && s.status != SiteStatus::Waived)
+        .count();
 }
 
 fn summary(totals: &Totals) -> String {

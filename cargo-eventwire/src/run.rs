@@ -72,7 +72,7 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     let cargo_args = args.cargo_args();
     let run = RunDir::create(&ws.target)?;
     // Both runners test what `cargo test` builds for these arguments.
-    let built = match build(&ws, &cargo_args) {
+    let built = match build(&ws, &args.build_args()) {
         Ok(built) => built,
         Err(Failure::Build(code)) => {
             eprintln!("cargo eventwire: building the tests failed (cargo exited with {code}); nothing was run");
@@ -141,7 +141,11 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     for (name, cfgs) in &built.script_cfgs {
         facts.entry(name.clone()).or_default().script_cfgs = cfgs.clone();
     }
-    let build_cfg = sources::build_cfg(&ws, scope.iter().next().map(String::as_str), &cargo_args);
+    let build_cfg = sources::build_cfg(
+        &ws,
+        scope.iter().next().map(String::as_str),
+        &args.build_args(),
+    );
     let sources = sources::read(&ws, &facts, &build_cfg);
     let mut report = Report::build(&Inputs {
         workspace: &ws,

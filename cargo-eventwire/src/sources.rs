@@ -29,6 +29,8 @@ pub struct Site {
     pub function: String,
     /// Whether, and into what, it is compiled.
     pub gate: Gate,
+    /// Why it needs no test (`untested = ".."`), if it says so.
+    pub waiver: Option<String>,
 }
 
 /// An enum that derives `EventType`.
@@ -218,6 +220,7 @@ pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgS
                     syntax: site.syntax,
                     function: site.function,
                     gate: site.gate,
+                    waiver: site.waiver,
                 };
                 match seen.get(&key) {
                     Some(&at) => {

@@ -553,6 +553,13 @@ fn one_function_is_one_path_not_one_short_name() {
     );
     let set = event(&report, "samename::EventType", "KeySet");
     assert_eq!(set["duplicated_in"], "Store::set", "{set:#}");
+    // A site no test process registered that says why it needs no test is
+    // waived, and fails nothing.
+    let dumped = event(&report, "samename::EventType", "KeysDumped");
+    assert_eq!(dumped["status"], "waived", "{dumped:#}");
+    assert_eq!(dumped["sites"][0]["registered"], false, "{dumped:#}");
+    assert_eq!(dumped["sites"][0]["status"], "waived", "{dumped:#}");
+    assert_eq!(report["totals"]["unregistered_sites"], 0, "{report:#}");
     assert!(
         run.stdout
             .contains("note: every site of KeySet is in Store::set"),

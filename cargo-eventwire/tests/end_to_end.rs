@@ -117,6 +117,14 @@ fn coverage_under_cargo_test_and_nextest() {
             statuses(&report, SHOP)[2],
             ("OrderShipped".to_owned(), "wired_not_exercised".to_owned())
         );
+        // Nextest's own options go to nextest, not to the build.
+        let own = run_in(
+            &shop,
+            &["coverage", "--nextest", "--no-capture", "--retries", "0"],
+            &[],
+        );
+        assert_eq!(own.code, 1, "{own:?}");
+        assert!(own.stdout.contains("4/5 event types wired"), "{own:?}");
     } else {
         eprintln!("cargo-nextest is not installed: the nextest half of this test did not run");
     }

@@ -177,8 +177,6 @@ impl EventId {
     }
 }
 
-/// Random bits from the standard library's per-process hash keys (seeded by
-/// the operating system), mixed with the process id and the start time.
 /// This process's random bits; 0 until the first id.
 static PROCESS: AtomicU64 = AtomicU64::new(0);
 
@@ -191,8 +189,9 @@ fn first_seed() -> u64 {
     }
 }
 
-/// Random bits, never 0 (which stands for "not chosen yet"), never the
-/// ones in use.
+/// Random bits from the standard library's per-process hash keys (seeded by
+/// the operating system), mixed with the process id and the time: never 0
+/// (which stands for "not chosen yet"), never the ones in use.
 fn process_seed() -> u64 {
     let current = PROCESS.load(Ordering::Relaxed);
     let mut salt = 0u64;

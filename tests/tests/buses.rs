@@ -193,6 +193,27 @@ fn each_bus_counts_its_own_depth_and_a_cycle_between_buses_ends() {
     emit!(OrderPlaced, bus = start);
     assert_eq!((a.stats().published, b.stats().published), (3, 3));
     assert_eq!(a.stats().dropped_nested + b.stats().dropped_nested, 1);
+
+    // A ring of 64 buses, each at the default limit: no more than 8
+    // publishes nest on the thread, whichever bus is next.
+    let slots: Vec<Arc<std::sync::OnceLock<SharedBus<EventType>>>> =
+        (0..64).map(|_| Arc::default()).collect();
+    let ring: Vec<Arc<SyncBus<EventType>>> = (0..64).map(|_| Arc::new(SyncBus::new())).collect();
+    for (i, bus) in ring.iter().enumerate() {
+        let next = Arc::clone(&slots[(i + 1) % 64]);
+        bus.subscribe(move |event| {
+            if let Some(next) = next.get() {
+                let _ = next.publish(event.clone());
+            }
+        });
+        let shared: SharedBus<EventType> = bus.clone();
+        let _ = slots[i].set(shared);
+    }
+    let first = slots[0].get().cloned();
+    emit!(OrderPlaced, bus = first);
+    let published: u64 = ring.iter().map(|bus| bus.stats().published).sum();
+    let dropped: u64 = ring.iter().map(|bus| bus.stats().dropped_nested).sum();
+    assert_eq!((published, dropped), (8, 1));
 }
 
 #[test]

@@ -139,8 +139,11 @@ impl<E: EventKind> SyncBus<E> {
     /// A bus that drops events published to it from its own subscribers
     /// nested deeper than `max_depth`: the depth counts this bus's
     /// publishes in progress on the thread (its outermost is 1), so that
-    /// a bus published to from inside another's subscriber starts at 1,
-    /// and a cycle between buses still ends.
+    /// a bus published to from inside another's subscriber starts at 1.
+    /// However buses nest, it also drops an event that would make more
+    /// than `max(max_depth, DEFAULT_MAX_DEPTH)` `SyncBus` publishes
+    /// nested on the thread: a ring of buses ends, and never overflows
+    /// the stack.
     pub fn with_max_depth(max_depth: usize) -> Self {
         SyncBus {
             subscribers: RwLock::new(Arc::from(Vec::new())),
@@ -269,10 +272,10 @@ impl Drop for DepthGuard {
 }
 
 /// Enters a publish of the bus `id` on this thread: its depth, counted
-/// over this bus's own publishes (the outermost is 1), and the guard that
-/// leaves it.
+/// over this bus's own publishes (the outermost is 1), the depth of all
+/// `SyncBus` publishes on the thread, and the guard that leaves it.
 #[inline]
-fn enter(id: usize) -> (usize, DepthGuard) {
+fn enter(id: usize) -> (usize, usize, DepthGuard) {
     let depth = DEPTH.with(|d| {
         let depth = d.get() + 1;
         d.set(depth);
@@ -280,9 +283,9 @@ fn enter(id: usize) -> (usize, DepthGuard) {
     });
     if depth == 1 {
         OUTERMOST.with(|outermost| outermost.set(id));
-        return (1, DepthGuard { nested: false });
+        return (1, 1, DepthGuard { nested: false });
     }
-    (enter_nested(id), DepthGuard { nested: true })
+    (enter_nested(id), depth, DepthGuard { nested: true })
 }
 
 #[cold]
@@ -302,8 +305,11 @@ fn enter_nested(id: usize) -> usize {
 impl<E: EventKind> Bus<E> for SyncBus<E> {
     fn publish(&self, event: Event<E>) -> Result<(), BusError> {
         // The bus's address names it while it publishes (it is borrowed).
-        let (depth, _restore) = enter(std::ptr::from_ref(self).cast::<()>() as usize);
-        if depth > self.max_depth {
+        let (depth, all, _restore) = enter(std::ptr::from_ref(self).cast::<()>() as usize);
+        // However buses nest (a ring of many), the thread's stack holds at
+        // most this many publishes.
+        let bound = self.max_depth.max(Self::DEFAULT_MAX_DEPTH);
+        if depth > self.max_depth || all > bound {
             // A drop, counted as one in `eventwire::stats()` (not an error
             // of the bus) and reported here, with the event.
             self.counters.dropped_nested.fetch_add(1, Ordering::Relaxed);
