@@ -75,6 +75,7 @@ impl Parse for EmitInput {
                     continue;
                 }
             }
+            reserved_bus_shorthand(input)?;
             fields.push(FieldSpec::parse(input)?);
         }
         check_unique(&fields)?;
@@ -86,6 +87,28 @@ impl Parse for EmitInput {
             bus,
         })
     }
+}
+
+/// `bus` is reserved in `emit!`: the shorthand `bus` (or `%bus`, `?bus`)
+/// would capture a field where the bus is meant.
+fn reserved_bus_shorthand(input: ParseStream<'_>) -> syn::Result<()> {
+    let fork = input.fork();
+    if fork.peek(Token![%]) {
+        fork.parse::<Token![%]>()?;
+    } else if fork.peek(Token![?]) {
+        fork.parse::<Token![?]>()?;
+    }
+    if !fork.peek(Ident) {
+        return Ok(());
+    }
+    let name: Ident = fork.parse()?;
+    if name == "bus" && (fork.is_empty() || fork.peek(Token![,])) {
+        return Err(syn::Error::new(
+            name.span(),
+            "`bus` is reserved in `emit!`: write `bus = <expr>` to name the bus, or `\"bus\" = bus` to capture a field named `bus`",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `path` names `emit!`: `emit`, `eventwire::emit` or `::eventwire::emit`.
