@@ -150,10 +150,19 @@ fn check_variant(
             }
             (name, lit.span())
         }
-        None => (
-            dotted_name(&variant.ident.to_string()),
-            variant.ident.span(),
-        ),
+        None => {
+            let dotted = dotted_name(&variant.ident.to_string());
+            if !is_valid_dotted(&dotted) {
+                return Err(syn::Error::new(
+                    variant.ident.span(),
+                    format!(
+                        "the event name {dotted:?} derived from `{}` is not lower-case ASCII words of letters, digits and `_` joined by dots: give it one with `#[event(name = \"..\")]`",
+                        variant.ident
+                    ),
+                ));
+            }
+            (dotted, variant.ident.span())
+        }
     };
     if let Some(other) = earlier.iter().find(|v| v.dotted == dotted) {
         return Err(syn::Error::new(

@@ -1,0 +1,9 @@
+use eventwire::EventType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    ToolInvoked,
+    ÉvénementReçu,
+}
+
+fn main() {}
