@@ -258,14 +258,17 @@ impl NatsSink {
             .await;
     }
 
-    /// Publishes to JetStream until acknowledged, with backoff.
+    /// Publishes to JetStream until acknowledged, with backoff; an event
+    /// larger than the server takes is refused at once, a
+    /// [permanent](BusError::permanent) error: retrying it would hold back
+    /// every event after it.
     async fn publish_acknowledged(
         &self,
         js: &jetstream::Context,
         subject: String,
         headers: HeaderMap,
         payload: bytes::Bytes,
-    ) {
+    ) -> Result<(), BusError> {
         self.ensure_stream(js).await;
         let mut delay = self.config.backoff;
         loop {
@@ -273,10 +276,13 @@ impl NatsSink {
                 .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
                 .await
             {
+                Err(error) if error.kind() == jetstream::context::PublishErrorKind::MaxPayloadExceeded => {
+                    return Err(too_large(&subject, error));
+                }
                 Ok(ack) => match ack.await {
                     Ok(_) => {
                         self.recovered();
-                        return;
+                        return Ok(());
                     }
                     Err(error) => format!(
                         "JetStream did not acknowledge an event on {subject}: {error}; retrying with backoff"
@@ -302,14 +308,18 @@ impl<E: EventKind> AsyncSink<E> for NatsSink {
                 Some(js) => {
                     headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
                     self.publish_acknowledged(js, subject, headers, payload)
-                        .await;
-                    Ok(())
+                        .await
                 }
                 None => self
                     .client
-                    .publish_with_headers(subject, headers, payload)
+                    .publish_with_headers(subject.clone(), headers, payload)
                     .await
-                    .map_err(|e| BusError::from_source("cannot publish to NATS", e)),
+                    .map_err(|e| match e.kind() {
+                        async_nats::client::PublishErrorKind::MaxPayloadExceeded => {
+                            too_large(&subject, e)
+                        }
+                        _ => BusError::from_source("cannot publish to NATS", e),
+                    }),
             }
         })
     }
@@ -324,9 +334,21 @@ impl<E: EventKind> AsyncSink<E> for NatsSink {
     }
 }
 
+/// The error for an event larger than the server's `max_payload`.
+pub fn too_large(subject: &str, error: impl std::error::Error + Send + Sync + 'static) -> BusError {
+    BusError::from_source(
+        format!("the event on {subject} is larger than the NATS server takes (its max_payload): dropped, never retried"),
+        error,
+    )
+    .permanent()
+}
+
 /// The headers and body of `event` in `format`.
 ///
 /// # Errors
+///
+/// A [permanent](BusError::permanent) error: the event cannot be written
+/// in this format (a time CloudEvents cannot carry).
 ///
 /// The event cannot be written as JSON.
 pub fn encode<E: EventKind>(
@@ -339,19 +361,19 @@ pub fn encode<E: EventKind>(
             headers.insert("content-type", STRUCTURED_CONTENT_TYPE);
             cloudevents
                 .to_structured(event)
-                .map_err(|e| BusError::from_source("cannot write the CloudEvent", e))?
+                .map_err(|e| BusError::from_source("cannot write the CloudEvent", e).permanent())?
         }
         Format::CloudEventsBinary(cloudevents) => {
             let binary = cloudevents
                 .to_binary(event)
-                .map_err(|e| BusError::from_source("cannot write the CloudEvent", e))?;
+                .map_err(|e| BusError::from_source("cannot write the CloudEvent", e).permanent())?;
             for (name, value) in &binary.headers {
                 headers.insert(*name, value.as_str());
             }
             binary.body
         }
         Format::Eventwire => serde_json::to_vec(event)
-            .map_err(|e| BusError::from_source("cannot serialise the event", e))?,
+            .map_err(|e| BusError::from_source("cannot serialise the event", e).permanent())?,
     };
     Ok((headers, body.into()))
 }

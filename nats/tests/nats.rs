@@ -253,6 +253,55 @@ async fn a_stream_that_cannot_take_the_events_is_reported_not_retried_in_silence
     assert_eq!(error.undelivered, 1, "{error:?}");
 }
 
+/// An event larger than the server's `max_payload` can never be published:
+/// it is dropped at once, counted and reported, and the events after it
+/// are delivered, on JetStream and on core NATS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn an_event_too_large_for_the_server_is_dropped_not_retried_forever() {
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    for delivery in [
+        Delivery::JetStream {
+            stream: "LARGE".into(),
+        },
+        Delivery::Core,
+    ] {
+        let config = Config {
+            delivery,
+            prefix: "large".into(),
+            ..Config::default()
+        };
+        let mut consumer = subscribe::<EventType>(&client(&server.url()).await, "large.>")
+            .await
+            .unwrap();
+        let bus = connect::<EventType>(&server.url(), config).await.unwrap();
+        let shared = bus.shared();
+        emit!(ToolCompleted, bus = shared, blob = "x".repeat(2 << 20));
+        for n in 0..3 {
+            emit!(ToolCompleted, bus = shared, n);
+        }
+        let error = bus.shutdown(Duration::from_secs(10)).await;
+        let stats = bus.stats();
+        assert_eq!(
+            (stats.failed, stats.delivered),
+            (1, 3),
+            "{stats:?} {error:?}"
+        );
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let next = tokio::time::timeout(Duration::from_secs(5), consumer.next())
+                .await
+                .expect("the small events arrive");
+            got.push(field(&next.unwrap(), "n"));
+        }
+        assert_eq!(got, [0, 1, 2]);
+    }
+}
+
 /// Core NATS with the server down: the client takes each event into its
 /// buffer, so the bus counts them delivered; its flush cannot complete, and
 /// the shutdown says so, with how many the target never confirmed, instead

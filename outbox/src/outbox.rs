@@ -193,8 +193,15 @@ impl<DB: Backend> Outbox<DB> {
         DB::unpark(&self.pool).await.map_err(Error::Database)
     }
 
-    /// Deletes rows sent longer ago than `retention` keeps them.
-    pub(crate) async fn purge(&self, retention: Retention) -> Result<(), Error> {
+    /// Deletes rows sent longer ago than `retention` keeps them (counted in
+    /// [`Stats`]'s `purged`). [`Relay::run`](crate::Relay::run) calls it
+    /// every minute; a service that drives
+    /// [`Relay::relay_once`](crate::Relay::relay_once) itself calls it.
+    ///
+    /// # Errors
+    ///
+    /// The database.
+    pub async fn purge(&self, retention: Retention) -> Result<(), Error> {
         if let Retention::Keep(keep) = retention {
             let before =
                 now_ms().saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));

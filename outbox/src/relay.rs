@@ -4,7 +4,7 @@
 use crate::backend::{Backend, Retention};
 use crate::outbox::Outbox;
 use crate::row::StoredRow;
-use crate::target::Target;
+use crate::target::{Sent, Target};
 use crate::Error;
 use eventwire::{Event, EventKind};
 use std::future::Future;
@@ -174,7 +174,7 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
             // Within half the lease, so that no standby takes the rows over
             // while they are still being published.
             let limit = self.config.lease / 2;
-            match tokio::time::timeout(limit, self.target.send(&events)).await {
+            match tokio::time::timeout(limit, isolated_send(&self.target, &events)).await {
                 Ok((acknowledged, stopped)) => (acknowledged.min(events.len()), stopped),
                 Err(_) => (
                     0,
@@ -187,8 +187,29 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
         if self.config.abort_after_publish {
             std::process::abort();
         }
+        // Counted before they are marked: publishes the target acknowledged
+        // happened, even if marking them fails (they will be published again).
+        counters
+            .relayed
+            .fetch_add(acknowledged as u64, Ordering::Relaxed);
+        if stopped.is_some() {
+            counters
+                .retried
+                .fetch_add((events.len() - acknowledged) as u64, Ordering::Relaxed);
+        }
         let sent = &seqs[..acknowledged];
-        let parked: Vec<i64> = unreadable.iter().map(|(seq, _)| *seq).collect();
+        let mut parked: Vec<i64> = unreadable.iter().map(|(seq, _)| *seq).collect();
+        // An event the target can never take (too large for the server, or
+        // not encodable) is parked, so that it holds back nothing after it.
+        let refused = match &stopped {
+            Some(error) if error.is_permanent() => seqs
+                .get(acknowledged)
+                .map(|seq| (*seq, events[acknowledged].id, error.to_string())),
+            _ => None,
+        };
+        if let Some((seq, _, _)) = &refused {
+            parked.push(*seq);
+        }
         DB::complete(pool, claim, sent, &parked, self.config.retention)
             .await
             .map_err(Error::Database)?;
@@ -199,19 +220,62 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                 1,
             );
         }
-        counters
-            .relayed
-            .fetch_add(acknowledged as u64, Ordering::Relaxed);
+        if let Some((seq, id, why)) = refused {
+            counters.failed.fetch_add(1, Ordering::Relaxed);
+            report(
+                format!("the outbox row {seq} (id {id}): the target can never take it ({why}): parked, unsent (`Outbox::unpark` returns it)"),
+                1,
+            );
+            return Ok(acknowledged);
+        }
         match stopped {
             None => Ok(acknowledged),
-            Some(error) => {
-                counters
-                    .retried
-                    .fetch_add((events.len() - acknowledged) as u64, Ordering::Relaxed);
-                Err(Error::Target(error))
-            }
+            Some(error) => Err(Error::Target(error)),
         }
     }
+}
+
+/// `target.send(events)`, a panic in it (making the future, or polling it)
+/// taken as the target stopping at the batch's start: counted and
+/// reported, never the relay's.
+async fn isolated_send<E: EventKind, T: Target<E> + ?Sized>(
+    target: &T,
+    events: &[Event<E>],
+) -> Sent {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let mut sending = match catch_unwind(AssertUnwindSafe(|| target.send(events))) {
+        Ok(sending) => sending,
+        Err(payload) => return (0, Some(panicked("the target", payload))),
+    };
+    std::future::poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| sending.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => std::task::Poll::Ready((0, Some(panicked("the target", payload)))),
+        },
+    )
+    .await
+}
+
+/// Reports a panic of `what` (counted in `eventwire::stats().panics`), as
+/// the error that stops a batch.
+pub(crate) fn panicked(what: &str, payload: Box<dyn std::any::Any + Send>) -> eventwire::BusError {
+    let why = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a payload that is not text".to_owned());
+    // The payload's own drop is not ours either: if it panics, forget it.
+    if let Err(again) =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)))
+    {
+        std::mem::forget(again);
+    }
+    eventwire::report_failure(
+        "eventwire-outbox relay",
+        eventwire::FailureCause::Panic(format!("{what} panicked: {why}")),
+        1,
+    );
+    eventwire::BusError::new(format!("{what} panicked: {why}; the rows stay unsent"))
 }
 
 fn decode<E: EventKind>(row: &StoredRow) -> Result<Event<E>, serde_json::Error> {

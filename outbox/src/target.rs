@@ -32,8 +32,16 @@ impl<E: EventKind> Target<E> for BusTarget<E> {
     ) -> Pin<Box<dyn Future<Output = Sent> + Send + 'a>> {
         Box::pin(async move {
             for (i, event) in events.iter().enumerate() {
-                if let Err(e) = self.0.__eventwire_publish_taken(event.clone()) {
-                    return (i, Some(e));
+                // The bus is code eventwire does not own: a panic is a
+                // failure of this event (counted, reported, the row relayed
+                // again), never the relay's.
+                let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.0.__eventwire_publish_taken(event.clone())
+                }));
+                match published {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return (i, Some(e)),
+                    Err(payload) => return (i, Some(crate::relay::panicked("the bus", payload))),
                 }
             }
             (events.len(), None)
@@ -159,7 +167,16 @@ mod jetstream {
                     {
                         Ok(ack) => acks.push(ack),
                         Err(e) => {
-                            stopped = Some(BusError::from_source("cannot publish to JetStream", e));
+                            let kind = event.kind.dotted_name();
+                            stopped = Some(
+                                if e.kind()
+                                    == jetstream::context::PublishErrorKind::MaxPayloadExceeded
+                                {
+                                    eventwire_nats::too_large(kind, e)
+                                } else {
+                                    BusError::from_source("cannot publish to JetStream", e)
+                                },
+                            );
                             break;
                         }
                     }

@@ -12,7 +12,9 @@ mod nats_server;
 mod postgres;
 
 use eventwire::{emits, Event, EventType, Phase, Recorder, Value};
-use eventwire_outbox::{BusTarget, JetStreamTarget, Outbox, OutboxTx, RelayConfig, Retention};
+use eventwire_outbox::{
+    BusTarget, JetStreamTarget, Outbox, OutboxTx, RelayConfig, Retention, Target,
+};
 use futures_util::StreamExt;
 use nats_server::Server;
 use std::collections::BTreeSet;
@@ -744,6 +746,23 @@ async fn concurrent_writers_of_one_aggregate_are_relayed_in_commit_order() {
 /// lost behind a `BusTarget`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_a_full_queued_bus_dropped_stay_unsent_and_are_relayed_again() {
+    rows_dropped_behind(|queue| queue).await;
+}
+
+/// The same behind a `Broadcast`, as the example relays: one bus of it
+/// that dropped the event makes it not taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_a_full_queued_bus_behind_a_broadcast_dropped_stay_unsent() {
+    let other = Recorder::<EventType>::new();
+    rows_dropped_behind(move |queue| {
+        eventwire::buses::Broadcast::new([other.bus(), queue]).shared()
+    })
+    .await;
+}
+
+async fn rows_dropped_behind(
+    wrap: impl FnOnce(eventwire::SharedBus<EventType>) -> eventwire::SharedBus<EventType>,
+) {
     use eventwire::buses::BackgroundBus;
     use std::sync::{Arc, Condvar, Mutex};
 
@@ -779,7 +798,7 @@ async fn rows_a_full_queued_bus_dropped_stay_unsent_and_are_relayed_again() {
         seen: seen.clone(),
     });
     let relay = outbox.relay(
-        BusTarget(queue.shared()),
+        BusTarget(wrap(queue.shared())),
         RelayConfig {
             batch: 10,
             ..config()
@@ -814,4 +833,146 @@ async fn rows_a_full_queued_bus_dropped_stay_unsent_and_are_relayed_again() {
         10,
         "every committed event reached the bus's target"
     );
+}
+
+/// A bus or a target that panics is code the relay does not own: the panic
+/// is counted and reported, the rows stay unsent, and the relay goes on.
+#[tokio::test]
+async fn a_panicking_bus_or_target_never_kills_the_relay() {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    struct Boom;
+    impl eventwire::Bus<EventType> for Boom {
+        fn publish(&self, _: Event<EventType>) -> Result<(), eventwire::BusError> {
+            panic!("bus exploded")
+        }
+    }
+    struct Exploding;
+    impl Target<EventType> for Exploding {
+        fn send<'a>(
+            &'a self,
+            _: &'a [Event<EventType>],
+        ) -> Pin<Box<dyn Future<Output = eventwire_outbox::Sent> + Send + 'a>> {
+            Box::pin(async {
+                tokio::task::yield_now().await;
+                panic!("target exploded")
+            })
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    let mut tx = outbox.begin::<EventType>().await.unwrap();
+    store_sqlite(&mut tx, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let before = eventwire::stats().panics;
+    let relay = outbox.relay(BusTarget(std::sync::Arc::new(Boom)), config());
+    let error = relay.relay_once().await.unwrap_err().to_string();
+    assert!(error.contains("the bus panicked: bus exploded"), "{error}");
+    relay.release().await.unwrap();
+    let relay = outbox.relay(Exploding, config());
+    let error = relay.relay_once().await.unwrap_err().to_string();
+    assert!(
+        error.contains("the target panicked: target exploded"),
+        "{error}"
+    );
+    relay.release().await.unwrap();
+    assert!(eventwire::stats().panics >= before + 2);
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!((stats.unsent, stats.relayed, stats.retried), (2, 0, 4));
+    // A relay that can publish takes them afterwards.
+    let seen = Recorder::<EventType>::new();
+    let relay = outbox.relay(BusTarget(seen.bus()), config());
+    assert_eq!(relay.relay_once().await.unwrap(), 2);
+    assert_eq!(seen.events().len(), 2);
+}
+
+/// Publishes the target acknowledged are counted as relayed even when
+/// marking them fails (they are published again, and counted again).
+#[tokio::test]
+async fn acknowledged_publishes_are_counted_when_marking_them_fails() {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    /// Acknowledges, then takes the outbox's table away.
+    struct Vandal {
+        pool: sqlx::SqlitePool,
+        seen: Recorder<EventType>,
+    }
+    impl Target<EventType> for Vandal {
+        fn send<'a>(
+            &'a self,
+            events: &'a [Event<EventType>],
+        ) -> Pin<Box<dyn Future<Output = eventwire_outbox::Sent> + Send + 'a>> {
+            Box::pin(async move {
+                for event in events {
+                    self.seen.bus().publish(event.clone()).unwrap();
+                }
+                let rename = format!(
+                    "ALTER TABLE {} RENAME TO vandalised",
+                    eventwire_outbox::TABLE
+                );
+                sqlx::query(&rename).execute(&self.pool).await.unwrap();
+                (events.len(), None)
+            })
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    let mut tx = outbox.begin::<EventType>().await.unwrap();
+    store_sqlite(&mut tx, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let seen = Recorder::<EventType>::new();
+    let relay = outbox.relay(
+        Vandal {
+            pool: outbox.pool().clone(),
+            seen: seen.clone(),
+        },
+        config(),
+    );
+    assert!(relay.relay_once().await.is_err(), "marking failed");
+    assert_eq!(seen.events().len(), 2);
+    let rename = format!(
+        "ALTER TABLE vandalised RENAME TO {}",
+        eventwire_outbox::TABLE
+    );
+    sqlx::query(&rename).execute(outbox.pool()).await.unwrap();
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!((stats.relayed, stats.unsent), (2, 2), "{stats:?}");
+}
+
+/// An event JetStream can never take (larger than the server's
+/// `max_payload`) is parked, counted as failed and reported, and holds
+/// back nothing committed after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs this test"
+)]
+async fn an_event_jetstream_can_never_take_is_parked_and_holds_back_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let outbox = sqlite(dir.path()).await;
+    let mut tx = outbox.begin::<EventType>().await.unwrap();
+    eventwire::emit!(Stored, bus = tx, blob = "x".repeat(2 << 20));
+    store_sqlite(&mut tx, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let relay = outbox.relay::<EventType, _>(JetStreamTarget::new(client, "OUTBOX"), config());
+    for _ in 0..5 {
+        let _ = relay.relay_once().await;
+    }
+    let stats = outbox.stats().await.unwrap();
+    assert_eq!(
+        (stats.failed, stats.parked, stats.unsent, stats.relayed),
+        (1, 1, 1, 2),
+        "{stats:?}"
+    );
+    let events = consume(&server.url(), 2).await;
+    let kinds: Vec<EventType> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [StoreStarted, Stored]);
+    assert!(events.iter().all(|e| e.fields.get("blob").is_none()));
 }

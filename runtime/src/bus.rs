@@ -122,6 +122,12 @@ impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
 pub struct BusError {
     message: String,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// A drop the bus itself counted and reported (a full queue, a shut
+    /// down bus), answered by `__eventwire_publish_taken`: whoever relays
+    /// it reports nothing more.
+    counted_drop: bool,
+    /// See [`BusError::permanent`].
+    permanent: bool,
 }
 
 impl BusError {
@@ -130,7 +136,38 @@ impl BusError {
         BusError {
             message: message.into(),
             source: None,
+            counted_drop: false,
+            permanent: false,
         }
+    }
+
+    /// The same error, for an event this bus can never take, however often
+    /// it is retried: it is too large for the server, or cannot be encoded.
+    /// Whoever retries gives that event up rather than hold back the ones
+    /// after it: the outbox relay parks its row (counted as failed), and
+    /// `eventwire-nats` drops it (counted and reported).
+    #[must_use]
+    pub fn permanent(mut self) -> Self {
+        self.permanent = true;
+        self
+    }
+
+    /// Whether retrying the event cannot help ([`BusError::permanent`]).
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
+    }
+
+    /// A drop the bus has counted and reported already.
+    pub(crate) fn counted_drop(message: impl Into<String>) -> Self {
+        BusError {
+            counted_drop: true,
+            ..BusError::new(message)
+        }
+    }
+
+    /// Whether this is a drop the bus counted and reported itself.
+    pub(crate) fn is_counted_drop(&self) -> bool {
+        self.counted_drop
     }
 
     /// An error caused by `source`.
@@ -141,6 +178,8 @@ impl BusError {
         BusError {
             message: message.into(),
             source: Some(Box::new(source)),
+            counted_drop: false,
+            permanent: false,
         }
     }
 }

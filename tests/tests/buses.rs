@@ -761,6 +761,29 @@ fn the_audit_file_reads_back_event_by_event() {
     assert_eq!(events[42].site.file, "tests/tests/buses.rs");
 }
 
+/// A file that ends mid-line when the sink opens it (a line cut short by a
+/// crash) keeps that fragment on a line of its own: every line the sink
+/// writes after it reads back.
+#[test]
+fn a_line_cut_short_before_the_sink_opened_the_file_holds_back_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    std::fs::write(&path, b"{\"id\":\"00").unwrap();
+    let bus = BackgroundBus::new(JsonLinesSink::append(&path).unwrap());
+    let shared = bus.shared();
+    for n in 0..3u64 {
+        emit!(AuditWritten, bus = shared, n);
+    }
+    bus.shutdown(Duration::from_secs(10)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("{\"id\":\"00"));
+    let events: Vec<Event<EventType>> = lines
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(events.len(), 3);
+}
+
 #[test]
 fn a_write_error_is_counted_and_reported_never_propagated() {
     let failures = Failures::capture();

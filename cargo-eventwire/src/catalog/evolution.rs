@@ -298,11 +298,14 @@ fn types(old: &CatalogField, new: &CatalogField, event: &CatalogEvent, changes: 
         return;
     }
     // A JSON integer is a number: a committed `number` accepts integers.
-    let accepted = if old.types.contains(FieldType::NUMBER) {
-        old.types.union(FieldType::INTEGER)
-    } else {
-        old.types
-    };
+    // `none` is the text "none": a committed `string` accepts it.
+    let mut accepted = old.types;
+    if old.types.contains(FieldType::NUMBER) {
+        accepted = accepted.union(FieldType::INTEGER);
+    }
+    if old.types.contains(FieldType::STRING) {
+        accepted = accepted.union(FieldType::NONE);
+    }
     if !accepted.contains(new.types) {
         changes.push(change(
             Impact::Breaking,
@@ -432,6 +435,31 @@ mod tests {
         // The other way, a number where integers were, breaks.
         let integer = one(vec![field("amount", FieldOrigin::Call, FieldType::INTEGER)]);
         assert!(breaking(&integer, &number)[0].contains("type changed from integer to number"));
+    }
+
+    /// `none` is written as the text "none": where strings were, it is
+    /// one more string, and the schema does not change.
+    #[test]
+    fn none_where_strings_were_breaks_nobody() {
+        let string = one(vec![field("name", FieldOrigin::Call, FieldType::STRING)]);
+        let optional = one(vec![field(
+            "name",
+            FieldOrigin::Call,
+            FieldType::STRING.union(FieldType::NONE),
+        )]);
+        assert!(breaking(&string, &optional).is_empty());
+        assert_eq!(
+            crate::catalog::schema::field_schema(&string.events[0].fields[0]),
+            crate::catalog::schema::field_schema(&optional.events[0].fields[0])
+        );
+        // Where integers were, `none` is a string: it breaks.
+        let integer = one(vec![field("n", FieldOrigin::Call, FieldType::INTEGER)]);
+        let maybe = one(vec![field(
+            "n",
+            FieldOrigin::Call,
+            FieldType::INTEGER.union(FieldType::NONE),
+        )]);
+        assert!(!breaking(&integer, &maybe).is_empty());
     }
 
     #[test]

@@ -355,7 +355,7 @@ fn persisted(
     bus: SharedBus<EventType>,
 ) -> Result<String, Box<dyn std::error::Error>> {
     use agent_services::persistence::{apply, PlanStore};
-    use eventwire_outbox::{BusTarget, RelayConfig};
+    use eventwire_outbox::{BusTarget, RelayConfig, Retention};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -373,6 +373,8 @@ fn persisted(
         while relay.relay_once().await? > 0 {}
         // The next run need not wait for this relay's lease to expire.
         relay.release().await?;
+        // `Relay::run` purges as it goes; a relay driven by hand purges here.
+        store.outbox().purge(Retention::default()).await?;
         let stats = store.outbox().stats().await?;
         Ok(format!(
             "outbox ({}): {} written, {} rolled back, {} relayed, {} unsent",

@@ -4,9 +4,10 @@
 //!
 //! The package names its enum once (`[package.metadata.eventwire]
 //! event-type`), so `#[emits]` needs no `EventType::` here, nor in a
-//! documentation example, which is a crate of its own:
+//! documentation example, which is a crate of its own (compiled, not run:
+//! its site would be test code in this package's coverage report):
 //!
-//! ```
+//! ```no_run
 //! use eventwire::{emits, Recorder};
 //! use kv_server::events::EventType;
 //!

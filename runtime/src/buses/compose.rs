@@ -60,21 +60,44 @@ impl<E: EventKind> Broadcast<E> {
     }
 }
 
-impl<E: EventKind> Bus<E> for Broadcast<E> {
-    fn publish(&self, event: Event<E>) -> Result<(), BusError> {
+impl<E: EventKind> Broadcast<E> {
+    /// Hands `event` to each bus that accepts it, each in isolation;
+    /// `taken` asks each whether it took it (not dropped it), and says
+    /// whether every one did.
+    fn deliver(&self, event: Event<E>, taken: bool) -> bool {
         let takers: Vec<&SharedBus<E>> = self
             .buses
             .iter()
             .filter(|b| accepts_isolated(b.as_ref(), event.kind, &event))
             .collect();
         let Some((last, rest)) = takers.split_last() else {
-            return Ok(());
+            return true;
         };
+        let mut all = true;
         for bus in rest {
-            deliver_isolated(bus.as_ref(), event.clone());
+            all &= deliver_isolated(bus.as_ref(), event.clone(), taken);
         }
-        deliver_isolated(last.as_ref(), event);
+        deliver_isolated(last.as_ref(), event, taken) && all
+    }
+}
+
+impl<E: EventKind> Bus<E> for Broadcast<E> {
+    fn publish(&self, event: Event<E>) -> Result<(), BusError> {
+        self.deliver(event, false);
         Ok(())
+    }
+
+    /// Taken only when every bus that accepts it took it: one that dropped
+    /// it, failed or panicked makes it not taken (the outbox relays the row
+    /// again, to every bus).
+    fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
+        if self.deliver(event, true) {
+            Ok(())
+        } else {
+            Err(BusError::new(
+                "a bus behind the Broadcast did not take the event (reported through the failure hook)",
+            ))
+        }
     }
 
     /// Whether any bus accepts `kind`. A bus whose `accepts` panics counts
@@ -126,14 +149,27 @@ fn accepts_isolated<E: EventKind>(bus: &dyn Bus<E>, kind: E, event: &Event<E>) -
     }
 }
 
-fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>) {
+/// Hands `event` to `bus` in isolation (asking, with `taken`, whether it
+/// took it rather than dropped it); says whether it did. A failure or a
+/// panic is counted and reported; a drop, by the bus that dropped it.
+fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, taken: bool) -> bool {
     let (kind, site) = (event.kind, event.site.clone());
-    let cause = match isolate(|| bus.publish(event)) {
-        Ok(Ok(())) => return,
+    let published = isolate(|| {
+        if taken {
+            bus.__eventwire_publish_taken(event)
+        } else {
+            bus.publish(event)
+        }
+    });
+    let cause = match published {
+        Ok(Ok(())) => return true,
+        // A drop was counted and reported by the bus that dropped it.
+        Ok(Err(error)) if error.is_counted_drop() => return false,
         Ok(Err(error)) => FailureCause::Error(crate::isolate::error_text(&error)),
         Err(Panicked(why)) => FailureCause::Panic(why),
     };
     fail(&Failure::new(cause, Some(FailedEvent::of(kind, site))).by("a bus behind a Broadcast"));
+    false
 }
 
 /// Passes on only the kinds a predicate keeps; the others are declined

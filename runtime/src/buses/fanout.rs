@@ -302,8 +302,11 @@ fn enter_nested(id: usize) -> usize {
     1 + outer + nested
 }
 
-impl<E: EventKind> Bus<E> for SyncBus<E> {
-    fn publish(&self, event: Event<E>) -> Result<(), BusError> {
+impl<E: EventKind> SyncBus<E> {
+    /// Delivers `event` to each subscriber that wants it; `false` when it
+    /// was dropped instead, nested too deep (counted and reported).
+    #[inline]
+    fn deliver(&self, event: Event<E>) -> bool {
         // The bus's address names it while it publishes (it is borrowed).
         let (depth, all, _restore) = enter(std::ptr::from_ref(self).cast::<()>() as usize);
         // However buses nest (a ring of many), the thread's stack holds at
@@ -320,7 +323,7 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
                 )
                 .by("a SyncBus"),
             );
-            return Ok(());
+            return false;
         }
         self.counters.published.fetch_add(1, Ordering::Relaxed);
         for subscriber in self.snapshot().iter().filter(|s| s.wants(event.kind)) {
@@ -342,7 +345,26 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
                 }
             }
         }
+        true
+    }
+}
+
+impl<E: EventKind> Bus<E> for SyncBus<E> {
+    fn publish(&self, event: Event<E>) -> Result<(), BusError> {
+        self.deliver(event);
         Ok(())
+    }
+
+    /// Taken unless dropped for nesting too deep (a subscriber that panics
+    /// is counted by the bus; the bus took the event).
+    fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
+        if self.deliver(event) {
+            Ok(())
+        } else {
+            Err(BusError::counted_drop(
+                "a SyncBus dropped the event: published from subscribers nested too deep",
+            ))
+        }
     }
 
     fn accepts(&self, kind: E) -> bool {

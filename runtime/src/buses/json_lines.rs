@@ -14,8 +14,12 @@ use std::sync::Mutex;
 /// line, no buffer): when `publish` returns `Ok`, its bytes are in the file
 /// (the operating system's cache of it). A write that fails (a full disk,
 /// `/dev/full`) returns the error, so the bus that called counts that event
-/// as failed and reports it; a line cut short by the failure is removed, so
-/// that every line in the file reads back as an event. With
+/// as failed and reports it; a line cut short by the failure is removed (or,
+/// where the file cannot be cut back, ended), and a file that ends mid-line
+/// when it is opened (cut short by a crash) gets a line break first, so
+/// that every line this sink writes reads back as an event, whole and on a
+/// line of its own. One sink per file: its lines are whole only among
+/// themselves. With
 /// [`sync_on_flush`](JsonLinesSink::sync_on_flush), every flush and
 /// shutdown also waits until the data is on the disk.
 ///
@@ -44,8 +48,17 @@ use std::sync::Mutex;
 #[derive(Debug)]
 pub struct JsonLinesSink {
     path: PathBuf,
-    file: Mutex<File>,
+    file: Mutex<Output>,
     sync: bool,
+}
+
+/// The file, and whether it may end in the middle of a line (a line cut
+/// short that could not be removed): the next line starts on a line of
+/// its own.
+#[derive(Debug)]
+struct Output {
+    file: File,
+    mid_line: bool,
 }
 
 impl JsonLinesSink {
@@ -57,9 +70,10 @@ impl JsonLinesSink {
     pub fn append(path: impl AsRef<Path>) -> std::io::Result<Self> {
         let path = path.as_ref().to_path_buf();
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let mid_line = ends_mid_line(&path);
         Ok(JsonLinesSink {
             path,
-            file: Mutex::new(file),
+            file: Mutex::new(Output { file, mid_line }),
             sync: false,
         })
     }
@@ -77,34 +91,58 @@ impl JsonLinesSink {
         &self.path
     }
 
-    fn file(&self) -> std::sync::MutexGuard<'_, File> {
+    fn file(&self) -> std::sync::MutexGuard<'_, Output> {
         // A panic while writing leaves no partial line (see `write_line`).
         self.file.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
+/// Whether the file at `path` ends without a line break (a line cut short
+/// by a crash); `false` when it is empty or cannot be read.
+fn ends_mid_line(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut last = [0u8];
+    file.seek(SeekFrom::End(-1)).is_ok() && file.read_exact(&mut last).is_ok() && last[0] != b'\n'
+}
+
 /// Writes `line` whole or not at all: on an error after part of it was
-/// written, the file is cut back to where the line began.
-fn write_line(file: &mut File, line: &[u8]) -> std::io::Result<()> {
+/// written, the file is cut back to where the line began (if it cannot be,
+/// it is left mid-line, and the next line starts with a line break).
+fn write_line(output: &mut Output, line: &[u8]) -> std::io::Result<()> {
+    if output.mid_line {
+        write_all(output, b"\n")?;
+        output.mid_line = false;
+    }
+    write_all(output, line)
+}
+
+fn write_all(output: &mut Output, bytes: &[u8]) -> std::io::Result<()> {
     let mut written = 0;
-    while written < line.len() {
-        match file.write(&line[written..]) {
+    while written < bytes.len() {
+        match output.file.write(&bytes[written..]) {
             Ok(0) => {
-                return Err(undo(file, written, std::io::ErrorKind::WriteZero.into()));
+                return Err(undo(output, written, std::io::ErrorKind::WriteZero.into()));
             }
             Ok(n) => written += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(undo(file, written, e)),
+            Err(e) => return Err(undo(output, written, e)),
         }
     }
     Ok(())
 }
 
-fn undo(file: &mut File, written: usize, error: std::io::Error) -> std::io::Error {
+fn undo(output: &mut Output, written: usize, error: std::io::Error) -> std::io::Error {
     if written > 0 {
-        if let Ok(meta) = file.metadata() {
-            let _ = file.set_len(meta.len().saturating_sub(written as u64));
-        }
+        let cut = output.file.metadata().and_then(|meta| {
+            output
+                .file
+                .set_len(meta.len().saturating_sub(written as u64))
+        });
+        // Not cut back (an append-only file): the next line starts afresh.
+        output.mid_line = cut.is_err();
     }
     error
 }
@@ -123,7 +161,7 @@ impl<E: EventKind> Bus<E> for JsonLinesSink {
         if !self.sync {
             return Ok(());
         }
-        self.file().sync_data().map_err(|e| {
+        self.file().file.sync_data().map_err(|e| {
             BusError::from_source(format!("could not sync {} to disk", self.path.display()), e)
         })
     }
