@@ -146,6 +146,7 @@ impl CoverageArgs {
             ("--features", "--features"),
             ("--cargo-profile", "--profile"),
             ("--build-jobs", "--jobs"),
+            ("-Z", "-Z"),
             ("--target", "--target"),
             ("--target-dir", "--target-dir"),
             ("--manifest-path", "--manifest-path"),
@@ -186,13 +187,13 @@ impl CoverageArgs {
                 };
                 build.push((*cargo).to_owned());
                 build.extend(value);
-            } else if let Some(value) = ["-p", "-F"]
+            } else if let Some(value) = ["-p", "-F", "-Z"]
                 .iter()
                 .find_map(|short| name.strip_prefix(short).filter(|v| !v.is_empty()))
             {
-                // `-pshop`, `-Fjson`.
+                // `-pshop`, `-p=shop`, `-Fjson`.
                 build.push(name[..2].to_owned());
-                build.push(value.to_owned());
+                build.push(value.strip_prefix('=').unwrap_or(value).to_owned());
             }
         }
         build
@@ -402,6 +403,11 @@ mod tests {
                 "--jobs",
                 "2"
             ]
+        );
+        let args = coverage("eventwire coverage --nextest -p=shop -F=json -Zflag --target x");
+        assert_eq!(
+            args.build_args(),
+            ["-p", "shop", "-F", "json", "-Z", "flag", "--target", "x"]
         );
         let args = coverage("eventwire coverage -p shop -- --nocapture");
         assert_eq!(args.build_args(), args.cargo_args());

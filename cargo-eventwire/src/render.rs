@@ -85,7 +85,12 @@ fn ran_by(head: &str, site: &SiteReport) -> String {
         _ => {}
     }
     if !site.registered {
-        text = " registered by no test process".to_owned();
+        text = match (&site.status, &site.waiver) {
+            (SiteStatus::Waived, Some(why)) => {
+                format!(" registered by no test process; waived: {}", one_line(why))
+            }
+            _ => " registered by no test process".to_owned(),
+        };
     }
     text
 }

@@ -653,11 +653,13 @@ impl Builder<'_, '_> {
                 }
             })
             .collect();
+        // A waived one says why it needs no test: nothing to link.
         let unlinked: Vec<UnlinkedSite> = unregistered
             .iter()
             .filter(|s| {
                 matches!(s.gate, Gate::Production | Gate::Undecided(_))
                     && self.inputs.scope.contains(&s.package)
+                    && s.waiver.is_none()
             })
             .map(|s| UnlinkedSite {
                 file: self.normalize(&s.file),

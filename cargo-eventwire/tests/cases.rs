@@ -560,6 +560,13 @@ fn one_function_is_one_path_not_one_short_name() {
     assert_eq!(dumped["sites"][0]["registered"], false, "{dumped:#}");
     assert_eq!(dumped["sites"][0]["status"], "waived", "{dumped:#}");
     assert_eq!(report["totals"]["unregistered_sites"], 0, "{report:#}");
+    assert_eq!(report["unlinked"], serde_json::json!([]), "{report:#}");
+    assert!(
+        run.stdout
+            .contains("registered by no test process; waived: an operator's tool, run by hand"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("note: every site of KeySet is in Store::set"),

@@ -337,7 +337,7 @@ impl<E: EventKind> AsyncSink<E> for NatsSink {
 /// The error for an event larger than the server's `max_payload`.
 pub fn too_large(subject: &str, error: impl std::error::Error + Send + Sync + 'static) -> BusError {
     BusError::from_source(
-        format!("the event on {subject} is larger than the NATS server takes (its max_payload): dropped, never retried"),
+        format!("the event on {subject} is larger than the NATS server takes (its max_payload): it can never be published"),
         error,
     )
     .permanent()

@@ -92,7 +92,11 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                     Duration::ZERO
                 }
                 Err(error) => {
-                    report(format!("the outbox relay {}: {error}", self.config.name), 1);
+                    // A failure the bus or target counted and reported
+                    // itself is not counted again.
+                    if !matches!(&error, Error::Target(e) if e.is_reported()) {
+                        report(format!("the outbox relay {}: {error}", self.config.name), 1);
+                    }
                     let wait = delay;
                     delay = delay.saturating_mul(2).min(self.config.max_backoff);
                     wait
@@ -127,8 +131,9 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
     }
 
     /// Claims one batch, publishes it and marks what was acknowledged;
-    /// returns how many rows were relayed (0: nothing unsent, or another
-    /// relay holds the work).
+    /// returns how many rows it dealt with, relayed or parked (0: nothing
+    /// unsent, or another relay holds the work), so that
+    /// `while relay.relay_once().await? > 0 {}` relays all there is.
     ///
     /// # Errors
     ///
@@ -192,11 +197,6 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
         counters
             .relayed
             .fetch_add(acknowledged as u64, Ordering::Relaxed);
-        if stopped.is_some() {
-            counters
-                .retried
-                .fetch_add((events.len() - acknowledged) as u64, Ordering::Relaxed);
-        }
         let sent = &seqs[..acknowledged];
         let mut parked: Vec<i64> = unreadable.iter().map(|(seq, _)| *seq).collect();
         // An event the target can never take (too large for the server, or
@@ -209,6 +209,13 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
         };
         if let Some((seq, _, _)) = &refused {
             parked.push(*seq);
+        }
+        if stopped.is_some() {
+            // What stays unsent to be published again (not a parked row).
+            let retried = events.len() - acknowledged - usize::from(refused.is_some());
+            counters
+                .retried
+                .fetch_add(retried as u64, Ordering::Relaxed);
         }
         DB::complete(pool, claim, sent, &parked, self.config.retention)
             .await
@@ -226,10 +233,10 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                 format!("the outbox row {seq} (id {id}): the target can never take it ({why}): parked, unsent (`Outbox::unpark` returns it)"),
                 1,
             );
-            return Ok(acknowledged);
+            return Ok(acknowledged + unreadable.len() + 1);
         }
         match stopped {
-            None => Ok(acknowledged),
+            None => Ok(acknowledged + unreadable.len()),
             Some(error) => Err(Error::Target(error)),
         }
     }
@@ -243,17 +250,37 @@ async fn isolated_send<E: EventKind, T: Target<E> + ?Sized>(
     events: &[Event<E>],
 ) -> Sent {
     use std::panic::{catch_unwind, AssertUnwindSafe};
-    let mut sending = match catch_unwind(AssertUnwindSafe(|| target.send(events))) {
+    let sending = match catch_unwind(AssertUnwindSafe(|| target.send(events))) {
         Ok(sending) => sending,
         Err(payload) => return (0, Some(panicked("the target", payload))),
     };
-    std::future::poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| sending.as_mut().poll(cx))) {
+    let mut sending = DropIsolated(Some(sending));
+    std::future::poll_fn(|cx| {
+        let Some(future) = sending.0.as_mut() else {
+            return std::task::Poll::Ready((0, None));
+        };
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => std::task::Poll::Ready((0, Some(panicked("the target", payload)))),
-        },
-    )
+        }
+    })
     .await
+}
+
+/// A target's future, dropped in isolation (also when the relay gives the
+/// batch up at half the lease): a `Drop` of the target's that panics is
+/// counted and reported, never the relay's.
+struct DropIsolated<F>(Option<F>);
+
+impl<F> Drop for DropIsolated<F> {
+    fn drop(&mut self) {
+        let future = self.0.take();
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(future)))
+        {
+            drop(panicked("the target's future, dropped,", payload));
+        }
+    }
 }
 
 /// Reports a panic of `what` (counted in `eventwire::stats().panics`), as
@@ -276,6 +303,7 @@ pub(crate) fn panicked(what: &str, payload: Box<dyn std::any::Any + Send>) -> ev
         1,
     );
     eventwire::BusError::new(format!("{what} panicked: {why}; the rows stay unsent"))
+        .already_reported()
 }
 
 fn decode<E: EventKind>(row: &StoredRow) -> Result<Event<E>, serde_json::Error> {

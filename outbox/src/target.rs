@@ -160,19 +160,19 @@ mod jetstream {
                         }
                     };
                     headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
+                    let subject = subject(&self.prefix, event.kind);
                     match self
                         .js
-                        .publish_with_headers(subject(&self.prefix, event.kind), headers, payload)
+                        .publish_with_headers(subject.clone(), headers, payload)
                         .await
                     {
                         Ok(ack) => acks.push(ack),
                         Err(e) => {
-                            let kind = event.kind.dotted_name();
                             stopped = Some(
                                 if e.kind()
                                     == jetstream::context::PublishErrorKind::MaxPayloadExceeded
                                 {
-                                    eventwire_nats::too_large(kind, e)
+                                    eventwire_nats::too_large(&subject, e)
                                 } else {
                                     BusError::from_source("cannot publish to JetStream", e)
                                 },

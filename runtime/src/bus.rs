@@ -122,10 +122,8 @@ impl<E: EventKind, B: Bus<E> + ?Sized> Bus<E> for Arc<B> {
 pub struct BusError {
     message: String,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    /// A drop the bus itself counted and reported (a full queue, a shut
-    /// down bus), answered by `__eventwire_publish_taken`: whoever relays
-    /// it reports nothing more.
-    counted_drop: bool,
+    /// See [`BusError::is_reported`].
+    reported: bool,
     /// See [`BusError::permanent`].
     permanent: bool,
 }
@@ -136,7 +134,7 @@ impl BusError {
         BusError {
             message: message.into(),
             source: None,
-            counted_drop: false,
+            reported: false,
             permanent: false,
         }
     }
@@ -157,17 +155,22 @@ impl BusError {
         self.permanent
     }
 
-    /// A drop the bus has counted and reported already.
-    pub(crate) fn counted_drop(message: impl Into<String>) -> Self {
-        BusError {
-            counted_drop: true,
-            ..BusError::new(message)
-        }
+    /// The same error, saying that whoever answers it has counted it in
+    /// [`stats`](crate::stats) and reported it through the failure hook
+    /// already (a queued bus that dropped the event), so that whoever relays
+    /// it (the outbox relay, a `Broadcast`) does not count it again.
+    #[must_use]
+    pub fn already_reported(mut self) -> Self {
+        self.reported = true;
+        self
     }
 
-    /// Whether this is a drop the bus counted and reported itself.
-    pub(crate) fn is_counted_drop(&self) -> bool {
-        self.counted_drop
+    /// Whether the bus that answered this error has counted it in
+    /// [`stats`](crate::stats) and reported it through the failure hook
+    /// already (a queued bus that dropped the event, its queue full): whoever
+    /// relays the error (the outbox relay) does not report it again.
+    pub fn is_reported(&self) -> bool {
+        self.reported
     }
 
     /// An error caused by `source`.
@@ -178,7 +181,7 @@ impl BusError {
         BusError {
             message: message.into(),
             source: Some(Box::new(source)),
-            counted_drop: false,
+            reported: false,
             permanent: false,
         }
     }

@@ -143,3 +143,27 @@ fn fields_are_evaluated_only_when_a_bus_takes_the_event() {
     );
     recorder.assert_field(InvariantReconciled, "value", "costly");
 }
+
+/// `bus` is reserved in `emit!`, but a field of that name can still be
+/// captured, with `%bus`, `?bus` or `"bus" = ..` (the shorthand `bus` alone
+/// is a compile error: `ui-tests/ui/emit_bus_shorthand.rs`).
+#[test]
+fn a_field_named_bus_is_captured_when_written_as_one() {
+    let recorder = Recorder::<EventType>::new();
+    let _guard = recorder.install_scoped();
+    let bus = "the 42";
+    emit!(InvariantReconciled, %bus);
+    emit!(InvariantReconciled, ?bus);
+    emit!(InvariantReconciled, "bus" = 7);
+    let seen: Vec<String> = recorder
+        .events()
+        .iter()
+        .map(|e| {
+            e.fields
+                .get("bus")
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(seen, ["the 42", "\"the 42\"", "7"]);
+}

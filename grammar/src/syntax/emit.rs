@@ -89,15 +89,10 @@ impl Parse for EmitInput {
     }
 }
 
-/// `bus` is reserved in `emit!`: the shorthand `bus` (or `%bus`, `?bus`)
-/// would capture a field where the bus is meant.
+/// `bus` is reserved in `emit!`: the shorthand `bus` alone would capture a
+/// field where the bus is meant (`%bus` and `?bus` say they capture one).
 fn reserved_bus_shorthand(input: ParseStream<'_>) -> syn::Result<()> {
     let fork = input.fork();
-    if fork.peek(Token![%]) {
-        fork.parse::<Token![%]>()?;
-    } else if fork.peek(Token![?]) {
-        fork.parse::<Token![?]>()?;
-    }
     if !fork.peek(Ident) {
         return Ok(());
     }

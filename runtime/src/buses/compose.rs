@@ -62,23 +62,54 @@ impl<E: EventKind> Broadcast<E> {
 
 impl<E: EventKind> Broadcast<E> {
     /// Hands `event` to each bus that accepts it, each in isolation;
-    /// `taken` asks each whether it took it (not dropped it), and says
-    /// whether every one did.
-    fn deliver(&self, event: Event<E>, taken: bool) -> bool {
+    /// `taken` asks each whether it took it (not dropped it). Says how the
+    /// buses that did not take it failed.
+    fn deliver(&self, event: Event<E>, taken: bool) -> Outcome {
         let takers: Vec<&SharedBus<E>> = self
             .buses
             .iter()
             .filter(|b| accepts_isolated(b.as_ref(), event.kind, &event))
             .collect();
         let Some((last, rest)) = takers.split_last() else {
-            return true;
+            return Outcome::default();
         };
-        let mut all = true;
+        let mut outcome = Outcome::default();
         for bus in rest {
-            all &= deliver_isolated(bus.as_ref(), event.clone(), taken);
+            outcome.add(deliver_isolated(bus.as_ref(), event.clone(), taken));
         }
-        deliver_isolated(last.as_ref(), event, taken) && all
+        outcome.add(deliver_isolated(last.as_ref(), event, taken));
+        outcome
     }
+}
+
+/// How a `Broadcast`'s buses took an event.
+#[derive(Default)]
+struct Outcome {
+    /// Some bus did not take it.
+    failed: bool,
+    /// Some bus can never take it ([`BusError::permanent`]).
+    permanent: bool,
+}
+
+impl Outcome {
+    fn add(&mut self, delivered: Delivered) {
+        match delivered {
+            Delivered::Taken => {}
+            Delivered::Failed { permanent } => {
+                self.failed = true;
+                self.permanent |= permanent;
+            }
+        }
+    }
+}
+
+/// How one bus took an event.
+enum Delivered {
+    Taken,
+    /// It did not (counted and reported, by it or here).
+    Failed {
+        permanent: bool,
+    },
 }
 
 impl<E: EventKind> Bus<E> for Broadcast<E> {
@@ -89,15 +120,23 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
 
     /// Taken only when every bus that accepts it took it: one that dropped
     /// it, failed or panicked makes it not taken (the outbox relays the row
-    /// again, to every bus).
+    /// again, to every bus), and one that can never take it makes it a
+    /// permanent failure (the outbox parks the row). Each failure has been
+    /// counted and reported already.
     fn __eventwire_publish_taken(&self, event: Event<E>) -> Result<(), BusError> {
-        if self.deliver(event, true) {
-            Ok(())
-        } else {
-            Err(BusError::new(
-                "a bus behind the Broadcast did not take the event (reported through the failure hook)",
-            ))
+        let outcome = self.deliver(event, true);
+        if !outcome.failed {
+            return Ok(());
         }
+        let error = BusError::new(
+            "a bus behind the Broadcast did not take the event (reported through the failure hook)",
+        )
+        .already_reported();
+        Err(if outcome.permanent {
+            error.permanent()
+        } else {
+            error
+        })
     }
 
     /// Whether any bus accepts `kind`. A bus whose `accepts` panics counts
@@ -150,9 +189,9 @@ fn accepts_isolated<E: EventKind>(bus: &dyn Bus<E>, kind: E, event: &Event<E>) -
 }
 
 /// Hands `event` to `bus` in isolation (asking, with `taken`, whether it
-/// took it rather than dropped it); says whether it did. A failure or a
-/// panic is counted and reported; a drop, by the bus that dropped it.
-fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, taken: bool) -> bool {
+/// took it rather than dropped it). A failure or a panic is counted and
+/// reported here, unless the bus did (a drop).
+fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, taken: bool) -> Delivered {
     let (kind, site) = (event.kind, event.site.clone());
     let published = isolate(|| {
         if taken {
@@ -161,15 +200,21 @@ fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, taken: bool
             bus.publish(event)
         }
     });
-    let cause = match published {
-        Ok(Ok(())) => return true,
-        // A drop was counted and reported by the bus that dropped it.
-        Ok(Err(error)) if error.is_counted_drop() => return false,
-        Ok(Err(error)) => FailureCause::Error(crate::isolate::error_text(&error)),
-        Err(Panicked(why)) => FailureCause::Panic(why),
+    let (cause, permanent) = match published {
+        Ok(Ok(())) => return Delivered::Taken,
+        Ok(Err(error)) if error.is_reported() => {
+            return Delivered::Failed {
+                permanent: error.is_permanent(),
+            }
+        }
+        Ok(Err(error)) => (
+            FailureCause::Error(crate::isolate::error_text(&error)),
+            error.is_permanent(),
+        ),
+        Err(Panicked(why)) => (FailureCause::Panic(why), false),
     };
     fail(&Failure::new(cause, Some(FailedEvent::of(kind, site))).by("a bus behind a Broadcast"));
-    false
+    Delivered::Failed { permanent }
 }
 
 /// Passes on only the kinds a predicate keeps; the others are declined

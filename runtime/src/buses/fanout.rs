@@ -56,6 +56,10 @@ struct Counters {
     dropped_nested: AtomicU64,
 }
 
+/// How many `SyncBus` publishes, of any buses, may nest on one thread (or a
+/// bus's own limit, if higher): what bounds a ring of many buses.
+const MAX_NESTED_PUBLISHES: usize = 64;
+
 thread_local! {
     /// How many `SyncBus::publish` calls are on this thread's stack.
     static DEPTH: Cell<usize> = const { Cell::new(0) };
@@ -141,9 +145,8 @@ impl<E: EventKind> SyncBus<E> {
     /// publishes in progress on the thread (its outermost is 1), so that
     /// a bus published to from inside another's subscriber starts at 1.
     /// However buses nest, it also drops an event that would make more
-    /// than `max(max_depth, DEFAULT_MAX_DEPTH)` `SyncBus` publishes
-    /// nested on the thread: a ring of buses ends, and never overflows
-    /// the stack.
+    /// than `max(max_depth, 64)` `SyncBus` publishes nested on the thread:
+    /// a ring of buses ends, and never overflows the stack.
     pub fn with_max_depth(max_depth: usize) -> Self {
         SyncBus {
             subscribers: RwLock::new(Arc::from(Vec::new())),
@@ -311,14 +314,20 @@ impl<E: EventKind> SyncBus<E> {
         let (depth, all, _restore) = enter(std::ptr::from_ref(self).cast::<()>() as usize);
         // However buses nest (a ring of many), the thread's stack holds at
         // most this many publishes.
-        let bound = self.max_depth.max(Self::DEFAULT_MAX_DEPTH);
+        let bound = self.max_depth.max(MAX_NESTED_PUBLISHES);
         if depth > self.max_depth || all > bound {
             // A drop, counted as one in `eventwire::stats()` (not an error
-            // of the bus) and reported here, with the event.
+            // of the bus) and reported here, with the event and the limit
+            // it passed.
+            let limit = if depth > self.max_depth {
+                self.max_depth
+            } else {
+                bound
+            };
             self.counters.dropped_nested.fetch_add(1, Ordering::Relaxed);
             fail(
                 &Failure::new(
-                    FailureCause::NestedTooDeep(self.max_depth),
+                    FailureCause::NestedTooDeep(limit),
                     Some(FailedEvent::of(event.kind, event.site.clone())),
                 )
                 .by("a SyncBus"),
@@ -361,9 +370,10 @@ impl<E: EventKind> Bus<E> for SyncBus<E> {
         if self.deliver(event) {
             Ok(())
         } else {
-            Err(BusError::counted_drop(
+            Err(BusError::new(
                 "a SyncBus dropped the event: published from subscribers nested too deep",
-            ))
+            )
+            .already_reported())
         }
     }
 

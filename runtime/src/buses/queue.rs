@@ -199,10 +199,11 @@ pub(crate) enum Refused {
 impl Refused {
     /// The error of a publish that must say the event was not taken.
     pub(crate) fn error(self, bus: &str) -> BusError {
-        BusError::counted_drop(match self {
+        BusError::new(match self {
             Refused::Full => format!("the queue of {bus} is full: the event was dropped"),
             Refused::Stopped => format!("{bus} is shut down: the event was dropped"),
         })
+        .already_reported()
     }
 }
 
