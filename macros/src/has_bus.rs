@@ -90,6 +90,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn event_bus(&self) -> ::core::option::Option<&#p::SharedBusType<__EventwireKind>> {
                 #p::HasBusTrait::<__EventwireKind>::event_bus(&self.#member)
             }
+            // The field's own lookup: isolated only if it is the user's.
+            #[inline(always)]
+            fn __eventwire_find(
+                &self,
+                site: ::core::option::Option<&#p::SiteOf<__EventwireKind>>,
+            ) -> ::core::option::Option<&#p::SharedBusType<__EventwireKind>> {
+                #p::HasBusTrait::<__EventwireKind>::__eventwire_find(&self.#member, site)
+            }
         }
     })
 }

@@ -253,10 +253,30 @@ pub trait HasBus<E: EventKind> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         None
     }
+
+    /// [`event_bus`](HasBus::event_bus) as emission asks it: isolated when
+    /// it is code of the user's (a panic is counted, reported against
+    /// `site`, and taken as no bus), read directly when it is eventwire's
+    /// (the derive's field, a bus, an `Option` or pointer of one). Once per
+    /// type, not per annotated function.
+    #[doc(hidden)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        crate::private::find_bus(site, || self.event_bus())
+    }
 }
 
 impl<E: EventKind> HasBus<E> for SharedBus<E> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        _: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
         Some(self)
     }
 }
@@ -266,6 +286,13 @@ impl<E: EventKind, T: HasBus<E>> HasBus<E> for Option<T> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         self.as_ref().and_then(HasBus::event_bus)
     }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        self.as_ref().and_then(|bus| bus.__eventwire_find(site))
+    }
 }
 
 /// Shared state that has a bus: `#[event_bus] shared: Arc<Shared>`. (Sized,
@@ -274,11 +301,25 @@ impl<E: EventKind, T: HasBus<E>> HasBus<E> for Arc<T> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         (**self).event_bus()
     }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        (**self).__eventwire_find(site)
+    }
 }
 
 impl<E: EventKind, T: HasBus<E>> HasBus<E> for std::rc::Rc<T> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         (**self).event_bus()
+    }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        (**self).__eventwire_find(site)
     }
 }
 
@@ -286,16 +327,37 @@ impl<E: EventKind, T: HasBus<E> + ?Sized> HasBus<E> for &T {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         (**self).event_bus()
     }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        (**self).__eventwire_find(site)
+    }
 }
 
 impl<E: EventKind, T: HasBus<E> + ?Sized> HasBus<E> for &mut T {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         (**self).event_bus()
     }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        (**self).__eventwire_find(site)
+    }
 }
 
 impl<E: EventKind, T: HasBus<E> + ?Sized> HasBus<E> for Box<T> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         (**self).event_bus()
+    }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        site: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        (**self).__eventwire_find(site)
     }
 }

@@ -69,10 +69,14 @@ pub fn enum_info<E: EventKind>() -> crate::registry::EnumInfo {
 /// One event of one annotated function, with its registry record.
 pub type SiteOf<E> = (E, &'static SiteRecord);
 
-/// The bus of a receiver, through [`HasBus`].
+/// The bus of a receiver, through [`HasBus`]: a hand-written `event_bus`
+/// isolated, reported against `site` (see `HasBus::__eventwire_find`).
 #[inline(always)]
-pub fn receiver_bus<E: EventKind, S: HasBus<E> + ?Sized>(source: &S) -> Option<&SharedBus<E>> {
-    source.event_bus()
+pub fn receiver_bus<'a, E: EventKind, S: HasBus<E> + ?Sized>(
+    source: &'a S,
+    site: Option<&SiteOf<E>>,
+) -> Option<&'a SharedBus<E>> {
+    source.__eventwire_find(site)
 }
 
 /// Finds a call's bus with user code (a `bus = ..` expression, a

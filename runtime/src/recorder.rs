@@ -113,6 +113,13 @@ impl<E: EventKind> HasBus<E> for Recorder<E> {
     fn event_bus(&self) -> Option<&SharedBus<E>> {
         Some(&self.bus)
     }
+    #[inline(always)]
+    fn __eventwire_find(
+        &self,
+        _: Option<&(E, &'static crate::registry::SiteRecord)>,
+    ) -> Option<&SharedBus<E>> {
+        Some(&self.bus)
+    }
 }
 
 impl<E: EventKind> Recorder<E> {

@@ -311,12 +311,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             };
             quote!(#explicit.as_ref())
         }
-        (None, Some(receiver)) => {
-            let find = quote_spanned! {receiver.span()=>
-                #p::receiver_bus::<#enum_path, _>(#receiver)
-            };
-            crate::bus_lookup::isolated_bus(&find, &first_site)
-        }
+        // The receiver's own lookup isolates a hand-written `event_bus`,
+        // once per type rather than once per function.
+        (None, Some(receiver)) => quote_spanned! {receiver.span()=>
+            #p::receiver_bus::<#enum_path, _>(#receiver, #first_site)
+        },
         (None, None) => quote!(#p::no_bus::<#enum_path>()),
     };
 
