@@ -160,7 +160,7 @@ pub fn table(report: &Report, colour: Colour) -> String {
     if !report.unlinked.is_empty() {
         let _ = writeln!(
             out,
-            "\nsites in the source that no test process registered (test the code that holds them, or link its crate into a test with `use <crate> as _;`):"
+            "\nsites in the source that no test process registered (test the code that holds them, add `eventwire::coverage_test!` to its crate's tests, or link its crate into a test with `use <crate> as _;`):"
         );
         for site in &report.unlinked {
             let _ = writeln!(

@@ -840,6 +840,10 @@ impl Builder<'_, '_> {
                 _ => None,
             }))
             .collect();
+        // Every production site no test process registered fails the run,
+        // also one the table could not place under an enum (an enum named
+        // through an alias several enums could answer to).
+        totals.unregistered_sites = unlinked.len();
         Report {
             summary: summary(&totals),
             totals,
@@ -894,6 +898,11 @@ impl Builder<'_, '_> {
                     .split("::")
                     .next()
                     .unwrap_or("");
+                if !declared.iter().any(|k| k.last == last) {
+                    // No enum has that name: an alias (`use x::EventType as
+                    // Ev;`, `type Ev = ..`); the enum is told by the variant.
+                    return self.names_by_variant(site, name);
+                }
                 if name.rsplit("::").next() != Some(last) {
                     return false;
                 }
@@ -912,10 +921,13 @@ impl Builder<'_, '_> {
             // A name brought in by `use`: the enum of that name declared in
             // the site's own package, or else the only one of that name.
             let last = path.rsplit("::").next().unwrap_or(path);
+            let same_name: Vec<&KnownName> = self.known_names(&site.event);
+            if !same_name.iter().any(|k| k.last == last) {
+                return self.names_by_variant(site, name);
+            }
             if name.rsplit("::").next() != Some(last) {
                 return false;
             }
-            let same_name: Vec<&KnownName> = self.known_names(&site.event);
             let own: Vec<&&KnownName> = same_name
                 .iter()
                 .filter(|k| k.last == last && k.package.as_deref() == Some(&site.package))
@@ -926,6 +938,13 @@ impl Builder<'_, '_> {
                 _ => false,
             };
         }
+        self.names_by_variant(site, name)
+    }
+
+    /// Whether `name` is the enum a site means when only its variant tells:
+    /// the one of its own package that has the variant, else the only one
+    /// anywhere (never a guess between several).
+    fn names_by_variant(&self, site: &crate::sources::Site, name: &str) -> bool {
         let candidates = self.known_names(&site.event);
         let own: Vec<&&KnownName> = candidates
             .iter()

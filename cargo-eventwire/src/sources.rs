@@ -115,6 +115,9 @@ pub fn build_cfg(ws: &Workspace, package: Option<&str>, cargo_args: &[String]) -
         }
     });
     let mut forwarded = Vec::new();
+    // The tests' profile decides `debug_assertions` and `overflow_checks`
+    // (the arguments are Cargo's, as `build_args` spells them for nextest).
+    let mut profile = "test".to_owned();
     let mut args = cargo_args.iter().take_while(|a| *a != "--");
     while let Some(arg) = args.next() {
         if ["--target", "--manifest-path", "--config"].contains(&arg.as_str()) {
@@ -123,24 +126,24 @@ pub fn build_cfg(ws: &Workspace, package: Option<&str>, cargo_args: &[String]) -
         } else if arg.starts_with("--target=")
             || arg.starts_with("--manifest-path=")
             || arg.starts_with("--config=")
-            || arg == "--release"
         {
             forwarded.push(arg.clone());
+        } else if arg == "--release" || arg == "-r" {
+            profile = "bench".to_owned();
+        } else if arg == "--profile" {
+            if let Some(name) = args.next() {
+                profile = name.clone();
+            }
+        } else if let Some(name) = arg.strip_prefix("--profile=") {
+            profile = name.to_owned();
         }
     }
     let printed = match (member, selector) {
         (Some(member), Some(selector)) => crate::binaries::cargo()
             .args(["rustc", "-q", "-p", &member.name])
             .args(&selector)
-            .args([
-                "--profile",
-                if forwarded.iter().any(|a| a == "--release") {
-                    "bench"
-                } else {
-                    "test"
-                },
-            ])
-            .args(forwarded.iter().filter(|a| *a != "--release"))
+            .args(["--profile", &profile])
+            .args(&forwarded)
             .args(["--", "--print", "cfg"])
             .stderr(std::process::Stdio::null())
             .output()
@@ -148,6 +151,9 @@ pub fn build_cfg(ws: &Workspace, package: Option<&str>, cargo_args: &[String]) -
             .filter(|o| o.status.success()),
         _ => None,
     };
+    // Printed for the tests' profile, the facts rustc decides from the
+    // profile and the flags are all there: one it does not print is false.
+    let of_profile = printed.is_some();
     let printed = printed.or_else(|| {
         let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
         Command::new(rustc)
@@ -157,18 +163,26 @@ pub fn build_cfg(ws: &Workspace, package: Option<&str>, cargo_args: &[String]) -
             .filter(|o| o.status.success())
     });
     match printed {
-        Some(output) => {
+        Some(output) if of_profile => {
             let text = String::from_utf8_lossy(&output.stdout);
-            // Features and `test` are the member's and the reading's to say.
-            let facts: String = text
-                .lines()
-                .filter(|l| !l.starts_with("feature=") && l.trim() != "test")
-                .map(|l| format!("{l}\n"))
-                .collect();
-            CfgSet::from_print_cfg(&facts).closed_world()
+            ["debug_assertions", "panic", "target_feature"]
+                .into_iter()
+                .fold(printed_facts(&text), CfgSet::closing)
         }
+        Some(output) => printed_facts(&String::from_utf8_lossy(&output.stdout)),
         None => CfgSet::host(),
     }
+}
+
+/// What `--print cfg` printed, in a closed world.
+fn printed_facts(text: &str) -> CfgSet {
+    // Features and `test` are the member's and the reading's to say.
+    let facts: String = text
+        .lines()
+        .filter(|l| !l.starts_with("feature=") && l.trim() != "test")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    CfgSet::from_print_cfg(&facts).closed_world()
 }
 
 /// What one member is built with, besides the build's `cfg`s.

@@ -517,23 +517,62 @@ fn an_enum_named_through_a_re_export_keeps_its_unregistered_sites() {
     let _turn = turn();
     let (run, report) = coverage(&["-p", "reexport"]);
     assert_eq!(run.code, 1, "sites no test process registered: {run:?}");
-    for variant in ["ServiceStarted", "ServiceStopped"] {
+    for (variant, file) in [
+        ("ServiceStarted", "server"),
+        ("ServiceStopped", "server"),
+        // Named through `use .. as Ev` and `type Events = ..`.
+        ("ServiceReloaded", "ops"),
+        ("ServiceDrained", "ops"),
+    ] {
         let found = event(&report, "reexport::events::EventType", variant);
         assert_eq!(found["status"], "wired_not_exercised", "{found:#}");
         let sites = found["sites"].as_array().unwrap();
         assert_eq!(sites.len(), 1, "{found:#}");
         assert_eq!(sites[0]["registered"], false, "{found:#}");
-        assert_eq!(sites[0]["file"], "reexport/src/bin/server.rs", "{found:#}");
+        assert_eq!(
+            sites[0]["file"],
+            format!("reexport/src/bin/{file}.rs"),
+            "{found:#}"
+        );
     }
     assert_eq!(
         event(&report, "reexport::events::EventType", "Pinged")["status"],
         "exercised"
     );
-    assert_eq!(report["totals"]["unregistered_sites"], 2, "{report:#}");
+    assert_eq!(report["totals"]["unregistered_sites"], 4, "{report:#}");
+    assert_eq!(
+        report["unlinked"].as_array().unwrap().len(),
+        4,
+        "{report:#}"
+    );
     // `--allow-unexercised` lets sites that never ran pass, not sites no
     // test process registered.
     let (run, _) = coverage(&["--allow-unexercised", "-p", "reexport"]);
     assert_eq!(run.code, 1, "unregistered sites still fail: {run:?}");
+}
+
+/// The build's profile decides `debug_assertions`: under `-r` or
+/// `--profile release`, the site behind `cfg(debug_assertions)` is not
+/// compiled (not required) and the one behind `cfg(not(..))` is, and ran.
+#[test]
+fn the_profile_given_decides_which_sites_are_compiled() {
+    let _turn = turn();
+    for profile in [&["-r"][..], &["--profile", "release"][..], &[][..]] {
+        let mut args = vec!["-p", "profiles"];
+        args.extend_from_slice(profile);
+        let (run, report) = coverage(&args);
+        assert_eq!(run.code, 0, "{profile:?}: {run:?}");
+        let checked = event(&report, "profiles::EventType", "Checked");
+        assert_eq!(checked["status"], "exercised", "{checked:#}");
+        let sites = checked["sites"].as_array().unwrap();
+        assert_eq!(sites.len(), 1, "{profile:?}: {checked:#}");
+        assert_eq!(report["totals"]["unregistered_sites"], 0, "{report:#}");
+        let skipped = report["skipped"].to_string();
+        assert!(
+            skipped.contains("debug_assertions"),
+            "{profile:?}: the other module is listed as not compiled: {skipped}"
+        );
+    }
 }
 
 /// The note that an event's sites all sit in one function names one
