@@ -270,7 +270,7 @@ impl fmt::Display for Failure {
             )?,
             FailureCause::Lost => write!(
                 f,
-                "{} queued event(s) of {bus} were not delivered before its shutdown timeout",
+                "{} queued event(s) of {bus} were lost: not delivered before its shutdown or drop timed out, or before its worker was stopped (a tokio runtime that shut down first)",
                 self.count
             )?,
             FailureCause::Flush(why) => write!(f, "{bus} failed to flush: {why}")?,

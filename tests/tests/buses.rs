@@ -600,7 +600,7 @@ fn dropping_a_stuck_bus_reports_what_was_not_delivered() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("4 queued event(s) of a BackgroundBus were not delivered")),
+            .any(|m| m.contains("4 queued event(s) of a BackgroundBus were lost")),
         "{messages:?}"
     );
     gate.open(); // let the detached worker finish
@@ -821,6 +821,76 @@ fn a_write_error_is_counted_and_reported_never_propagated() {
             .iter()
             .any(|m| m.contains("could not append to /dev/full")),
         "{messages:?}"
+    );
+}
+
+/// A `TokioBus` whose runtime stops before its task delivered what was
+/// queued (a `#[tokio::main]` that returns without `shutdown`) loses those
+/// events with a counter saying so, and a report; later publishes are
+/// dropped as after a shutdown.
+#[test]
+fn a_tokio_bus_whose_runtime_stops_first_counts_what_it_lost() {
+    let failures = Failures::capture();
+    // A current-thread runtime never polls its tasks unless blocked on: the
+    // task holds every event when the runtime goes.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let recorder = Recorder::new();
+    let bus = TokioBus::spawn_on(runtime.handle(), recorder.bus(), 64);
+    let shared = bus.shared();
+    for n in 0..10u64 {
+        emit!(AuditWritten, bus = shared, n);
+    }
+    let lost_before = eventwire::stats().lost;
+    drop(runtime);
+    assert!(eventwire::stats().lost - lost_before >= 10);
+    assert!(recorder.events().is_empty());
+    let stats = bus.stats();
+    assert_eq!((stats.published, stats.delivered), (10, 0), "{stats}");
+    emit!(AuditWritten, bus = shared, n = 11u64);
+    assert_eq!(bus.stats().dropped_after_shutdown, 1);
+    let messages = failures.messages();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("10 queued event(s) of a TokioBus were lost")),
+        "{messages:?}"
+    );
+}
+
+/// An audit file behind a `Broadcast` (as the README's example wires it):
+/// a write that fails is not "delivered" by the queue, and `shutdown` says
+/// so; the failure is reported once, by the `Broadcast`, not twice.
+#[test]
+fn a_failing_sink_behind_a_broadcast_is_not_counted_delivered() {
+    let failures = Failures::capture();
+    let recorder = Recorder::new();
+    let bus = BackgroundBus::new(Broadcast::new([
+        recorder.bus(),
+        Arc::new(JsonLinesSink::append("/dev/full").unwrap()) as SharedBus<EventType>,
+    ]));
+    let shared = bus.shared();
+    for n in 0..3u64 {
+        emit!(AuditWritten, bus = shared, n);
+    }
+    let error = bus.shutdown(Duration::from_secs(5)).unwrap_err();
+    assert_eq!(error.failed, 3, "{error}");
+    assert_eq!((bus.stats().delivered, bus.stats().failed), (0, 3));
+    // The other bus behind the Broadcast took each one.
+    assert_eq!(recorder.events().len(), 3);
+    // Counted and reported by one call each: a second report would be a
+    // second count.
+    let appends = failures
+        .messages()
+        .iter()
+        .filter(|m| m.contains("could not append to /dev/full"))
+        .count();
+    assert_eq!(
+        appends,
+        3,
+        "each failure reported once: {:?}",
+        failures.messages()
     );
 }
 

@@ -66,6 +66,20 @@ impl Orders {
         Ok(())
     }
 
+    /// Spawns the reservation as a task: carried into it with
+    /// `Lineage::current().instrument(..)` when `carry`, else not.
+    #[emits(OrderReceived, OrderAccepted)]
+    async fn accept_in_a_task(self: Arc<Self>, carry: bool) -> Result<(), String> {
+        let me = Arc::clone(&self);
+        let task = async move { me.reserve_async().await };
+        let handle = if carry {
+            tokio::spawn(Lineage::current().instrument(task))
+        } else {
+            tokio::spawn(task)
+        };
+        handle.await.map_err(|e| e.to_string())?
+    }
+
     #[emits(OrderReceived, OrderAccepted, NoteWritten)]
     fn accept_and_spawn(&self) -> Result<std::thread::JoinHandle<()>, String> {
         Ok(std::thread::spawn(move || {
@@ -306,6 +320,35 @@ async fn async_calls_chain_across_awaits_and_tasks_keep_their_correlation() {
         }
     }
     assert_eq!(by_kind(&events, StockReserved).len(), 8);
+}
+
+/// A task the body spawns starts without the call's lineage (as it would
+/// start outside a `tracing` span); `Lineage::current().instrument(..)`
+/// carries it, cause and correlation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_spawned_by_a_body_takes_its_lineage_when_instrumented() {
+    for carry in [true, false] {
+        let recorder = Recorder::new();
+        let orders = Arc::new(Orders {
+            bus: recorder.bus(),
+        });
+        correlated("request-9", Arc::clone(&orders).accept_in_a_task(carry))
+            .await
+            .unwrap();
+        let events = recorder.events();
+        let received = &by_kind(&events, OrderReceived)[0];
+        let checked = &by_kind(&events, StockChecked)[0];
+        if carry {
+            assert_eq!(checked.causation_id, Some(received.id));
+            assert_eq!(
+                checked.correlation_id,
+                Some(CorrelationId::from("request-9"))
+            );
+        } else {
+            assert_eq!(checked.causation_id, None);
+            assert_eq!(checked.correlation_id, None);
+        }
+    }
 }
 
 #[tokio::test]

@@ -34,10 +34,12 @@ use std::time::{Duration, Instant};
 pub struct QueueStats {
     /// Events handed to `publish` (taken or dropped).
     pub published: u64,
-    /// Events the target took without error. A target that contains its
-    /// own failures (a `Broadcast`, a `SyncBus` whose subscriber panicked)
-    /// took the event: what failed inside it is reported and counted in
-    /// `eventwire::stats()` by that target.
+    /// Events the target took without error. A `Broadcast` took an event
+    /// only when every bus behind it that accepts it took it (one that
+    /// failed, a sink on a full disk, makes the event `failed` here, reported
+    /// once, by the `Broadcast`). A `SyncBus` took it when it handed it to
+    /// its subscribers, even if one of them panicked (counted in
+    /// `eventwire::stats().panics` and reported by the `SyncBus`).
     pub delivered: u64,
     /// Events dropped: `dropped_full + dropped_after_shutdown`.
     pub dropped: u64,
@@ -46,7 +48,8 @@ pub struct QueueStats {
     /// Events published after the bus was shut down (or its worker
     /// stopped), dropped.
     pub dropped_after_shutdown: u64,
-    /// Events the target refused with an error or a panic.
+    /// Events the target refused with an error or a panic, or did not take
+    /// (a `Broadcast` one of whose buses failed).
     pub failed: u64,
     /// Events waiting in the queue or being delivered.
     pub queued: u64,
@@ -335,12 +338,20 @@ impl Core {
     }
 
     /// The worker's side: hands `event` to `target`, isolated, and counts it.
+    /// Delivered only when the target took it: a `Broadcast` one of whose
+    /// buses failed (a sink on a full disk behind it), or a `SyncBus` that
+    /// dropped it, answers that it did not; such a failure was reported by
+    /// the target, and is counted here as failed without a second report.
     pub(crate) fn deliver<E: EventKind>(&self, target: &dyn Bus<E>, event: Event<E>) {
         let about = (event.kind, event.site.clone());
         // What the target emits while it takes the event is caused by it.
         let lineage = Lineage::following(&event);
-        let outcome = match isolate(|| lineage.scope(|| target.publish(event))) {
+        let outcome = match isolate(|| lineage.scope(|| target.__eventwire_publish_taken(event))) {
             Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) if error.is_reported() => {
+                self.failed.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
             Ok(Err(error)) => Err(FailureCause::Error(error_text(&error))),
             Err(Panicked(why)) => Err(FailureCause::Panic(why)),
         };

@@ -28,7 +28,10 @@ use tokio::sync::{mpsc, oneshot};
 ///
 /// When the last handle is dropped the task delivers what is still queued
 /// and ends, as long as the runtime keeps running; call `shutdown` before
-/// the runtime stops to know that everything was delivered.
+/// the runtime stops to know that everything was delivered. A runtime that
+/// stops first drops the task: what it had not delivered is counted as
+/// lost (`eventwire::stats().lost`) and reported, and events published
+/// after that are dropped as after a shutdown.
 ///
 /// ```
 /// use eventwire::buses::{SyncBus, TokioBus};
@@ -195,7 +198,11 @@ impl<E: EventKind> TokioBus<E> {
             core: Core::new("a TokioBus"),
             target,
         });
-        runtime.spawn(work(Arc::clone(&shared), event_queue, flush_queue));
+        let stopped = Stopped {
+            shared: Arc::clone(&shared),
+            ended: false,
+        };
+        runtime.spawn(work(stopped, event_queue, flush_queue));
         TokioBus {
             inner: Arc::new(Inner {
                 events,
@@ -281,10 +288,11 @@ impl<E: EventKind> TokioBus<E> {
 /// Delivers events in queue order; answers a flush once the events queued
 /// when it is taken are delivered. Ends when every handle is gone.
 async fn work<E: EventKind>(
-    shared: Arc<Shared<E>>,
+    mut stopped: Stopped<E>,
     mut events: mpsc::Receiver<Event<E>>,
     mut flushes: mpsc::UnboundedReceiver<oneshot::Sender<()>>,
 ) {
+    let shared = Arc::clone(&stopped.shared);
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -314,6 +322,28 @@ async fn work<E: EventKind>(
         }
     }
     shared.flush_target().await;
+    stopped.ended = true;
+}
+
+/// Counts what the task leaves behind when it is dropped before it ends,
+/// polled or not: its runtime shut down (a `#[tokio::main]` that returned)
+/// or the task was aborted. The events still queued, or being delivered,
+/// are lost with the task: counted as lost (`eventwire::stats().lost`),
+/// reported with the bus's summary, and later publishes are dropped as
+/// after a shutdown. (An argument of the task's future, so that it is
+/// dropped with a future never polled too.)
+struct Stopped<E: EventKind> {
+    shared: Arc<Shared<E>>,
+    ended: bool,
+}
+
+impl<E: EventKind> Drop for Stopped<E> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.shared.core.close();
+            let _ = self.shared.core.ended(true);
+        }
+    }
 }
 
 impl<E: EventKind> Bus<E> for TokioBus<E> {
