@@ -22,6 +22,42 @@ pub(crate) struct SiteFacts<'a> {
 
 /// The order in which this compilation expanded sites: it tells apart sites
 /// that share everything else (see `eventwire_grammar::site`).
+/// The path of a variant, `EventType::Called`, at the places the user
+/// wrote its parts (errors point there) but with the macro's hygiene: a
+/// path the user never wrote is not linted as theirs
+/// (`unused_qualifications` where the variants are imported by name).
+/// Names in it still resolve where the function is (`mixed_site` resolves
+/// items at the call site).
+pub(crate) fn variant_path(enum_path: &syn::Path, variant: &Ident) -> TokenStream {
+    // The variant keeps the user's own span: an unknown one is reported
+    // there as if written by hand.
+    let path = hygienic(quote_spanned!(variant.span()=> #enum_path::));
+    quote!(#path #variant)
+}
+
+/// The enum's path, as [`variant_path`] spans it.
+pub(crate) fn enum_path(enum_path: &syn::Path) -> syn::Path {
+    syn::parse2(hygienic(quote!(#enum_path))).unwrap_or_else(|_| enum_path.clone())
+}
+
+fn hygienic(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            let span = Span::mixed_site().located_at(tree.span());
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), hygienic(group.stream()));
+                inner.set_span(span);
+                tree = inner.into();
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
 fn next_order() -> u32 {
     static ORDER: AtomicU32 = AtomicU32::new(0);
     ORDER.fetch_add(1, Ordering::Relaxed)
@@ -55,10 +91,12 @@ pub(crate) fn record(
     let phases = &facts.phases;
     let function = facts.function;
     let fields = &facts.fields;
+    let kind = variant_path(enum_path, variant);
+    let enum_path = self::enum_path(enum_path);
     quote! {
         static #record: #p::Record = #p::Record::new(#p::SiteSpec {
-            kind: &#enum_path::#variant,
-            variant: #enum_path::#variant.__eventwire_index(),
+            kind: &#kind,
+            variant: #kind.__eventwire_index(),
             enum_info: #p::enum_info::<#enum_path>,
             phases: #phases,
             origin: #p::SiteOrigin::#origin,

@@ -1266,6 +1266,30 @@ pub const fn check_site(phases: PhaseSet, sync: bool, never_returns: bool, messa
     }
 }
 
+/// Holds for `Opaque<false>` only: an event that fires on `err` cannot be
+/// on a function declared `-> impl Trait`, whose value is no `Result` to
+/// its callers, whatever type it hides.
+#[diagnostic::on_unimplemented(
+    message = "this event fires on `err`, but the function returns an `impl Trait`, which is not a `Result` to its callers",
+    label = "fires on `err`, which this function can never reach",
+    note = "return a `Result` (its parts may be `impl Trait`: `Result<impl Debug, Error>`), or give this site a phase it can reach, e.g. `Event(on = exit)`"
+)]
+pub trait OpaqueReturn {}
+
+/// See [`OpaqueReturn`].
+#[derive(Clone, Copy, Debug)]
+pub struct Opaque<const ERR: bool>;
+
+impl OpaqueReturn for Opaque<false> {}
+
+/// Compiles only when a function declared `-> impl Trait` has no `err` site.
+#[inline(always)]
+pub fn check_err_phase_opaque<const ERR: bool>()
+where
+    Opaque<ERR>: OpaqueReturn,
+{
+}
+
 /// Compiles only when the return value's type fits the site's phases.
 #[inline(always)]
 pub fn check_err_phase<const ERR: bool, R: CanReturnErr<ERR> + ?Sized>(_: &R) {}

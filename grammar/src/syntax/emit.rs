@@ -153,10 +153,14 @@ pub fn rewrite_body_emits(
 /// that may outlive the call and holds replaced `emit!`s: a `move` closure,
 /// an `async` block, another macro's invocation, and each `async move`
 /// block among that macro's tokens. Handle `n` is made by the statement
-/// `boundary(from, n)` gives, put just before the statement that holds
-/// that code, in the innermost block around it; `from` is the handle that
-/// block itself owns, if it is inside such code. The code is left as
-/// written: only statements are added.
+/// `boundary(from, n)` gives. For a `move` closure or an `async move`
+/// block, which own their handle, it is put in a block with the code
+/// (`{ let h = ..; move || .. }`), so that the handle is made each time
+/// the code is, and `from` is the handle of the detached code around it.
+/// For other code, it is put just before the statement that holds that
+/// code, in the innermost block around it, and `from` is the handle that
+/// block itself owns, if it is inside such code. Otherwise the code is
+/// left as written.
 pub fn rewrite_body_emits_with(
     block: &mut syn::Block,
     replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
@@ -217,6 +221,27 @@ impl BodyWalk<'_> {
         }
         self.replaced = outer.1 || self.replaced;
         self.detached = outer.0;
+    }
+
+    /// Walks detached code that owns its handle (moved into it), and gives
+    /// the statement that makes the handle, from the handle of the code
+    /// around it, to put just before it; `None` when it holds no replaced
+    /// `emit!`.
+    fn detached_expr(&mut self, walk: impl FnOnce(&mut Self)) -> Option<TokenStream> {
+        let id = self.next;
+        self.next += 1;
+        let outer = (self.detached, self.replaced);
+        self.detached = Some(id);
+        self.replaced = false;
+        walk(self);
+        let made = if self.replaced {
+            (self.boundary)(outer.0, id)
+        } else {
+            None
+        };
+        self.replaced = outer.1 || self.replaced;
+        self.detached = outer.0;
+        made
     }
 
     /// Handles `emit!(..)`, `eventwire::emit!(..)` and
@@ -311,6 +336,14 @@ fn eventwire_prefix(out: &[TokenTree]) -> TokenStream {
     TokenStream::new()
 }
 
+/// `expr` as `{ made; expr }`, when a handle is made for it.
+fn wrap(expr: &mut Expr, made: Option<TokenStream>) {
+    if let Some(made) = made {
+        let inner = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
+        *expr = syn::parse_quote!({ #made #inner });
+    }
+}
+
 impl VisitMut for BodyWalk<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
@@ -320,9 +353,20 @@ impl VisitMut for BodyWalk<'_> {
             Expr::Macro(m) => {
                 self.detached_code(|walk| m.mac.tokens = walk.tokens(m.mac.tokens.clone()));
             }
+            // A `move` closure or `async move` block gets its handle made
+            // where it is made (`{ let h = ..; move || .. }`), each time:
+            // one made in a closure that runs more than once (`.map(|i|
+            // spawn(move || ..))`) takes a handle of its own each time.
             Expr::Closure(c) if c.capture.is_some() => {
-                self.detached_code(|walk| syn::visit_mut::visit_expr_closure_mut(walk, c));
+                let made =
+                    self.detached_expr(|walk| syn::visit_mut::visit_expr_closure_mut(walk, c));
+                wrap(expr, made);
             }
+            Expr::Async(a) if a.capture.is_some() => {
+                let made = self.detached_expr(|walk| syn::visit_mut::visit_expr_async_mut(walk, a));
+                wrap(expr, made);
+            }
+            // A block that borrows its handle: made before the statement.
             Expr::Async(a) => {
                 self.detached_code(|walk| syn::visit_mut::visit_expr_async_mut(walk, a));
             }

@@ -56,10 +56,10 @@ pub(crate) fn expand(
     emitter: &Emitter,
 ) -> TokenStream {
     let p = private();
-    let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
+    let enum_path = &crate::site::enum_path(input.enum_path.as_ref().unwrap_or(default_enum));
     let variant = &input.variant;
     let fields_var = Ident::new("eventwire_fields", Span::mixed_site());
-    let kind = quote_spanned!(variant.span()=> #enum_path::#variant);
+    let kind = crate::site::variant_path(enum_path, variant);
     let own = Ident::new("__EVENTWIRE_SITE", Span::call_site());
     let record = match emitter {
         Emitter::Call { record, .. } => record,

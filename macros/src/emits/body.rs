@@ -7,7 +7,7 @@
 use crate::emit::{site_record, skipped, within};
 use eventwire_grammar::syntax::emit::{rewrite_body_emits_with, EmitInput};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote_spanned};
+use quote::format_ident;
 use syn::Path;
 
 pub(crate) struct BodyRewrite<'a> {
@@ -58,7 +58,7 @@ impl BodyRewrite<'_> {
         );
         let enum_path = input.enum_path.as_ref().unwrap_or(self.enum_path);
         let variant = &input.variant;
-        let kind = quote_spanned!(variant.span()=> #enum_path::#variant);
+        let kind = crate::site::variant_path(enum_path, variant);
         self.records.push((
             record.clone(),
             site_record(

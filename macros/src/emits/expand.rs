@@ -60,6 +60,41 @@ fn nameable(ty: &Type) -> Type {
     ty
 }
 
+/// Whether a block's last statement is `panic!`, `todo!`, `unimplemented!`
+/// or `unreachable!` (with or without `;`): it never completes.
+fn ends_in_a_panic(block: &syn::Block) -> bool {
+    let mac = match block.stmts.last() {
+        Some(syn::Stmt::Macro(m)) => &m.mac,
+        Some(syn::Stmt::Expr(syn::Expr::Macro(m), _)) => &m.mac,
+        _ => return false,
+    };
+    let names: Vec<String> = mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(
+        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ["panic" | "todo" | "unimplemented" | "unreachable"]
+            | [
+                "std" | "core",
+                "panic" | "todo" | "unimplemented" | "unreachable"
+            ]
+    )
+}
+
+/// Whether a type is `impl Trait`, also as a macro's `$ret:ty` or in
+/// parentheses.
+fn is_impl_trait(ty: &Type) -> bool {
+    match ty {
+        Type::ImplTrait(_) => true,
+        Type::Group(group) => is_impl_trait(&group.elem),
+        Type::Paren(paren) => is_impl_trait(&paren.elem),
+        _ => false,
+    }
+}
+
 /// Whether a type is `!`, also as a macro's `$ret:ty` (a group) or in
 /// parentheses.
 fn is_never(ty: &Type) -> bool {
@@ -90,11 +125,48 @@ fn receiver_ref(function: &syn::ItemFn) -> Option<TokenStream> {
     let by_value = receiver.reference.is_none()
         && (receiver.colon_token.is_none()
             || matches!(&*receiver.ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")));
-    Some(if by_value {
-        quote_spanned!(token.span=> &#token)
-    } else {
-        quote_spanned!(token.span=> &*#token)
-    })
+    if by_value {
+        return Some(quote_spanned!(token.span=> &#token));
+    }
+    // Through every pointer to `Self` (`self: &Rc<Self>` is `&**self`): in
+    // a trait, `Self` is unsized, and `Rc<Self>` has no `HasBus`.
+    let derefs = match (receiver.colon_token, derefs_to_self(&receiver.ty)) {
+        (Some(_), Some(n)) if n > 1 => n,
+        _ => 1,
+    };
+    let stars = (0..derefs).map(|_| quote_spanned!(token.span=> *));
+    Some(quote_spanned!(token.span=> &#(#stars)* #token))
+}
+
+/// How many dereferences reach `Self` from a receiver's type: one per `&`,
+/// `&mut`, `Box`, `Rc` and `Arc`; a `Pin` adds none. `None` for any other
+/// type.
+fn derefs_to_self(ty: &Type) -> Option<usize> {
+    match ty {
+        Type::Reference(reference) => Some(1 + derefs_to_self(&reference.elem)?),
+        Type::Group(group) => derefs_to_self(&group.elem),
+        Type::Paren(paren) => derefs_to_self(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            if path.path.segments.len() == 1 && last.ident == "Self" {
+                return Some(0);
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let [syn::GenericArgument::Type(inner)] = args.args.iter().collect::<Vec<_>>()[..]
+            else {
+                return None;
+            };
+            let own = match last.ident.to_string().as_str() {
+                "Box" | "Rc" | "Arc" => 1,
+                "Pin" => 0,
+                _ => return None,
+            };
+            Some(own + derefs_to_self(inner)?)
+        }
+        _ => None,
+    }
 }
 
 pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
@@ -120,6 +192,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             .map_or_else(Span::call_site, |e| e.ident.span());
         crate::default_enum::default_enum(span)
     });
+    let enum_path = crate::site::enum_path(&enum_path);
 
     let call = Ident::new("eventwire_call", Span::mixed_site());
     let call_ref = Ident::new("eventwire_ref", Span::mixed_site());
@@ -182,6 +255,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let mut items = quote!(#call_decls #ret_decls);
     let mut site_entries = Vec::new();
     let mut err_checks = Vec::new();
+    let opaque = kind == FnKind::Sync
+        && matches!(&function.sig.output, ReturnType::Type(_, ty) if is_impl_trait(ty));
     let mut records: Vec<Ident> = Vec::new();
     // The phases' checks, evaluated together at compile time.
     let mut const_checks = TokenStream::new();
@@ -219,7 +294,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         }
         // The variant itself, spanned at its name (no `const` of its own:
         // every item costs the compiler, once per annotated function).
-        let kind = quote_spanned!(ident.span()=> #enum_path::#ident);
+        let kind = crate::site::variant_path(&enum_path, ident);
         let phases_const = format_ident!("__EVENTWIRE_PHASES_{}", i);
         let record = format_ident!("__EVENTWIRE_SITE_{}", i);
         let declared = match &event.options.on {
@@ -265,8 +340,15 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             #site
         });
         site_entries.push(quote!((#kind, &#record)));
-        err_checks.push(quote_spanned! {ident.span()=>
-            #p::check_err_phase::<{ #phases_const.contains(#p::PhaseEnum::Err) }, _>(&#ret);
+        err_checks.push(if opaque {
+            let at = crate::runtime_path::private_at(ident.span());
+            quote_spanned! {ident.span()=>
+                #at::check_err_phase_opaque::<{ #phases_const.contains(#p::PhaseEnum::Err) }>();
+            }
+        } else {
+            quote_spanned! {ident.span()=>
+                #p::check_err_phase::<{ #phases_const.contains(#p::PhaseEnum::Err) }, _>(&#ret);
+            }
         });
     }
     let site_count = site_entries.len();
@@ -394,6 +476,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         err_checks: &err_checks,
         output: output.clone(),
         by_hand: &by_hand_ref,
+        opaque,
     };
     // What the body's closure may take by value: the primitive parameters
     // it names itself, not those that code outside it reads too (`bus =
@@ -436,6 +519,12 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         }
         FnKind::Sync if never_returns => {
             shape::never_returning(&parts, (*function.block).clone(), track_caller)
+        }
+        // A `#[track_caller]` stub (`todo!()`, `panic!(..)` last): nothing
+        // follows its body, which runs in the function as written (bound to
+        // a local, its panic would be a diverging sub-expression to clippy).
+        FnKind::Sync if track_caller && ends_in_a_panic(&function.block) => {
+            shape::never_returning(&parts, (*function.block).clone(), true)
         }
         FnKind::Sync => {
             let inline = track_caller && !flow(&function.block).exits_early;
@@ -482,10 +571,35 @@ fn prepared_call(
     }
     let stmts = &block.stmts;
     let prepare = shape::prepare_tail(parts, &prepared);
+    // An `emit!` before the block runs when the function is called: through
+    // the prepared call, in the caller's lineage (the call begins, with its
+    // `entry` events, when the block is first polled).
+    let before = stmts.iter().take(stmts.len().saturating_sub(1));
+    let names_call = before
+        .map(|stmt| quote!(#stmt))
+        .any(|tokens| mentions(tokens, &parts.call_ref.to_string()));
+    let call_ref = parts.call_ref;
+    let early = names_call.then(|| quote!(let #call_ref = #prepared.call();));
+    // Leading items stay ahead of any statement (`items_after_statements`).
+    let stmts = if matches!(stmts.first(), Some(syn::Stmt::Item(_))) {
+        quote!({ #(#stmts)* })
+    } else {
+        quote!(#(#stmts)*)
+    };
     quote! {
         #prepare
-        #(#stmts)*
+        #early
+        #stmts
     }
+}
+
+/// Whether `tokens` hold the identifier `name`, in nested groups too.
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == name,
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), name),
+        _ => false,
+    })
 }
 
 /// How the function runs its body.

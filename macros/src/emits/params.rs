@@ -25,13 +25,13 @@ use syn::{FnArg, ItemFn, Pat};
 /// the body, `fields(..)` and `bus = ..`.
 pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> TokenStream {
     let mentioned = idents(used);
-    let mut held: Vec<TokenStream> = Vec::new();
+    let mut held: Vec<(TokenStream, TokenStream)> = Vec::new();
     let mut unnamed = 0;
     for input in &mut function.sig.inputs {
         match input {
             FnArg::Receiver(receiver) => {
                 let token = receiver.self_token;
-                held.push(quote!(#token));
+                held.push((TokenStream::new(), quote!(#token)));
             }
             FnArg::Typed(typed) => {
                 if let Pat::Wild(wild) = &*typed.pat {
@@ -44,10 +44,17 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
                 }
                 let mut bindings = Vec::new();
                 bound(&typed.pat, &mut bindings);
+                // A parameter under `#[cfg(..)]` is held under the same
+                // `cfg`: it may not exist.
+                let cfgs: Vec<&syn::Attribute> = typed
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("cfg"))
+                    .collect();
                 for ident in bindings {
                     let name = ident.to_string();
                     if name.starts_with('_') || mentioned.contains(&name) {
-                        held.push(quote!(#ident));
+                        held.push((quote!(#(#cfgs)*), quote!(#ident)));
                     }
                 }
             }
@@ -58,20 +65,51 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
     }
     let p = private();
     held.reverse();
-    quote!(#( #p::capture_whole(&#held); )*)
+    let (cfgs, held): (Vec<TokenStream>, Vec<TokenStream>) = held.into_iter().unzip();
+    quote!(#( #cfgs #p::capture_whole(&#held); )*)
 }
 
-/// Every identifier among `tokens`, nested groups included.
+/// Every identifier among `tokens`, nested groups included, and every name
+/// a string literal may capture (`format!("{a}")`).
 fn idents(tokens: &TokenStream) -> Vec<String> {
     let mut found = Vec::new();
     for tree in tokens.clone() {
         match tree {
             TokenTree::Ident(ident) => found.push(ident.to_string()),
             TokenTree::Group(group) => found.extend(idents(&group.stream())),
-            _ => {}
+            TokenTree::Literal(literal) => found.extend(format_captures(&literal.to_string())),
+            TokenTree::Punct(_) => {}
         }
     }
     found
+}
+
+/// The names a format string captures: `{name}`, `{name:?}`, `{name:>w$}`
+/// (and `w`), never `{{`. Any string literal is read so, which can only
+/// hold a parameter that is not used: it then drops in its place too.
+fn format_captures(literal: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = literal;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(escaped) = rest.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let end = rest.find('}').unwrap_or(rest.len());
+        let inside = &rest[..end];
+        for part in inside.split([':', '$', '.', '<', '>', '^', '+', '#']) {
+            let part = part.trim();
+            let mut chars = part.chars();
+            if chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && chars.all(|c| c.is_alphanumeric() || c == '_')
+            {
+                names.push(part.to_owned());
+            }
+        }
+        rest = &rest[end..];
+    }
+    names
 }
 
 /// The identifiers a parameter's pattern binds, in order.

@@ -57,6 +57,9 @@ pub(crate) struct Parts<'a> {
     pub(crate) output: Option<(TokenStream, Span)>,
     /// The sites of the body's `emit!`s: `&__EVENTWIRE_BY_HAND`, or `&[]`.
     pub(crate) by_hand: &'a TokenStream,
+    /// The function is synchronous and declares `-> impl Trait`: its
+    /// value is no `Result` to its callers.
+    pub(crate) opaque: bool,
 }
 
 impl Parts<'_> {
@@ -70,8 +73,14 @@ impl Parts<'_> {
 
     /// The closure that tells how the body returned, given `value`, a
     /// reference to the value it returned.
-    fn outcome(value: &TokenStream) -> TokenStream {
+    fn outcome(&self, value: &TokenStream) -> TokenStream {
         let p = private();
+        if self.opaque {
+            // Declared `impl Trait`: not a `Result` to its callers, so every
+            // return is a return (and a body that only panics, a stub,
+            // leaves nothing to probe).
+            return quote!({ let _ = #value; #p::Outcome::Returned });
+        }
         quote! {
             match (&&#p::Probe(#value)).eventwire_split() {
                 #p::Split::Returned => #p::Outcome::Returned,
@@ -89,7 +98,7 @@ impl Parts<'_> {
     ) -> TokenStream {
         let p = private();
         let (ret, err_checks) = (self.ret, self.err_checks);
-        let outcome = Self::outcome(&quote!(&#ret));
+        let outcome = self.outcome(&quote!(&#ret));
         let ret_closure = self.ret_pushes.map(|pushes| {
             let (fields, ret_name) = ret_names();
             quote!(|#fields: &mut #p::FieldSet| { let #ret_name = &#ret; #pushes })
@@ -159,16 +168,23 @@ pub(crate) fn sync(
             let mut #fields = #p::Fields::new();
             #begin
             let #typed_ret = #block;
+            // A body that always panics makes what follows unreachable; the
+            // lint is about this code, not the user's, which it would not
+            // flag without the attribute.
+            #[allow(unreachable_code)]
+            {}
             #finish
         };
     }
     let once = Ident::new("eventwire_once", Span::mixed_site());
     let start = Ident::new("eventwire_start", Span::mixed_site());
     let begin = parts.begin(&quote!(#start));
+    let user = nest_if_items_first(&mut block);
     block
         .stmts
         .insert(0, syn::parse_quote!(#p::consume(#once);));
     block.stmts.insert(0, syn::parse_quote!(#begin));
+    block.stmts.extend(user);
     let closure_ret = match &parts.output {
         Some((ty, _)) => quote!(-> #ty),
         None => quote!(),
@@ -183,7 +199,7 @@ pub(crate) fn sync(
     let (ret, err_checks, source) = (parts.ret, parts.err_checks, parts.source);
     let by_hand = parts.by_hand;
     let typed_ret = parts.typed_ret();
-    let outcome = Parts::outcome(&quote!(#ret));
+    let outcome = parts.outcome(&quote!(#ret));
     let (runner, ret_closure) = match parts.ret_pushes {
         Some(pushes) => {
             let (fields, ret_name) = ret_names();
@@ -283,6 +299,29 @@ fn return_type_edge(output: Option<&(TokenStream, Span)>) -> TokenStream {
     }
 }
 
+/// When `block` begins with an item (`const`, `fn`, `use`), takes its
+/// statements out and gives them back as one block of their own, to come
+/// after the statements the expansion puts first: items after statements
+/// in one block are what `clippy::items_after_statements` reports.
+/// Otherwise leaves it as it is and gives nothing.
+fn nest_if_items_first(block: &mut syn::Block) -> Option<syn::Stmt> {
+    if !matches!(block.stmts.first(), Some(syn::Stmt::Item(_))) {
+        return None;
+    }
+    let inner = syn::Block {
+        brace_token: block.brace_token,
+        stmts: std::mem::take(&mut block.stmts),
+    };
+    Some(syn::Stmt::Expr(
+        syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: inner,
+        }),
+        None,
+    ))
+}
+
 /// An `async fn` body that awaits: an `async move` block holding the
 /// arguments whole (`holds`), awaited under a guard that fires the `cancel`
 /// events if the future is dropped before the block completes.
@@ -293,7 +332,9 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
     let capture = parts.capture;
     let typed_ret = parts.typed_ret();
     let edge = return_type_edge(parts.output.as_ref());
-    let stmts = &block.stmts;
+    let mut block = block.clone();
+    let user = nest_if_items_first(&mut block);
+    let stmts = block.stmts.iter().chain(&user);
     let mut inner = proc_macro2::Group::new(
         proc_macro2::Delimiter::Brace,
         quote!(#edge #holds #(#stmts)*),
