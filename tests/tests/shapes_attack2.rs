@@ -431,6 +431,28 @@ mod c3_emit_before_a_returned_async_block {
     #[test]
     fn an_emit_before_the_async_block() {
         assert_eq!(block_on(prepare(0)), block_on(prepare_plain(0)));
+        // It publishes when the function is called, before the call's
+        // `entry` (at the first poll), through the call's bus.
+        let recorder = Recorder::<EventType>::new();
+        let _guard = recorder.install_scoped();
+        let future = prepare(0);
+        recorder.assert_sequence(&[Stepped]);
+        assert_eq!(block_on(future), 1);
+        recorder.assert_sequence(&[Stepped, Called, Returned]);
+        let stepped = &recorder.events()[0];
+        assert_eq!(
+            stepped
+                .fields
+                .get("reason")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("empty")
+        );
+        assert!(
+            stepped.site.function.ends_with("prepare"),
+            "{}",
+            stepped.site.function
+        );
     }
 }
 
