@@ -91,8 +91,9 @@ pub struct Totals {
     /// Required sites no test ran.
     pub unexercised_sites: usize,
     /// Production sites the sources hold that no test process registered
-    /// (counted among `unexercised_sites` too): they fail the run even
-    /// with `--allow-unexercised`.
+    /// (those shown under an event are counted among `unexercised_sites`
+    /// too; one no enum could be told for is listed in `unlinked` only):
+    /// they fail the run even with `--allow-unexercised`.
     #[serde(default)]
     pub unregistered_sites: usize,
     /// Waived sites that a test ran after all.
@@ -900,8 +901,8 @@ impl Builder<'_, '_> {
                     .unwrap_or("");
                 if !declared.iter().any(|k| k.last == last) {
                     // No enum has that name: an alias (`use x::EventType as
-                    // Ev;`, `type Ev = ..`); the enum is told by the variant.
-                    return self.names_by_variant(site, name);
+                    // Ev;`, `type Ev = ..`) of the only enum with the variant.
+                    return self.names_by_variant(site, name, false);
                 }
                 if name.rsplit("::").next() != Some(last) {
                     return false;
@@ -923,7 +924,7 @@ impl Builder<'_, '_> {
             let last = path.rsplit("::").next().unwrap_or(path);
             let same_name: Vec<&KnownName> = self.known_names(&site.event);
             if !same_name.iter().any(|k| k.last == last) {
-                return self.names_by_variant(site, name);
+                return self.names_by_variant(site, name, false);
             }
             if name.rsplit("::").next() != Some(last) {
                 return false;
@@ -938,17 +939,19 @@ impl Builder<'_, '_> {
                 _ => false,
             };
         }
-        self.names_by_variant(site, name)
+        self.names_by_variant(site, name, true)
     }
 
     /// Whether `name` is the enum a site means when only its variant tells:
-    /// the one of its own package that has the variant, else the only one
-    /// anywhere (never a guess between several).
-    fn names_by_variant(&self, site: &crate::sources::Site, name: &str) -> bool {
+    /// with `own_first`, the one of its own package that has the variant,
+    /// else the only one anywhere; without (an alias, which may name any
+    /// enum), only the only one anywhere. Never a guess between several: a
+    /// site no enum is told for still fails the run, listed on its own.
+    fn names_by_variant(&self, site: &crate::sources::Site, name: &str, own_first: bool) -> bool {
         let candidates = self.known_names(&site.event);
         let own: Vec<&&KnownName> = candidates
             .iter()
-            .filter(|k| k.package.as_deref() == Some(&site.package))
+            .filter(|k| own_first && k.package.as_deref() == Some(&site.package))
             .collect();
         match own.as_slice() {
             [] => candidates.len() == 1 && candidates[0].path == name,

@@ -164,7 +164,14 @@ pub fn build_cfg(ws: &Workspace, package: Option<&str>, cargo_args: &[String]) -
     });
     match printed {
         Some(output) if of_profile => {
-            let text = String::from_utf8_lossy(&output.stdout);
+            // Tests always unwind (Cargo ignores a profile's `panic` for
+            // them and the libraries linked into them).
+            let text: String = String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter(|l| !l.starts_with("panic="))
+                .chain(["panic=\"unwind\""])
+                .map(|l| format!("{l}\n"))
+                .collect();
             ["debug_assertions", "panic", "target_feature"]
                 .into_iter()
                 .fold(printed_facts(&text), CfgSet::closing)

@@ -763,6 +763,14 @@ impl<E: EventKind> Call<'_, E> {
 #[cold]
 #[inline(never)]
 fn detach_cold<E: EventKind>(running: &Running<'_, E>, fields: &Fields) -> Arc<DetachedCall<E>> {
+    detach_in(running, fields, running.children())
+}
+
+fn detach_in<E: EventKind>(
+    running: &Running<'_, E>,
+    fields: &Fields,
+    lineage: Lineage,
+) -> Arc<DetachedCall<E>> {
     let bus = match &running.bus {
         Holder::Borrowed(bus) => Arc::clone(bus),
         Holder::Owned(bus) => Arc::clone(bus),
@@ -771,8 +779,49 @@ fn detach_cold<E: EventKind>(running: &Running<'_, E>, fields: &Fields) -> Arc<D
         bus,
         contained: running.contained,
         fields: fields.clone(),
-        lineage: running.children(),
+        lineage,
     })
+}
+
+/// The handle of the `emit!`s a function writes before the `async` block
+/// it returns: they run when the function is called, before the call
+/// begins (its `entry` events fire at the block's first poll), so they
+/// publish through the call's bus, with its fields, in the caller's
+/// lineage (not caused by an `entry` event that has not happened).
+pub struct Early<'a, E: EventKind>(Option<(&'a Running<'a, E>, &'a Fields)>);
+
+impl<E: EventKind> Clone for Early<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: EventKind> Copy for Early<'_, E> {}
+
+impl<E: EventKind> Early<'_, E> {
+    /// See [`Call::detach`].
+    pub fn detach(self) -> Detached<E> {
+        Detached(
+            self.0
+                .map(|(running, fields)| detach_in(running, fields, running.lineage.clone())),
+        )
+    }
+
+    /// See [`Call::emit`].
+    pub fn emit<F: FnOnce(&mut FieldSet)>(self, kind: E, record: &'static SiteRecord, capture: F) {
+        counting::hit(record);
+        if let Some((running, fields)) = self.0 {
+            emit_to(
+                running.bus.bus(),
+                running.contained,
+                fields,
+                running.lineage.clone(),
+                kind,
+                record,
+                &mut callable_once(capture),
+            );
+        }
+    }
 }
 
 /// What a detached handle holds of its call.
@@ -1387,6 +1436,15 @@ impl<E: EventKind> AsyncCall<E> {
     #[inline(always)]
     pub fn within<F: std::future::Future>(&self, body: F) -> Within<'_, E, F> {
         Within { call: self, body }
+    }
+
+    /// The handle of the `emit!`s written before the returned block.
+    pub fn early(&self) -> Early<'_, E> {
+        Early(
+            self.running
+                .as_deref()
+                .map(|(running, fields)| (running, fields)),
+        )
     }
 
     /// The handle the body's `emit!`s use.

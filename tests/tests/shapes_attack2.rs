@@ -440,6 +440,14 @@ mod c3_emit_before_a_returned_async_block {
         assert_eq!(block_on(future), 1);
         recorder.assert_sequence(&[Stepped, Called, Returned]);
         let stepped = &recorder.events()[0];
+        // In the caller's lineage: not caused by the `entry` event that
+        // comes after it (or never, if the future is dropped unpolled).
+        assert_eq!(stepped.causation_id, None);
+        let dropped = Recorder::<EventType>::new();
+        let _inner = dropped.install_scoped();
+        drop(prepare(0));
+        dropped.assert_sequence(&[Stepped]);
+        assert_eq!(dropped.events()[0].causation_id, None);
         assert_eq!(
             stepped
                 .fields
@@ -741,6 +749,84 @@ mod l2_uninhabited_return_type {
     }
 }
 
+// ---- a `move` closure argument typed by a later argument ----
+//
+// A closure argument is type-checked after the other arguments, so its
+// parameter's type may come from one after it: the closure stays a closure
+// argument under the attribute.
+mod c9_move_closure_typed_by_a_later_argument {
+    use super::*;
+    use eventwire::emit;
+
+    #[allow(clippy::needless_pass_by_value)]
+    fn apply<T, F: Fn(&T) -> usize>(f: F, item: T) -> usize {
+        f(&item)
+    }
+
+    fn measure_plain(s: String) -> usize {
+        apply(
+            move |x| {
+                let _ = "no emit! here";
+                x.len()
+            },
+            s,
+        )
+    }
+
+    #[emits(Called, Stepped)]
+    fn measure(s: String) -> usize {
+        apply(
+            move |x| {
+                emit!(Stepped);
+                x.len()
+            },
+            s,
+        )
+    }
+
+    #[test]
+    fn a_closure_argument_keeps_its_inference() {
+        let recorder = Recorder::<EventType>::new();
+        let _guard = recorder.install_scoped();
+        assert_eq!(measure("abc".into()), measure_plain("abc".into()));
+        recorder.assert_sequence(&[Called, Stepped]);
+    }
+}
+
+// ---- a `#[track_caller]` stub that may return before its panic ----
+mod l3_track_caller_stub_that_returns_early {
+    use super::*;
+
+    #[track_caller]
+    #[allow(clippy::unnecessary_wraps)]
+    fn get_plain(k: u32) -> Result<u32, String> {
+        if k == 0 {
+            return Ok(0);
+        }
+        todo!("{k}")
+    }
+
+    #[track_caller]
+    #[allow(clippy::unnecessary_wraps)]
+    #[emits(Called, Returned)]
+    fn get(k: u32) -> Result<u32, String> {
+        if k == 0 {
+            return Ok(0);
+        }
+        todo!("{k}")
+    }
+
+    #[test]
+    fn its_early_return_still_fires_the_ok_event() {
+        let recorder = Recorder::<EventType>::new();
+        let _guard = recorder.install_scoped();
+        assert_eq!(get(0), get_plain(0));
+        recorder.assert_sequence(&[Called, Returned]);
+        assert!(std::panic::catch_unwind(|| get(1)).is_err());
+        recorder.assert_sequence(&[Called, Returned, Called]);
+    }
+}
+
 // ---- k2: a body that begins with an item (clippy only) ----
 //
 // Generated statements go before the user's: `let eventwire_ref = ..;
@@ -777,8 +863,35 @@ mod k2_body_that_begins_with_an_item {
         async move { n + STEP }
     }
 
+    /// A field may name an item of the body.
+    #[emits(Called, Returned, fields(step = STEP))]
+    fn stepped_field(n: u32) -> u32 {
+        const STEP: u32 = 3;
+        n + STEP
+    }
+
+    #[emits(Called, Returned, fields(step = STEP))]
+    async fn stepped_field_async(n: u32) -> u32 {
+        const STEP: u32 = 3;
+        tokio::task::yield_now().await;
+        n + STEP
+    }
+
+    #[emits(Called, Returned, fields(step = STEP))]
+    fn stepped_field_later(n: u32) -> impl Future<Output = u32> {
+        const STEP: u32 = 3;
+        async move { n + STEP }
+    }
+
     #[test]
     fn leading_items() {
+        let recorder = Recorder::<EventType>::new();
+        let _guard = recorder.install_scoped();
+        assert_eq!(stepped_field(1), 4);
+        assert_eq!(block_on(stepped_field_async(1)), 4);
+        assert_eq!(block_on(stepped_field_later(1)), 4);
+        recorder.assert_field(Called, "step", 3);
+        assert_eq!(recorder.events().len(), 6);
         assert_eq!(stepped(1), stepped_plain(1));
         assert_eq!(block_on(stepped_async(1)), 4);
         assert_eq!(block_on(stepped_later(1)), 4);

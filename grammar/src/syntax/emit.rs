@@ -153,14 +153,14 @@ pub fn rewrite_body_emits(
 /// that may outlive the call and holds replaced `emit!`s: a `move` closure,
 /// an `async` block, another macro's invocation, and each `async move`
 /// block among that macro's tokens. Handle `n` is made by the statement
-/// `boundary(from, n)` gives. For a `move` closure or an `async move`
-/// block, which own their handle, it is put in a block with the code
-/// (`{ let h = ..; move || .. }`), so that the handle is made each time
-/// the code is, and `from` is the handle of the detached code around it.
-/// For other code, it is put just before the statement that holds that
-/// code, in the innermost block around it, and `from` is the handle that
-/// block itself owns, if it is inside such code. Otherwise the code is
-/// left as written.
+/// `boundary(from, n)` gives, put just before the statement that holds
+/// that code, in the innermost block around it; `from` is the handle that
+/// block itself owns, if it is inside such code. A `move` closure or an
+/// `async move` block inside another closure with no block between (which
+/// may run many times) has it put in a block with the code instead (`{ let
+/// h = ..; move || .. }`), so that each gets a handle of its own, and
+/// `from` is the handle of the detached code around it. Otherwise the code
+/// is left as written.
 pub fn rewrite_body_emits_with(
     block: &mut syn::Block,
     replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
@@ -174,6 +174,7 @@ pub fn rewrite_body_emits_with(
         next: 0,
         replaced: false,
         made: Vec::new(),
+        closures: 0,
     }
     .visit_block_mut(block);
 }
@@ -191,6 +192,8 @@ struct BodyWalk<'a> {
     replaced: bool,
     /// The statements making handles, for the statement being walked.
     made: Vec<TokenStream>,
+    /// Closures entered since the innermost block.
+    closures: usize,
 }
 
 impl BodyWalk<'_> {
@@ -353,20 +356,37 @@ impl VisitMut for BodyWalk<'_> {
             Expr::Macro(m) => {
                 self.detached_code(|walk| m.mac.tokens = walk.tokens(m.mac.tokens.clone()));
             }
-            // A `move` closure or `async move` block gets its handle made
-            // where it is made (`{ let h = ..; move || .. }`), each time:
-            // one made in a closure that runs more than once (`.map(|i|
-            // spawn(move || ..))`) takes a handle of its own each time.
-            Expr::Closure(c) if c.capture.is_some() => {
-                let made =
-                    self.detached_expr(|walk| syn::visit_mut::visit_expr_closure_mut(walk, c));
+            // A `move` closure or `async move` block inside another closure
+            // with no block between (`.map(|i| spawn(move || ..))`, which
+            // may run many times) gets its handle made where it is made,
+            // each time: `{ let h = ..; move || .. }`. Elsewhere the handle
+            // is made before the statement, and the closure stays as
+            // written (a closure argument is type-checked last; in a block
+            // it would not be).
+            Expr::Closure(c) if c.capture.is_some() && self.closures > 0 => {
+                let made = self.detached_expr(|walk| {
+                    walk.closures += 1;
+                    syn::visit_mut::visit_expr_closure_mut(walk, c);
+                    walk.closures -= 1;
+                });
                 wrap(expr, made);
             }
-            Expr::Async(a) if a.capture.is_some() => {
+            Expr::Closure(c) if c.capture.is_some() => {
+                self.detached_code(|walk| {
+                    walk.closures += 1;
+                    syn::visit_mut::visit_expr_closure_mut(walk, c);
+                    walk.closures -= 1;
+                });
+            }
+            Expr::Closure(c) => {
+                self.closures += 1;
+                syn::visit_mut::visit_expr_closure_mut(self, c);
+                self.closures -= 1;
+            }
+            Expr::Async(a) if a.capture.is_some() && self.closures > 0 => {
                 let made = self.detached_expr(|walk| syn::visit_mut::visit_expr_async_mut(walk, a));
                 wrap(expr, made);
             }
-            // A block that borrows its handle: made before the statement.
             Expr::Async(a) => {
                 self.detached_code(|walk| syn::visit_mut::visit_expr_async_mut(walk, a));
             }
@@ -379,6 +399,7 @@ impl VisitMut for BodyWalk<'_> {
         // from the handle this block owns (none at the top of the body).
         let outer_scope = std::mem::replace(&mut self.scope, self.detached);
         let outer_made = std::mem::take(&mut self.made);
+        let outer_closures = std::mem::take(&mut self.closures);
         let mut stmts = Vec::with_capacity(block.stmts.len());
         for mut stmt in std::mem::take(&mut block.stmts) {
             match &mut stmt {
@@ -396,5 +417,6 @@ impl VisitMut for BodyWalk<'_> {
         block.stmts = stmts;
         self.made = outer_made;
         self.scope = outer_scope;
+        self.closures = outer_closures;
     }
 }

@@ -60,30 +60,6 @@ fn nameable(ty: &Type) -> Type {
     ty
 }
 
-/// Whether a block's last statement is `panic!`, `todo!`, `unimplemented!`
-/// or `unreachable!` (with or without `;`): it never completes.
-fn ends_in_a_panic(block: &syn::Block) -> bool {
-    let mac = match block.stmts.last() {
-        Some(syn::Stmt::Macro(m)) => &m.mac,
-        Some(syn::Stmt::Expr(syn::Expr::Macro(m), _)) => &m.mac,
-        _ => return false,
-    };
-    let names: Vec<String> = mac
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    matches!(
-        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
-        ["panic" | "todo" | "unimplemented" | "unreachable"]
-            | [
-                "std" | "core",
-                "panic" | "todo" | "unimplemented" | "unreachable"
-            ]
-    )
-}
-
 /// Whether a type is `impl Trait`, also as a macro's `$ret:ty` or in
 /// parentheses.
 fn is_impl_trait(ty: &Type) -> bool {
@@ -520,12 +496,6 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         FnKind::Sync if never_returns => {
             shape::never_returning(&parts, (*function.block).clone(), track_caller)
         }
-        // A `#[track_caller]` stub (`todo!()`, `panic!(..)` last): nothing
-        // follows its body, which runs in the function as written (bound to
-        // a local, its panic would be a diverging sub-expression to clippy).
-        FnKind::Sync if track_caller && ends_in_a_panic(&function.block) => {
-            shape::never_returning(&parts, (*function.block).clone(), true)
-        }
         FnKind::Sync => {
             let inline = track_caller && !flow(&function.block).exits_early;
             let passed = if inline {
@@ -572,24 +542,21 @@ fn prepared_call(
     let stmts = &block.stmts;
     let prepare = shape::prepare_tail(parts, &prepared);
     // An `emit!` before the block runs when the function is called: through
-    // the prepared call, in the caller's lineage (the call begins, with its
-    // `entry` events, when the block is first polled).
+    // the prepared call's bus, in the caller's lineage (the call begins,
+    // with its `entry` events, when the block is first polled).
     let before = stmts.iter().take(stmts.len().saturating_sub(1));
     let names_call = before
         .map(|stmt| quote!(#stmt))
         .any(|tokens| mentions(tokens, &parts.call_ref.to_string()));
     let call_ref = parts.call_ref;
-    let early = names_call.then(|| quote!(let #call_ref = #prepared.call();));
+    let early = names_call.then(|| quote!(let #call_ref = #prepared.early();));
     // Leading items stay ahead of any statement (`items_after_statements`).
-    let stmts = if matches!(stmts.first(), Some(syn::Stmt::Item(_))) {
-        quote!({ #(#stmts)* })
-    } else {
-        quote!(#(#stmts)*)
-    };
+    let (items, stmts) = stmts.split_at(shape::leading_items(stmts));
     quote! {
+        #(#items)*
         #prepare
         #early
-        #stmts
+        #(#stmts)*
     }
 }
 

@@ -70,23 +70,34 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
 }
 
 /// Every identifier among `tokens`, nested groups included, and every name
-/// a string literal may capture (`format!("{a}")`).
+/// a string literal in a macro's arguments may capture (`format!("{a}")`).
 fn idents(tokens: &TokenStream) -> Vec<String> {
     let mut found = Vec::new();
-    for tree in tokens.clone() {
-        match tree {
-            TokenTree::Ident(ident) => found.push(ident.to_string()),
-            TokenTree::Group(group) => found.extend(idents(&group.stream())),
-            TokenTree::Literal(literal) => found.extend(format_captures(&literal.to_string())),
-            TokenTree::Punct(_) => {}
-        }
-    }
+    collect_idents(tokens, false, &mut found);
     found
 }
 
+fn collect_idents(tokens: &TokenStream, in_macro: bool, found: &mut Vec<String>) {
+    let mut bang = false;
+    for tree in tokens.clone() {
+        let after_bang = std::mem::take(&mut bang);
+        match tree {
+            TokenTree::Ident(ident) => found.push(ident.to_string()),
+            TokenTree::Group(group) => {
+                collect_idents(&group.stream(), in_macro || after_bang, found);
+            }
+            TokenTree::Literal(literal) if in_macro => {
+                found.extend(format_captures(&literal.to_string()));
+            }
+            TokenTree::Literal(_) => {}
+            TokenTree::Punct(punct) => bang = punct.as_char() == '!',
+        }
+    }
+}
+
 /// The names a format string captures: `{name}`, `{name:?}`, `{name:>w$}`
-/// (and `w`), never `{{`. Any string literal is read so, which can only
-/// hold a parameter that is not used: it then drops in its place too.
+/// (and `w`), never `{{`. Any string literal in a macro's arguments is
+/// read so (a macro of one's own may format too).
 fn format_captures(literal: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = literal;

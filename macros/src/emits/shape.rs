@@ -167,10 +167,11 @@ pub(crate) fn sync(
             let #lineage = #p::body_scope(&#call);
             let mut #fields = #p::Fields::new();
             #begin
+            // A body that always panics (a stub) is, bound to a local, a
+            // diverging sub-expression to clippy, and makes what follows
+            // unreachable: lints about this code, not the user's.
+            #[allow(clippy::diverging_sub_expression)]
             let #typed_ret = #block;
-            // A body that always panics makes what follows unreachable; the
-            // lint is about this code, not the user's, which it would not
-            // flag without the attribute.
             #[allow(unreachable_code)]
             {}
             #finish
@@ -179,12 +180,11 @@ pub(crate) fn sync(
     let once = Ident::new("eventwire_once", Span::mixed_site());
     let start = Ident::new("eventwire_start", Span::mixed_site());
     let begin = parts.begin(&quote!(#start));
-    let user = nest_if_items_first(&mut block);
+    let at = leading_items(&block.stmts);
     block
         .stmts
-        .insert(0, syn::parse_quote!(#p::consume(#once);));
-    block.stmts.insert(0, syn::parse_quote!(#begin));
-    block.stmts.extend(user);
+        .insert(at, syn::parse_quote!(#p::consume(#once);));
+    block.stmts.insert(at, syn::parse_quote!(#begin));
     let closure_ret = match &parts.output {
         Some((ty, _)) => quote!(-> #ty),
         None => quote!(),
@@ -299,27 +299,15 @@ fn return_type_edge(output: Option<&(TokenStream, Span)>) -> TokenStream {
     }
 }
 
-/// When `block` begins with an item (`const`, `fn`, `use`), takes its
-/// statements out and gives them back as one block of their own, to come
-/// after the statements the expansion puts first: items after statements
-/// in one block are what `clippy::items_after_statements` reports.
-/// Otherwise leaves it as it is and gives nothing.
-fn nest_if_items_first(block: &mut syn::Block) -> Option<syn::Stmt> {
-    if !matches!(block.stmts.first(), Some(syn::Stmt::Item(_))) {
-        return None;
-    }
-    let inner = syn::Block {
-        brace_token: block.brace_token,
-        stmts: std::mem::take(&mut block.stmts),
-    };
-    Some(syn::Stmt::Expr(
-        syn::Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: inner,
-        }),
-        None,
-    ))
+/// How many items (`const`, `fn`, `use`, ..) a body begins with: the
+/// statements the expansion puts first go after them, since items after
+/// statements in one block are what `clippy::items_after_statements`
+/// reports (and items are in scope in the whole block either way).
+pub(crate) fn leading_items(stmts: &[syn::Stmt]) -> usize {
+    stmts
+        .iter()
+        .take_while(|stmt| matches!(stmt, syn::Stmt::Item(_)))
+        .count()
 }
 
 /// An `async fn` body that awaits: an `async move` block holding the
@@ -332,9 +320,9 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
     let capture = parts.capture;
     let typed_ret = parts.typed_ret();
     let edge = return_type_edge(parts.output.as_ref());
-    let mut block = block.clone();
-    let user = nest_if_items_first(&mut block);
-    let stmts = block.stmts.iter().chain(&user);
+    // Leading items go first, in the function itself: in scope for the
+    // fields as for the body, and ahead of every statement.
+    let (items, stmts) = block.stmts.split_at(leading_items(&block.stmts));
     let mut inner = proc_macro2::Group::new(
         proc_macro2::Delimiter::Brace,
         quote!(#edge #holds #(#stmts)*),
@@ -345,6 +333,7 @@ pub(crate) fn awaiting(parts: &Parts<'_>, block: &syn::Block, holds: &TokenStrea
         None => quote!(#call.finish(#outcome)),
     });
     quote! {
+        #(#items)*
         let mut #call = #p::AsyncCall::open(#p::resolve_owned(#source), &__EVENTWIRE_SITES, #by_hand);
         #call.begin(&__EVENTWIRE_SITES, #capture);
         // The block yields what the function returns, which may itself be a
