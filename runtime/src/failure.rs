@@ -17,13 +17,21 @@ static DROPPED: AtomicU64 = AtomicU64::new(0);
 static LOST: AtomicU64 = AtomicU64::new(0);
 static CAPTURE_FAILURES: AtomicU64 = AtomicU64::new(0);
 static HOOK_PANICS: AtomicU64 = AtomicU64::new(0);
+static UNREPORTED: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The failure hook is running on this thread.
+    static IN_HOOK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// Process-wide counts of what emission and delivery did, since the
 /// process started, over every bus.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Events a bus took at an emission site without error.
+    /// Events handed to a bus at an emission site that it did not refuse
+    /// with an error (a queued bus that drops one, its queue full, counts
+    /// it in `dropped` too, as does a `SyncBus` nested too deep).
     pub published: u64,
     /// Events a bus or sink refused with an error, at any depth (a bus
     /// behind a `Broadcast` or a queue included), and failed flushes.
@@ -35,7 +43,9 @@ pub struct Stats {
     /// Events dropped: a full queue, a bus already shut down, subscribers
     /// nested deeper than the limit.
     pub dropped: u64,
-    /// Events still queued when a bus's shutdown or drop gave up waiting.
+    /// Events still queued when a bus's shutdown or drop gave up waiting
+    /// (then dropped, never delivered), or when the task of a `TokioBus`
+    /// was dropped with its runtime.
     pub lost: u64,
     /// Fields and error texts that could not be rendered (their `Display`
     /// or `Debug` panicked or failed); each event still went out, carrying
@@ -43,6 +53,11 @@ pub struct Stats {
     pub capture_failures: u64,
     /// Failure reports whose hook itself panicked (caught).
     pub hook_panics: u64,
+    /// Failures that happened while the failure hook ran on the same thread
+    /// (a hook that emits into the bus that is failing): counted above like
+    /// any other, and not handed to the hook again, which would recurse
+    /// without end.
+    pub unreported: u64,
 }
 
 impl Stats {
@@ -73,6 +88,7 @@ pub fn stats() -> Stats {
         lost: LOST.load(Ordering::Relaxed),
         capture_failures: CAPTURE_FAILURES.load(Ordering::Relaxed),
         hook_panics: HOOK_PANICS.load(Ordering::Relaxed),
+        unreported: UNREPORTED.load(Ordering::Relaxed),
     }
 }
 
@@ -360,14 +376,23 @@ pub fn report_failure(bus: &'static str, cause: FailureCause, count: u64) {
 }
 
 /// Counts `failure` in [`stats`] and hands it to the hook; a panicking hook
-/// is contained and counted.
+/// is contained and counted. A failure while the hook runs on this thread
+/// (the hook emitted into a failing bus) is counted, not reported again.
 pub(crate) fn fail(failure: &Failure) {
     count_silently(failure);
+    if IN_HOOK
+        .try_with(|within| within.replace(true))
+        .unwrap_or(false)
+    {
+        UNREPORTED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
     let hook = HOOK.read().unwrap_or_else(|e| e.into_inner()).clone();
     let reported = isolate(|| match hook {
         Some(hook) => hook(failure),
         None => default_hook(failure),
     });
+    let _ = IN_HOOK.try_with(|within| within.set(false));
     if reported.is_err() {
         HOOK_PANICS.fetch_add(1, Ordering::Relaxed);
     }

@@ -246,8 +246,9 @@ impl<E: EventKind> BackgroundBus<E> {
 
     /// Stops taking events (later ones are dropped, counted and reported),
     /// delivers everything queued and flushes the target, or gives up when
-    /// `timeout` expires. The worker thread ends when the last handle to
-    /// the bus is dropped.
+    /// `timeout` expires: what is still queued then is counted lost and
+    /// dropped, never delivered later. The worker thread ends when the last
+    /// handle to the bus is dropped.
     ///
     /// # Errors
     ///
@@ -321,9 +322,8 @@ impl<E: EventKind> Drop for Inner<E> {
         let drained = self.drain(self.drop_timeout);
         let _ = self.shared.core.ended(!drained);
         if !drained {
-            // Counted lost just now: the worker drops them.
-            self.shared.core.abandon();
-            // The worker keeps the rest; it is detached, not waited for.
+            // Counted lost just now, and abandoned: the worker drops them.
+            // It keeps the rest; it is detached, not waited for.
             return;
         }
         // Closing the channels ends the worker's loop.

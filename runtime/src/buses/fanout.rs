@@ -228,7 +228,12 @@ impl<E: EventKind> SyncBus<E> {
             })
             .collect();
         self.refresh_wanted(&next);
-        *list = Arc::from(next);
+        // The old list holds the removed callback, perhaps its last handle:
+        // dropped after the lock is released, since dropping what it owns
+        // is user code (a bus it kept draining, say).
+        let old = std::mem::replace(&mut *list, Arc::from(next));
+        drop(list);
+        drop(old);
         true
     }
 

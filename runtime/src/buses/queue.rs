@@ -254,6 +254,8 @@ pub(crate) struct Core {
     admitted_before_close: AtomicU64,
     /// The events still queued were given up (counted lost).
     abandoned: AtomicBool,
+    /// See [`Core::taking`].
+    taking: AtomicBool,
 }
 
 impl Core {
@@ -275,6 +277,7 @@ impl Core {
             ended: AtomicBool::new(false),
             admitted_before_close: AtomicU64::new(NOT_CLOSED),
             abandoned: AtomicBool::new(false),
+            taking: AtomicBool::new(false),
         }
     }
 
@@ -346,16 +349,27 @@ impl Core {
         let about = (event.kind, event.site.clone());
         // What the target emits while it takes the event is caused by it.
         let lineage = Lineage::following(&event);
+        self.taking(true);
         let outcome = match isolate(|| lineage.scope(|| target.__eventwire_publish_taken(event))) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) if error.is_reported() => {
                 self.failed.fetch_add(1, Ordering::SeqCst);
+                self.taking(false);
                 return;
             }
             Ok(Err(error)) => Err(FailureCause::Error(error_text(&error))),
             Err(Panicked(why)) => Err(FailureCause::Panic(why)),
         };
         self.delivered_or(outcome, about.0, about.1);
+        self.taking(false);
+    }
+
+    /// The worker is handing an event to the target (`true`), or is done
+    /// with it, counted (`false`): a shutdown that gives up meanwhile does
+    /// not count that event lost, since it may still arrive, and is then
+    /// counted as it ends.
+    pub(crate) fn taking(&self, now: bool) {
+        self.taking.store(now, Ordering::SeqCst);
     }
 
     /// Counts the outcome of one delivery; a failure is reported.
@@ -511,16 +525,27 @@ impl Core {
 
     /// What a shutdown answers for: every event of the bus's life that was
     /// not delivered. Reports what was still queued as lost, and a summary
-    /// if anything was, once.
+    /// if anything was, once. A shutdown that gave up (`timed_out`)
+    /// abandons what is queued: the worker drops it rather than deliver
+    /// what the counts say never arrived; the one the target is taking
+    /// then is not counted lost, and is counted as it ends.
     pub(crate) fn ended(&self, timed_out: bool) -> Result<(), ShutdownError> {
+        if timed_out {
+            self.abandon();
+        }
+        let done = self.delivered.load(Ordering::SeqCst) + self.failed.load(Ordering::SeqCst);
+        let taking = self.taking.load(Ordering::SeqCst);
         let s = self.stats();
         let undelivered = if timed_out { s.queued } else { 0 };
+        // Still being taken: no delivery ended since `taking` was read.
+        let in_flight = u64::from(taking && s.delivered + s.failed == done);
+        let lost = undelivered.saturating_sub(in_flight);
         if !self.ended.swap(true, Ordering::SeqCst) {
-            if undelivered > 0 {
+            if lost > 0 {
                 fail(
                     &Failure::new(FailureCause::Lost, None)
                         .by(self.name)
-                        .times(undelivered),
+                        .times(lost),
                 );
             }
             if s.failed + s.dropped + undelivered > 0 {

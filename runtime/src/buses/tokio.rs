@@ -89,6 +89,7 @@ impl<E: EventKind> Shared<E> {
             Target::Bus(bus) => self.core.deliver(&**bus, event),
             Target::Sink(sink) => {
                 let (kind, site) = (event.kind, event.site.clone());
+                self.core.taking(true);
                 // What the sink emits while it sends the event is caused by it.
                 let lineage = Lineage::following(&event);
                 // Making the future is the sink's code too: isolated like
@@ -103,6 +104,7 @@ impl<E: EventKind> Shared<E> {
                     Err(Panicked(why)) => Err(FailureCause::Panic(why)),
                 };
                 self.core.delivered_or(outcome, kind, site);
+                self.core.taking(false);
             }
         }
     }
@@ -238,7 +240,8 @@ impl<E: EventKind> TokioBus<E> {
     }
 
     /// Stops taking events (later ones are dropped, counted and reported)
-    /// and delivers everything queued, or says how much remained at `timeout`.
+    /// and delivers everything queued, or says how much remained at
+    /// `timeout`: that is counted lost and dropped, never delivered later.
     ///
     /// # Errors
     ///
@@ -296,6 +299,8 @@ async fn work<E: EventKind>(
     loop {
         tokio::select! {
             event = events.recv() => match event {
+                // A shutdown gave up on it, and counted it lost.
+                Some(_) if shared.core.abandoned() => {}
                 Some(event) => shared.deliver(event).await,
                 None => break,
             },
@@ -304,7 +309,9 @@ async fn work<E: EventKind>(
                     // The last handle is gone: both channels closed at
                     // once, and what is still queued is delivered.
                     while let Some(event) = events.recv().await {
-                        shared.deliver(event).await;
+                        if !shared.core.abandoned() {
+                            shared.deliver(event).await;
+                        }
                     }
                     break;
                 };
@@ -312,6 +319,7 @@ async fn work<E: EventKind>(
                 // in the queue now (or was dropped, and counted).
                 for _ in 0..events.len() {
                     match events.recv().await {
+                        Some(_) if shared.core.abandoned() => {}
                         Some(event) => shared.deliver(event).await,
                         None => break,
                     }
@@ -341,6 +349,8 @@ impl<E: EventKind> Drop for Stopped<E> {
     fn drop(&mut self) {
         if !self.ended {
             self.shared.core.close();
+            // An event the task was taking went with its future: lost too.
+            self.shared.core.taking(false);
             let _ = self.shared.core.ended(true);
         }
     }
