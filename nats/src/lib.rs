@@ -390,7 +390,18 @@ pub fn decode<E: EventKind>(
     headers: Option<&HeaderMap>,
     payload: &[u8],
 ) -> Result<Event<E>, BusError> {
-    let header = |name: &str| headers.and_then(|h| h.get(name)).map(|v| v.as_str());
+    // Header names are matched without regard to case (`Ce-Specversion`,
+    // `Content-Type`), as `from_binary` reads them.
+    let header = |name: &str| {
+        headers
+            .into_iter()
+            .flat_map(|h| h.iter())
+            .find(|(key, _)| {
+                <async_nats::HeaderName as AsRef<str>>::as_ref(key).eq_ignore_ascii_case(name)
+            })
+            .and_then(|(_, values)| values.first())
+            .map(|v| v.as_str())
+    };
     if header("ce-specversion").is_some() {
         let pairs = headers
             .into_iter()
@@ -559,5 +570,48 @@ mod stream_name_tests {
         let dotted: Vec<String> = vec!["acme.events.>".to_owned()];
         assert!(may_hold(&dotted, "acme.events"));
         assert!(!may_hold(&dotted, "acme.other"));
+    }
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::{decode, encode, Format, HeaderMap};
+    use eventwire::cloudevents::CloudEvents;
+    use eventwire::{emit, EventType, Recorder};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+    enum EventType {
+        OrderPlaced,
+    }
+
+    /// A producer that writes CloudEvents headers in another case
+    /// (`Ce-Specversion`) is read in binary mode all the same.
+    #[test]
+    fn binary_headers_are_read_whatever_their_case() {
+        let recorder = Recorder::new();
+        emit!(EventType::OrderPlaced, bus = recorder, n = 7);
+        let event = recorder.events().remove(0);
+        let format = Format::CloudEventsBinary(CloudEvents::new("/shop").unwrap());
+        let (headers, body) = encode(&format, &event).unwrap();
+        let mut shouted = HeaderMap::new();
+        for (name, values) in headers.iter() {
+            let name: &str = name.as_ref();
+            let title: String = name
+                .split('-')
+                .map(|part| {
+                    let mut chars = part.chars();
+                    chars.next().map_or_else(String::new, |c| {
+                        c.to_ascii_uppercase().to_string() + chars.as_str()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join("-");
+            for value in values {
+                shouted.append(title.as_str(), value.as_str());
+            }
+        }
+        let read = decode::<EventType>(Some(&shouted), &body).unwrap();
+        assert_eq!(read.id, event.id);
+        assert_eq!(read.fields.get("n"), event.fields.get("n"));
     }
 }

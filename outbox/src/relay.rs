@@ -202,12 +202,17 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
         // An event the target can never take (too large for the server, or
         // not encodable) is parked, so that it holds back nothing after it.
         let refused = match &stopped {
-            Some(error) if error.is_permanent() => seqs
-                .get(acknowledged)
-                .map(|seq| (*seq, events[acknowledged].id, error.to_string())),
+            Some(error) if error.is_permanent() => seqs.get(acknowledged).map(|seq| {
+                (
+                    *seq,
+                    events[acknowledged].id,
+                    error.to_string(),
+                    error.is_reported(),
+                )
+            }),
             _ => None,
         };
-        if let Some((seq, _, _)) = &refused {
+        if let Some((seq, _, _, _)) = &refused {
             parked.push(*seq);
         }
         if stopped.is_some() {
@@ -227,12 +232,16 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                 1,
             );
         }
-        if let Some((seq, id, why)) = refused {
+        if let Some((seq, id, why, reported)) = refused {
             counters.failed.fetch_add(1, Ordering::Relaxed);
-            report(
-                format!("the outbox row {seq} (id {id}): the target can never take it ({why}): parked, unsent (`Outbox::unpark` returns it)"),
-                1,
-            );
+            // A refusal the target reported (and counted) is not counted
+            // again; the relay's `failed` and the parked row say the rest.
+            if !reported {
+                report(
+                    format!("the outbox row {seq} (id {id}): the target can never take it ({why}): parked, unsent (`Outbox::unpark` returns it)"),
+                    1,
+                );
+            }
             return Ok(acknowledged + unreadable.len() + 1);
         }
         match stopped {

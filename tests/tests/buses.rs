@@ -925,6 +925,33 @@ fn a_shutdown_that_gives_up_loses_what_it_counted_lost() {
     assert_eq!(lost + gate.seen().len(), 5, "{messages:?}");
 }
 
+/// A bus behind a `Broadcast` whose `accepts` panics did not take the
+/// event: a queued bus in front does not count it delivered (nor would the
+/// outbox mark its row sent); the panic is reported once.
+#[test]
+fn a_panicking_accepts_behind_a_broadcast_is_not_a_delivery() {
+    struct Moody;
+    impl Bus<EventType> for Moody {
+        fn publish(&self, _: Event<EventType>) -> Result<(), BusError> {
+            Ok(())
+        }
+        fn accepts(&self, _: EventType) -> bool {
+            panic!("accepts failed")
+        }
+    }
+    let failures = Failures::capture();
+    let bus = BackgroundBus::new(Broadcast::new([Arc::new(Moody) as SharedBus<EventType>]));
+    ship(&bus.shared(), 0, 1);
+    let error = bus.shutdown(Duration::from_secs(5)).unwrap_err();
+    assert_eq!((error.failed, bus.stats().delivered), (1, 0), "{error}");
+    let panics = failures
+        .messages()
+        .iter()
+        .filter(|m| m.contains("accepts failed"))
+        .count();
+    assert_eq!(panics, 1, "{:?}", failures.messages());
+}
+
 /// A `TokioBus` whose runtime stops before its task delivered what was
 /// queued (a `#[tokio::main]` that returns without `shutdown`) loses those
 /// events with a counter saying so, and a report; later publishes are

@@ -65,15 +65,20 @@ impl<E: EventKind> Broadcast<E> {
     /// `taken` asks each whether it took it (not dropped it). Says how the
     /// buses that did not take it failed.
     fn deliver(&self, event: Event<E>, taken: bool) -> Outcome {
-        let takers: Vec<&SharedBus<E>> = self
-            .buses
-            .iter()
-            .filter(|b| accepts_isolated(b.as_ref(), event.kind, &event))
-            .collect();
-        let Some((last, rest)) = takers.split_last() else {
-            return Outcome::default();
-        };
         let mut outcome = Outcome::default();
+        let mut takers: Vec<&SharedBus<E>> = Vec::with_capacity(self.buses.len());
+        for bus in &self.buses {
+            match accepts_isolated(bus.as_ref(), event.kind, &event) {
+                Some(true) => takers.push(bus),
+                Some(false) => {}
+                // A bus whose `accepts` panicked did not take the event
+                // (counted and reported): not taken, to whoever asks.
+                None => outcome.add(Delivered::Failed { permanent: false }),
+            }
+        }
+        let Some((last, rest)) = takers.split_last() else {
+            return outcome;
+        };
         for bus in rest {
             outcome.add(deliver_isolated(bus.as_ref(), event.clone(), taken));
         }
@@ -170,11 +175,11 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
     }
 }
 
-/// Whether `bus` accepts the kind of `event`; a panic declines, and is
-/// counted and reported.
-fn accepts_isolated<E: EventKind>(bus: &dyn Bus<E>, kind: E, event: &Event<E>) -> bool {
+/// Whether `bus` accepts the kind of `event`; `None` when `accepts`
+/// panicked, which is counted and reported (the event is not its).
+fn accepts_isolated<E: EventKind>(bus: &dyn Bus<E>, kind: E, event: &Event<E>) -> Option<bool> {
     match isolate(|| bus.accepts(kind)) {
-        Ok(accepted) => accepted,
+        Ok(accepted) => Some(accepted),
         Err(Panicked(why)) => {
             fail(
                 &Failure::new(
@@ -183,7 +188,7 @@ fn accepts_isolated<E: EventKind>(bus: &dyn Bus<E>, kind: E, event: &Event<E>) -
                 )
                 .by("a bus behind a Broadcast"),
             );
-            false
+            None
         }
     }
 }

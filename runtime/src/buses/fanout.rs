@@ -145,14 +145,14 @@ impl<E: EventKind> SyncBus<E> {
     /// publishes in progress on the thread (its outermost is 1), so that
     /// a bus published to from inside another's subscriber starts at 1.
     /// However buses nest, it also drops an event that would make more
-    /// than `max(max_depth, 64)` `SyncBus` publishes nested on the thread:
-    /// a ring of buses ends, and never overflows the stack.
+    /// than 64 `SyncBus` publishes nested on the thread: a ring of buses
+    /// ends, and never overflows the stack. A `max_depth` above 64 is 64.
     pub fn with_max_depth(max_depth: usize) -> Self {
         SyncBus {
             subscribers: RwLock::new(Arc::from(Vec::new())),
             wanted: E::ALL.iter().map(|_| AtomicBool::new(false)).collect(),
             next_id: AtomicU64::new(1),
-            max_depth,
+            max_depth: max_depth.min(MAX_NESTED_PUBLISHES),
             counters: Counters::default(),
         }
     }
@@ -319,7 +319,7 @@ impl<E: EventKind> SyncBus<E> {
         let (depth, all, _restore) = enter(std::ptr::from_ref(self).cast::<()>() as usize);
         // However buses nest (a ring of many), the thread's stack holds at
         // most this many publishes.
-        let bound = self.max_depth.max(MAX_NESTED_PUBLISHES);
+        let bound = MAX_NESTED_PUBLISHES;
         if depth > self.max_depth || all > bound {
             // A drop, counted as one in `eventwire::stats()` (not an error
             // of the bus) and reported here, with the event and the limit

@@ -165,7 +165,8 @@ impl<E: EventKind> fmt::Debug for TokioBus<E> {
 
 impl<E: EventKind> TokioBus<E> {
     /// Starts the worker task on the current tokio runtime, with a queue of
-    /// `capacity` events (at least 1), delivering to `target`.
+    /// `capacity` events (at least 1, at most tokio's
+    /// `Semaphore::MAX_PERMITS`), delivering to `target`.
     ///
     /// # Panics
     ///
@@ -194,7 +195,10 @@ impl<E: EventKind> TokioBus<E> {
     }
 
     fn start(runtime: &tokio::runtime::Handle, target: Target<E>, capacity: usize) -> Self {
-        let (events, event_queue) = mpsc::channel(capacity.max(1));
+        // tokio's channel takes at most `Semaphore::MAX_PERMITS` (and panics
+        // past it): a larger capacity is that.
+        let capacity = capacity.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        let (events, event_queue) = mpsc::channel(capacity);
         let (flushes, flush_queue) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             core: Core::new("a TokioBus"),
