@@ -1037,6 +1037,48 @@ impl std::io::Write for Captured {
     }
 }
 
+/// A `tracing` subscriber that emits into the `TracingBus` while a new
+/// callsite is registered with it (user code the bus calls) does not
+/// deadlock the bus.
+#[test]
+fn a_subscriber_registering_a_callsite_may_emit_into_the_bus() {
+    use tracing_subscriber::layer::SubscriberExt;
+    struct Echo {
+        bus: SharedBus<EventType>,
+        once: AtomicUsize,
+    }
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Echo {
+        fn register_callsite(
+            &self,
+            metadata: &'static tracing::Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            if metadata.target() == "eventwire" && self.once.fetch_add(1, Ordering::SeqCst) == 0 {
+                emit!(
+                    AuditWritten,
+                    bus = self.bus,
+                    why = "a callsite was registered"
+                );
+            }
+            tracing::subscriber::Interest::always()
+        }
+    }
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let bus = eventwire::buses::TracingBus::<EventType>::new().shared();
+        let subscriber = tracing_subscriber::registry().with(Echo {
+            bus: bus.clone(),
+            once: AtomicUsize::new(0),
+        });
+        tracing::subscriber::with_default(subscriber, || {
+            emit!(OrderPlaced, bus = bus, order = 7);
+        });
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the emission returned: no deadlock on the bus's callsites");
+}
+
 #[test]
 fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
     let captured = Captured::default();

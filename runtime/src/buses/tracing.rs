@@ -138,7 +138,7 @@ impl<E: EventKind> TracingBus<E> {
             .copied()
             .chain(own.iter().map(|name| leak_str(name)))
             .collect();
-        let metadata = DynamicCallsite::make(
+        let (callsite, metadata) = DynamicCallsite::make(
             key.name,
             level,
             leak_cow(&event.site.file),
@@ -147,12 +147,17 @@ impl<E: EventKind> TracingBus<E> {
             Box::leak(names.into_boxed_slice()),
         );
         callsites.insert(key, metadata);
+        // Registering calls every subscriber's `register_callsite` (user
+        // code, which may emit into this bus): with the lock released.
+        drop(callsites);
+        tracing::callsite::register(callsite);
         metadata
     }
 }
 
-/// Names live as long as the callsites that hold them: made once per site,
-/// so what is leaked is bounded by the number of sites.
+/// Names live as long as the callsites that hold them: made once per site
+/// and set of field names, so what is leaked is bounded by the sites (and,
+/// for events that come from elsewhere, by the field names they carry).
 fn leak_str(text: &str) -> &'static str {
     Box::leak(text.to_owned().into_boxed_str())
 }
@@ -178,7 +183,7 @@ impl DynamicCallsite {
         line: u32,
         module: &'static str,
         fields: &'static [&'static str],
-    ) -> &'static Metadata<'static> {
+    ) -> (&'static DynamicCallsite, &'static Metadata<'static>) {
         let callsite: &'static DynamicCallsite = Box::leak(Box::new(DynamicCallsite {
             metadata: OnceLock::new(),
         }));
@@ -194,8 +199,7 @@ impl DynamicCallsite {
                 Kind::EVENT,
             )
         });
-        tracing::callsite::register(callsite);
-        metadata
+        (callsite, metadata)
     }
 }
 
