@@ -590,13 +590,17 @@ impl<'a, E: EventKind> Running<'a, E> {
         // Fields from the return value, after the call's own: computed here,
         // only when a bus takes an event after the return.
         let phase = outcome.phase();
-        let after = each_bit(self.taken.bits).any(|i| {
-            sites.get(i).is_some_and(|(_, record)| {
-                record.phases().contains(phase) || record.phases().contains(Phase::Exit)
-            })
-        }) || self.taken.rest;
+        // Asked only when there are fields to take from the return value.
+        let after = || {
+            self.taken.rest
+                || each_bit(self.taken.bits).any(|i| {
+                    sites.get(i).is_some_and(|(_, record)| {
+                        record.phases().contains(phase) || record.phases().contains(Phase::Exit)
+                    })
+                })
+        };
         let with_ret;
-        let fields = match ret_fields.filter(|_| after) {
+        let fields = match ret_fields.filter(|_| after()) {
             Some(capture) => {
                 let mut set = FieldSet {
                     fields: fields.clone(),
