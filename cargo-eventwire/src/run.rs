@@ -70,6 +70,12 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
 fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     let ws = Workspace::load(args.manifest().as_deref())?;
     let cargo_args = args.cargo_args();
+    // The last report speaks for the code it was made of: a run that ends
+    // without one (a build that fails) leaves none behind, so that
+    // `report` and `catalog --no-run` never read the previous code's.
+    for name in ["coverage.json", "coverage.md"] {
+        let _ = std::fs::remove_file(ws.report_dir().join(name));
+    }
     let run = RunDir::create(&ws.target)?;
     // Both runners test what `cargo test` builds for these arguments.
     let built = match build(&ws, &args.build_args()) {
@@ -130,10 +136,34 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
             binary.tests = list_tests(&binary.executable);
         }
     }
-    let scope: BTreeSet<String> = binaries
+    let mut scope: BTreeSet<String> = binaries
         .iter()
         .filter_map(|b| ws.member(&b.package_id).map(|m| m.name.clone()))
         .collect();
+    // A member that no target of its own tests (`test = false` on each) is
+    // tested only through others: when this run's test processes linked its
+    // sites or its enums, it is this run's too (else a workspace whose
+    // tests live in a package of their own would check nothing, and pass).
+    for member in &ws.members {
+        if scope.contains(&member.name) || member.targets.iter().any(|t| t.tested) {
+            continue;
+        }
+        let krate = member
+            .targets
+            .iter()
+            .find(|t| t.kind == crate::workspace::Kind::Lib)
+            .map(|t| t.name.replace('-', "_"));
+        let linked = merged.sites.values().any(|s| s.package == member.name)
+            || krate.is_some_and(|krate| {
+                merged
+                    .enums
+                    .iter()
+                    .any(|e| e.name.split("::").next() == Some(krate.as_str()))
+            });
+        if linked {
+            scope.insert(member.name.clone());
+        }
+    }
     let mut facts: BTreeMap<String, MemberFacts> = BTreeMap::new();
     for (name, features) in &built.features {
         facts.entry(name.clone()).or_default().features = features.clone();

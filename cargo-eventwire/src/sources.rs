@@ -82,13 +82,18 @@ impl Sources {
     /// there, wherever the macro's own tokens come from, is a test's.
     pub fn is_test_code_at(&self, file: &std::path::Path, line: u32, column: u32) -> bool {
         let position = Position { line, column };
-        let mut gates = self
+        let gates: Vec<Gate> = self
             .scans
             .iter()
             .filter_map(|scan| scan.gate_at(file, position))
-            .peekable();
-        gates.peek().is_some()
-            && gates.all(|gate| matches!(gate, Gate::TestOnly | Gate::NotCompiled(_)))
+            .collect();
+        // A site a process registered was compiled: where the reading says
+        // no target compiles it, the reading's `cfg` is wrong, and the
+        // site is not hidden as a test's.
+        gates.iter().any(|gate| matches!(gate, Gate::TestOnly))
+            && gates
+                .iter()
+                .all(|gate| matches!(gate, Gate::TestOnly | Gate::NotCompiled(_)))
     }
 }
 

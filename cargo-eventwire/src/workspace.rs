@@ -42,6 +42,8 @@ pub struct Target {
     /// Whether it has libtest's harness (`harness = false` says not), so
     /// that its binary answers `--list` instead of running.
     pub harness: bool,
+    /// Whether `cargo test` tests it by default (`test = false` says not).
+    pub tested: bool,
 }
 
 /// What a target is, as far as sites are concerned.
@@ -124,6 +126,7 @@ impl Workspace {
                                 kind: Kind::of(&t.kind)?,
                                 root: t.src_path.as_std_path().to_path_buf(),
                                 harness: !without_harness.contains(&t.name),
+                                tested: t.test,
                             })
                         })
                         .collect(),

@@ -575,6 +575,20 @@ fn the_profile_given_decides_which_sites_are_compiled() {
     }
 }
 
+/// A package whose own targets are never tested (`test = false`), tested
+/// through another's tests, is in the run: its event without a site is
+/// NO SITE and fails the run (it once fell out of scope: "0/0", exit 0).
+#[test]
+fn a_package_tested_only_through_another_is_checked() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "linked_tests"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let linked = event(&report, "linked_only::EventType", "Linked");
+    assert_eq!(linked["status"], "exercised", "{linked:#}");
+    let forgotten = event(&report, "linked_only::EventType", "Forgotten");
+    assert_eq!(forgotten["status"], "no_site", "{forgotten:#}");
+}
+
 /// The note that an event's sites all sit in one function names one
 /// function, by its path: two `Handler::get` of two modules are two.
 #[test]

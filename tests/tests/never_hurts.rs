@@ -393,8 +393,14 @@ fn events_still_queued_when_a_bus_is_dropped_are_counted_after_an_earlier_failur
         assert!(!turn.reported(FailureKind::QueueFull).is_empty());
     }
     let after = eventwire::stats();
+    // Of the ten, the worker holds one (not counted lost: it is counted as
+    // it ends); the others were dropped at a full queue, or lost at the drop.
     assert!(after.dropped - before.dropped >= 7, "{after:?}");
-    assert!(after.lost - before.lost >= 2, "{after:?}");
+    assert!(after.lost - before.lost >= 1, "{after:?}");
+    assert!(
+        (after.dropped - before.dropped) + (after.lost - before.lost) >= 9,
+        "{after:?}"
+    );
     assert_eq!(turn.reported(FailureKind::Lost).len(), 1);
     let summary = turn.reported(FailureKind::Summary);
     assert_eq!(summary.len(), 1);
