@@ -589,6 +589,25 @@ fn a_package_tested_only_through_another_is_checked() {
     assert_eq!(forgotten["status"], "no_site", "{forgotten:#}");
 }
 
+/// A site only a doctest runs (edition 2024, doctests merged into one
+/// binary) never ran as far as the tests go: doctests record nothing.
+#[test]
+fn a_site_only_a_doctest_runs_never_ran() {
+    let _turn = turn();
+    let (run, report) = coverage(&["--allow-unexercised", "-p", "doc_only"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let documented = event(&report, "doc_only::EventType", "Documented");
+    assert_eq!(
+        documented["status"], "wired_not_exercised",
+        "{documented:#}"
+    );
+    assert_eq!(documented["sites"][0]["hits"], 0, "{documented:#}");
+    assert!(
+        run.stderr.contains("Doc-tests doc_only"),
+        "the doctest ran: {run:?}"
+    );
+}
+
 /// The note that an event's sites all sit in one function names one
 /// function, by its path: two `Handler::get` of two modules are two.
 #[test]
