@@ -589,23 +589,23 @@ fn a_package_tested_only_through_another_is_checked() {
     assert_eq!(forgotten["status"], "no_site", "{forgotten:#}");
 }
 
-/// A site only a doctest runs (edition 2024, doctests merged into one
-/// binary) never ran as far as the tests go: doctests record nothing.
+/// Edition 2024 merges documentation examples into one crate, and rustdoc
+/// sets no variable for its build: a site an example writes is still test
+/// code (its event has no site), and a library site an example runs ran.
 #[test]
-fn a_site_only_a_doctest_runs_never_ran() {
+fn a_site_written_in_a_merged_doctest_is_test_code() {
     let _turn = turn();
-    let (run, report) = coverage(&["--allow-unexercised", "-p", "doc_only"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let documented = event(&report, "doc_only::EventType", "Documented");
-    assert_eq!(
-        documented["status"], "wired_not_exercised",
-        "{documented:#}"
-    );
-    assert_eq!(documented["sites"][0]["hits"], 0, "{documented:#}");
+    let (run, report) = coverage(&["-p", "doc_only"]);
+    assert_eq!(run.code, 1, "an event without a site: {run:?}");
     assert!(
         run.stderr.contains("Doc-tests doc_only"),
         "the doctest ran: {run:?}"
     );
+    let only = event(&report, "doc_only::EventType", "OnlyInDocs");
+    assert_eq!(only["status"], "no_site", "{only:#}");
+    assert_eq!(only["test_sites"].as_array().unwrap().len(), 1, "{only:#}");
+    let documented = event(&report, "doc_only::EventType", "Documented");
+    assert_eq!(documented["status"], "exercised", "{documented:#}");
 }
 
 /// The note that an event's sites all sit in one function names one

@@ -55,10 +55,27 @@ fn build() -> &'static Build {
         if std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() {
             return Build::Doctest;
         }
-        detect(
-            &command_line(),
-            std::env::var_os("CARGO_TARGET_TMPDIR").is_some(),
-        )
+        let args = command_line();
+        if merged_doctests(&args) {
+            return Build::Doctest;
+        }
+        detect(&args, std::env::var_os("CARGO_TARGET_TMPDIR").is_some())
+    })
+}
+
+/// Whether the compiler builds the examples rustdoc merged into one crate
+/// (edition 2024), for which it sets no variable: a crate it names
+/// `doctest_bundle_*` or `doctest_runner_*`, in its `rustdoctest…`
+/// directory.
+fn merged_doctests(args: &[String]) -> bool {
+    value_of(args, "--crate-name").is_some_and(|name| {
+        name.starts_with("doctest_bundle") || name.starts_with("doctest_runner")
+    }) || args.iter().any(|arg| {
+        std::path::Path::new(arg).components().any(|part| {
+            part.as_os_str()
+                .to_str()
+                .is_some_and(|name| name.starts_with("rustdoctest"))
+        })
     })
 }
 

@@ -154,26 +154,15 @@ fn runner_test() -> &'static Option<String> {
 }
 
 /// Where this process writes: the directory a coverage run named in
-/// `EVENTWIRE_COVERAGE_DIR`. Doctests write nothing.
+/// `EVENTWIRE_COVERAGE_DIR`. A documentation example records like any
+/// test (the sites it writes itself are test code, marked so when they are
+/// compiled); not while rustdoc compiles one.
 pub(crate) fn hits_dir() -> Option<PathBuf> {
-    if std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() || in_a_doctest() {
+    if std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() {
         return None;
     }
     let dir = std::env::var_os(DIR_VARIABLE)?;
     (!dir.is_empty()).then(|| PathBuf::from(dir))
-}
-
-/// Whether this process is a doctest: rustdoc builds each (or, in edition
-/// 2024, the merged ones) in a temporary directory of its own,
-/// `rustdoctest…`, and runs it from there.
-fn in_a_doctest() -> bool {
-    std::env::current_exe().is_ok_and(|exe| {
-        exe.components().any(|part| {
-            part.as_os_str()
-                .to_str()
-                .is_some_and(|name| name.starts_with("rustdoctest"))
-        })
-    })
 }
 
 fn hits_file() -> Option<&'static Mutex<File>> {
