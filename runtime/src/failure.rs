@@ -378,6 +378,9 @@ pub fn report_failure(bus: &'static str, cause: FailureCause, count: u64) {
 /// Counts `failure` in [`stats`] and hands it to the hook; a panicking hook
 /// is contained and counted. A failure while the hook runs on this thread
 /// (the hook emitted into a failing bus) is counted, not reported again.
+/// Out of line: a failure path, kept out of the delivery paths' code.
+#[cold]
+#[inline(never)]
 pub(crate) fn fail(failure: &Failure) {
     count_silently(failure);
     if IN_HOOK

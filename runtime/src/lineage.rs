@@ -489,6 +489,7 @@ pub fn correlated<F: Future>(id: impl Into<CorrelationId>, future: F) -> WithLin
 /// `event` and carries its correlation id and trace context. Subscribers
 /// of eventwire's buses run this way already; use it where events arrive
 /// from elsewhere (a NATS consumer, a queue, a test).
+#[inline]
 pub fn caused_by<E, R>(event: &Event<E>, f: impl FnOnce() -> R) -> R {
     Lineage::following(event).scope(f)
 }
