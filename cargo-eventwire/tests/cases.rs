@@ -587,6 +587,23 @@ fn a_package_tested_only_through_another_is_checked() {
     assert_eq!(linked["status"], "exercised", "{linked:#}");
     let forgotten = event(&report, "linked_only::EventType", "Forgotten");
     assert_eq!(forgotten["status"], "no_site", "{forgotten:#}");
+    // The member that joined the run is no difference in what was asked:
+    // the catalog of the same packages reads that run.
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().to_str().unwrap();
+    let catalog = run_in(
+        &cases(),
+        &[
+            "catalog",
+            "--no-run",
+            "-p",
+            "linked_tests",
+            "--out",
+            out_dir,
+        ],
+        &[],
+    );
+    assert_eq!(catalog.code, 0, "{catalog:?}");
 }
 
 /// Edition 2024 merges documentation examples into one crate, and rustdoc

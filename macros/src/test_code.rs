@@ -68,15 +68,24 @@ fn build() -> &'static Build {
 /// `doctest_bundle_*` or `doctest_runner_*`, in its `rustdoctest…`
 /// directory.
 fn merged_doctests(args: &[String]) -> bool {
-    value_of(args, "--crate-name").is_some_and(|name| {
-        name.starts_with("doctest_bundle") || name.starts_with("doctest_runner")
-    }) || args.iter().any(|arg| {
-        std::path::Path::new(arg).components().any(|part| {
+    let in_rustdoctest = |path: &str| {
+        std::path::Path::new(path).components().any(|part| {
             part.as_os_str()
                 .to_str()
                 .is_some_and(|name| name.starts_with("rustdoctest"))
         })
-    })
+    };
+    let named = value_of(args, "--crate-name").is_some_and(|name| {
+        name.starts_with("doctest_bundle") || name.starts_with("doctest_runner")
+    });
+    // Its source file or its output in rustdoc's directory (never a `-L`
+    // path, which may be anything).
+    let placed = args
+        .iter()
+        .any(|arg| arg.ends_with(".rs") && in_rustdoctest(arg))
+        || value_of(args, "--out-dir").is_some_and(in_rustdoctest)
+        || value_of(args, "-o").is_some_and(in_rustdoctest);
+    named || placed
 }
 
 /// The compiler's arguments, with `@file` argument files (which Cargo uses

@@ -234,14 +234,13 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
         }
         if let Some((seq, id, why, reported)) = refused {
             counters.failed.fetch_add(1, Ordering::Relaxed);
-            // A refusal the target reported (and counted) is not counted
-            // again; the relay's `failed` and the parked row say the rest.
-            if !reported {
-                report(
-                    format!("the outbox row {seq} (id {id}): the target can never take it ({why}): parked, unsent (`Outbox::unpark` returns it)"),
-                    1,
-                );
-            }
+            // A refusal the target reported has been counted: the parking
+            // is reported all the same (it names the row and the fix),
+            // counted no second time.
+            report(
+                format!("the outbox row {seq} (id {id}): the target can never take it ({why}): parked, unsent (`Outbox::unpark` returns it)"),
+                u64::from(!reported),
+            );
             return Ok(acknowledged + unreadable.len() + 1);
         }
         match stopped {

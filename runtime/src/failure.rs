@@ -286,7 +286,7 @@ impl fmt::Display for Failure {
             )?,
             FailureCause::Lost => write!(
                 f,
-                "{} queued event(s) of {bus} were lost: not delivered before its shutdown or drop timed out, or before its worker was stopped (a tokio runtime that shut down first)",
+                "{} queued event(s) of {bus} were not delivered before its shutdown or drop timed out, or before its worker was stopped (a tokio runtime that shut down first): they are dropped and counted as lost (one the target was taking then is counted as that ends)",
                 self.count
             )?,
             FailureCause::Flush(why) => write!(f, "{bus} failed to flush: {why}")?,
@@ -365,10 +365,17 @@ pub(crate) fn count_dropped() {
     DROPPED.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Counts `n` lost events in [`stats`], without a report (a queued bus
+/// counts each abandoned event as it drops it; its shutdown reported them).
+pub(crate) fn count_lost(n: u64) {
+    LOST.fetch_add(n, Ordering::Relaxed);
+}
+
 /// Reports a failure of a bus, sink or relay that lives outside this crate
 /// (`eventwire-outbox`'s relay, say), named `bus`, concerning `count`
 /// events: counted in [`stats`] and handed to the failure hook, like the
-/// failures of eventwire's own buses.
+/// failures of eventwire's own buses. A `count` of 0 reports a failure
+/// that was counted already (by the bus that refused the event).
 pub fn report_failure(bus: &'static str, cause: FailureCause, count: u64) {
     let mut failure = Failure::new(cause, None).by(bus);
     failure.count = count;
@@ -383,6 +390,12 @@ pub fn report_failure(bus: &'static str, cause: FailureCause, count: u64) {
 #[inline(never)]
 pub(crate) fn fail(failure: &Failure) {
     count_silently(failure);
+    report_only(failure);
+}
+
+/// Hands `failure` to the hook without counting it (counted where it
+/// happens, one event at a time).
+pub(crate) fn report_only(failure: &Failure) {
     if IN_HOOK
         .try_with(|within| within.replace(true))
         .unwrap_or(false)

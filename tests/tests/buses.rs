@@ -656,25 +656,18 @@ fn dropping_a_stuck_bus_reports_what_was_not_delivered() {
         produce(&bus.shared(), 0, 4);
     }
     let messages = failures.messages();
-    let lost: usize = messages
-        .iter()
-        .find_map(|m| {
-            m.strip_prefix("eventwire: ")?
-                .split_once(" queued event(s) of a BackgroundBus were lost")
-                .and_then(|(n, _)| n.parse().ok())
-        })
-        .unwrap_or_else(|| panic!("a loss is reported: {messages:?}"));
-    // Let the detached worker finish: what was counted lost stays
-    // undelivered (the worker drops it), and the one it was taking when the
-    // time ran out, not counted lost, lands: each counted once.
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("4 queued event(s) of a BackgroundBus were not delivered")),
+        "{messages:?}"
+    );
+    // Let the detached worker finish: what the drop gave up on stays
+    // undelivered (the worker drops it, counted lost); only the one it was
+    // taking when the time ran out lands.
     gate.open();
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(
-        lost + gate.seen().len(),
-        4,
-        "{messages:?} {:?}",
-        gate.seen()
-    );
+    assert!(gate.seen().len() <= 1, "{:?}", gate.seen());
 }
 
 /// "As long as it takes" is a timeout too: no overflow, no panic.
@@ -906,23 +899,27 @@ fn a_shutdown_that_gives_up_loses_what_it_counted_lost() {
     let error = bus.shutdown(Duration::from_millis(50)).unwrap_err();
     assert!(error.timed_out, "{error}");
     assert_eq!(error.undelivered, 5, "{error}");
+    let messages = failures.messages();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("5 queued event(s) of a BackgroundBus were not delivered")),
+        "{messages:?}"
+    );
     gate.open();
     std::thread::sleep(Duration::from_millis(300));
-    let messages = failures.messages();
-    let lost: usize = messages
-        .iter()
-        .find_map(|m| {
-            m.strip_prefix("eventwire: ")?
-                .split_once(" queued event(s) of a BackgroundBus were lost")
-                .and_then(|(n, _)| n.parse().ok())
-        })
-        .unwrap_or_else(|| panic!("a loss is reported: {messages:?}"));
-    assert!(
-        gate.seen().len() <= 1,
-        "nothing counted lost arrives after all"
-    );
-    assert_eq!(bus.stats().delivered as usize, gate.seen().len());
-    assert_eq!(lost + gate.seen().len(), 5, "{messages:?}");
+    let stats = bus.stats();
+    // The one the worker was taking arrives and is counted delivered; the
+    // others are dropped, each counted lost, never delivered after all.
+    assert!(gate.seen().len() <= 1, "{:?}", gate.seen());
+    assert_eq!(stats.delivered as usize, gate.seen().len(), "{stats}");
+    assert_eq!(stats.delivered + stats.lost, 5, "{stats}");
+    assert_eq!(stats.queued, 0, "{stats}");
+    // A bus that gave up is settled: a later shutdown or drop does not wait.
+    let started = std::time::Instant::now();
+    let _ = bus.shutdown(Duration::from_secs(5));
+    drop(bus);
+    assert!(started.elapsed() < Duration::from_secs(4));
 }
 
 /// A bus behind a `Broadcast` whose `accepts` panics did not take the
@@ -973,6 +970,7 @@ fn a_tokio_bus_whose_runtime_stops_first_counts_what_it_lost() {
     let lost_before = eventwire::stats().lost;
     drop(runtime);
     assert!(eventwire::stats().lost - lost_before >= 10);
+    assert_eq!(bus.stats().lost, 10, "{}", bus.stats());
     assert!(recorder.events().is_empty());
     let stats = bus.stats();
     assert_eq!((stats.published, stats.delivered), (10, 0), "{stats}");
@@ -982,7 +980,7 @@ fn a_tokio_bus_whose_runtime_stops_first_counts_what_it_lost() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("10 queued event(s) of a TokioBus were lost")),
+            .any(|m| m.contains("10 queued event(s) of a TokioBus were not delivered")),
         "{messages:?}"
     );
 }

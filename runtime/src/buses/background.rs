@@ -168,7 +168,7 @@ fn work<E: EventKind>(
     loop {
         crossbeam_channel::select! {
             recv(events) -> event => match event {
-                Ok(_) if shared.core.abandoned() => {}
+                Ok(_) if shared.core.abandoned() => shared.core.lose(1),
                 Ok(event) => shared.core.deliver(&*shared.target, event),
                 Err(_) => break,
             },
@@ -177,7 +177,9 @@ fn work<E: EventKind>(
                     // The last handle is gone: both channels closed at
                     // once, and what is still queued is delivered.
                     for event in events {
-                        if !shared.core.abandoned() {
+                        if shared.core.abandoned() {
+                            shared.core.lose(1);
+                        } else {
                             shared.core.deliver(&*shared.target, event);
                         }
                     }
@@ -187,7 +189,7 @@ fn work<E: EventKind>(
                 // in the queue now (or was dropped, and counted).
                 for _ in 0..events.len() {
                     match events.recv() {
-                        Ok(_) if shared.core.abandoned() => {}
+                        Ok(_) if shared.core.abandoned() => shared.core.lose(1),
                         Ok(event) => shared.core.deliver(&*shared.target, event),
                         Err(_) => break,
                     }
@@ -322,8 +324,8 @@ impl<E: EventKind> Drop for Inner<E> {
         let drained = self.drain(self.drop_timeout);
         let _ = self.shared.core.ended(!drained);
         if !drained {
-            // Counted lost just now, and abandoned: the worker drops them.
-            // It keeps the rest; it is detached, not waited for.
+            // Abandoned: the worker drops what is queued, each counted lost.
+            // It is detached, not waited for.
             return;
         }
         // Closing the channels ends the worker's loop.

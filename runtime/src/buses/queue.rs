@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 /// What a queued bus did, since it was made.
 ///
-/// At any moment `published == delivered + dropped + failed + queued`,
+/// At any moment `published == delivered + dropped + failed + lost + queued`,
 /// where `queued` counts the events waiting or being delivered, and
 /// `dropped == dropped_full + dropped_after_shutdown`. After a flush or a
 /// shutdown that delivered everything, `queued` is 0.
@@ -51,6 +51,9 @@ pub struct QueueStats {
     /// Events the target refused with an error or a panic, or did not take
     /// (a `Broadcast` one of whose buses failed).
     pub failed: u64,
+    /// Events a shutdown or drop that timed out gave up on, dropped by the
+    /// worker instead of delivered (or dropped with a `TokioBus`'s task).
+    pub lost: u64,
     /// Events waiting in the queue or being delivered.
     pub queued: u64,
 }
@@ -59,13 +62,14 @@ impl fmt::Display for QueueStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "published {}, delivered {}, failed {}, dropped {} (queue full {}, after shutdown {}), queued {}",
+            "published {}, delivered {}, failed {}, dropped {} (queue full {}, after shutdown {}), lost {}, queued {}",
             self.published,
             self.delivered,
             self.failed,
             self.dropped,
             self.dropped_full,
             self.dropped_after_shutdown,
+            self.lost,
             self.queued
         )
     }
@@ -254,8 +258,8 @@ pub(crate) struct Core {
     admitted_before_close: AtomicU64,
     /// The events still queued were given up (counted lost).
     abandoned: AtomicBool,
-    /// See [`Core::taking`].
-    taking: AtomicBool,
+    /// Events dropped as abandoned (see [`Core::lose`]).
+    lost: AtomicU64,
 }
 
 impl Core {
@@ -277,7 +281,7 @@ impl Core {
             ended: AtomicBool::new(false),
             admitted_before_close: AtomicU64::new(NOT_CLOSED),
             abandoned: AtomicBool::new(false),
-            taking: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
         }
     }
 
@@ -349,27 +353,24 @@ impl Core {
         let about = (event.kind, event.site.clone());
         // What the target emits while it takes the event is caused by it.
         let lineage = Lineage::following(&event);
-        self.taking(true);
         let outcome = match isolate(|| lineage.scope(|| target.__eventwire_publish_taken(event))) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) if error.is_reported() => {
                 self.failed.fetch_add(1, Ordering::SeqCst);
-                self.taking(false);
                 return;
             }
             Ok(Err(error)) => Err(FailureCause::Error(error_text(&error))),
             Err(Panicked(why)) => Err(FailureCause::Panic(why)),
         };
         self.delivered_or(outcome, about.0, about.1);
-        self.taking(false);
     }
 
-    /// The worker is handing an event to the target (`true`), or is done
-    /// with it, counted (`false`): a shutdown that gives up meanwhile does
-    /// not count that event lost, since it may still arrive, and is then
-    /// counted as it ends.
-    pub(crate) fn taking(&self, now: bool) {
-        self.taking.store(now, Ordering::SeqCst);
+    /// The worker's side, for an event a shutdown gave up on (see
+    /// [`abandoned`](Core::abandoned)): dropped instead of delivered, and
+    /// counted lost. Also `n` events a `TokioBus`'s task dropped with it.
+    pub(crate) fn lose(&self, n: u64) {
+        self.lost.fetch_add(n, Ordering::SeqCst);
+        crate::failure::count_lost(n);
     }
 
     /// Counts the outcome of one delivery; a failure is reported.
@@ -456,19 +457,20 @@ impl Core {
             && self.delivered.load(Ordering::SeqCst)
                 + self.failed.load(Ordering::SeqCst)
                 + self.dropped_full.load(Ordering::SeqCst)
+                + self.lost.load(Ordering::SeqCst)
                 >= before
     }
 
     /// Gives up the events still queued, which [`ended`](Core::ended)
-    /// counted as lost: the worker drops them rather than deliver what the
-    /// counts say never arrived.
+    /// reported: the worker drops each, counted lost ([`lose`](Core::lose)),
+    /// rather than deliver it after the shutdown answered.
     pub(crate) fn abandon(&self) {
         self.abandoned.store(true, Ordering::SeqCst);
     }
 
     /// Whether [`abandon`](Core::abandon) was called.
     pub(crate) fn abandoned(&self) -> bool {
-        self.abandoned.load(Ordering::Relaxed)
+        self.abandoned.load(Ordering::SeqCst)
     }
 
     /// A snapshot; `queued` is derived from the other counts, read in the
@@ -478,6 +480,7 @@ impl Core {
         let failed = self.failed.load(Ordering::SeqCst);
         let dropped_full = self.dropped_full.load(Ordering::SeqCst);
         let dropped_after_shutdown = self.dropped_after_shutdown.load(Ordering::SeqCst);
+        let lost = self.lost.load(Ordering::SeqCst);
         let published = self.published.load(Ordering::SeqCst) & !CLOSED;
         let dropped = dropped_full + dropped_after_shutdown;
         QueueStats {
@@ -487,7 +490,8 @@ impl Core {
             dropped_full,
             dropped_after_shutdown,
             failed,
-            queued: published.saturating_sub(delivered + dropped + failed),
+            lost,
+            queued: published.saturating_sub(delivered + dropped + failed + lost),
         }
     }
 
@@ -502,7 +506,8 @@ impl Core {
             total - mark.fetch_max(total, Ordering::SeqCst).min(total)
         };
         let failed = since(s.failed, &self.flushed_failed);
-        let dropped = since(s.dropped, &self.flushed_dropped);
+        // Events a shutdown gave up on were dropped too.
+        let dropped = since(s.dropped + s.lost, &self.flushed_dropped);
         let flush_failed = since(
             self.flush_failures.load(Ordering::SeqCst),
             &self.flushed_flush_failures,
@@ -524,43 +529,39 @@ impl Core {
     }
 
     /// What a shutdown answers for: every event of the bus's life that was
-    /// not delivered. Reports what was still queued as lost, and a summary
-    /// if anything was, once. A shutdown that gave up (`timed_out`)
-    /// abandons what is queued: the worker drops it rather than deliver
-    /// what the counts say never arrived; the one the target is taking
-    /// then is not counted lost, and is counted as it ends.
+    /// not delivered. Reports what was still queued, and a summary if
+    /// anything was not delivered, once. A shutdown that gave up
+    /// (`timed_out`) abandons what is queued: the worker drops each event,
+    /// counted lost, rather than deliver it after the shutdown answered
+    /// (the one the target is taking then is counted as it ends).
     pub(crate) fn ended(&self, timed_out: bool) -> Result<(), ShutdownError> {
         if timed_out {
             self.abandon();
         }
-        let done = self.delivered.load(Ordering::SeqCst) + self.failed.load(Ordering::SeqCst);
-        let taking = self.taking.load(Ordering::SeqCst);
         let s = self.stats();
         let undelivered = if timed_out { s.queued } else { 0 };
-        // Still being taken: no delivery ended since `taking` was read.
-        let in_flight = u64::from(taking && s.delivered + s.failed == done);
-        let lost = undelivered.saturating_sub(in_flight);
         if !self.ended.swap(true, Ordering::SeqCst) {
-            if lost > 0 {
-                fail(
+            if undelivered > 0 {
+                // Counted as the worker drops them, one at a time.
+                crate::failure::report_only(
                     &Failure::new(FailureCause::Lost, None)
                         .by(self.name)
-                        .times(lost),
+                        .times(undelivered),
                 );
             }
-            if s.failed + s.dropped + undelivered > 0 {
+            if s.failed + s.dropped + s.lost + undelivered > 0 {
                 fail(&Failure::new(FailureCause::Summary(s.to_string()), None).by(self.name));
             }
         }
         let flush_failed = self.flush_failures.load(Ordering::SeqCst);
         let unconfirmed = self.unconfirmed_when(timed_out, flush_failed, &s);
-        if s.failed + s.dropped + undelivered + flush_failed == 0 && !timed_out {
+        if s.failed + s.dropped + s.lost + undelivered + flush_failed == 0 && !timed_out {
             Ok(())
         } else {
             Err(ShutdownError {
                 undelivered,
                 failed: s.failed,
-                dropped: s.dropped,
+                dropped: s.dropped + s.lost,
                 flush_failed,
                 timed_out,
                 unconfirmed,

@@ -89,7 +89,6 @@ impl<E: EventKind> Shared<E> {
             Target::Bus(bus) => self.core.deliver(&**bus, event),
             Target::Sink(sink) => {
                 let (kind, site) = (event.kind, event.site.clone());
-                self.core.taking(true);
                 // What the sink emits while it sends the event is caused by it.
                 let lineage = Lineage::following(&event);
                 // Making the future is the sink's code too: isolated like
@@ -104,7 +103,6 @@ impl<E: EventKind> Shared<E> {
                     Err(Panicked(why)) => Err(FailureCause::Panic(why)),
                 };
                 self.core.delivered_or(outcome, kind, site);
-                self.core.taking(false);
             }
         }
     }
@@ -304,7 +302,7 @@ async fn work<E: EventKind>(
         tokio::select! {
             event = events.recv() => match event {
                 // A shutdown gave up on it, and counted it lost.
-                Some(_) if shared.core.abandoned() => {}
+                Some(_) if shared.core.abandoned() => shared.core.lose(1),
                 Some(event) => shared.deliver(event).await,
                 None => break,
             },
@@ -313,7 +311,9 @@ async fn work<E: EventKind>(
                     // The last handle is gone: both channels closed at
                     // once, and what is still queued is delivered.
                     while let Some(event) = events.recv().await {
-                        if !shared.core.abandoned() {
+                        if shared.core.abandoned() {
+                            shared.core.lose(1);
+                        } else {
                             shared.deliver(event).await;
                         }
                     }
@@ -323,7 +323,7 @@ async fn work<E: EventKind>(
                 // in the queue now (or was dropped, and counted).
                 for _ in 0..events.len() {
                     match events.recv().await {
-                        Some(_) if shared.core.abandoned() => {}
+                        Some(_) if shared.core.abandoned() => shared.core.lose(1),
                         Some(event) => shared.deliver(event).await,
                         None => break,
                     }
@@ -352,10 +352,14 @@ struct Stopped<E: EventKind> {
 impl<E: EventKind> Drop for Stopped<E> {
     fn drop(&mut self) {
         if !self.ended {
-            self.shared.core.close();
-            // An event the task was taking went with its future: lost too.
-            self.shared.core.taking(false);
-            let _ = self.shared.core.ended(true);
+            let core = &self.shared.core;
+            core.close();
+            // Nothing will take what is queued (and what the task was
+            // delivering went with its future): reported, and counted lost
+            // here, since no worker is left to count it.
+            let queued = core.stats().queued;
+            let _ = core.ended(true);
+            core.lose(queued);
         }
     }
 }
