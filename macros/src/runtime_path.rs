@@ -24,12 +24,18 @@ pub(crate) fn private_at(span: Span) -> TokenStream {
 
 /// `tokens`, every one of them (groups included) spanned at `span`.
 pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    respan_with(tokens, &|_| span)
+}
+
+/// `tokens`, every one of them (groups included) spanned at `new(its span)`.
+pub(crate) fn respan_with(tokens: TokenStream, new: &dyn Fn(Span) -> Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
+            let span = new(tree.span());
             if let proc_macro2::TokenTree::Group(group) = &tree {
                 let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                    proc_macro2::Group::new(group.delimiter(), respan_with(group.stream(), new));
                 inner.set_span(span);
                 tree = inner.into();
             } else {

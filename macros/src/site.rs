@@ -41,21 +41,7 @@ pub(crate) fn enum_path(enum_path: &syn::Path) -> syn::Path {
 }
 
 fn hygienic(tokens: TokenStream) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            let span = Span::mixed_site().located_at(tree.span());
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), hygienic(group.stream()));
-                inner.set_span(span);
-                tree = inner.into();
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
+    crate::runtime_path::respan_with(tokens, &|span| Span::mixed_site().located_at(span))
 }
 
 fn next_order() -> u32 {

@@ -209,21 +209,13 @@ impl BodyWalk<'_> {
         }
     }
 
-    /// Walks detached code with a handle of its own.
+    /// Walks detached code with a handle of its own, made before the
+    /// statement that holds it, from the handle of the block around it.
     fn detached_code(&mut self, walk: impl FnOnce(&mut Self)) {
-        let id = self.next;
-        self.next += 1;
-        let outer = (self.detached, self.replaced);
-        self.detached = Some(id);
-        self.replaced = false;
-        walk(self);
-        if self.replaced {
-            if let Some(made) = (self.boundary)(self.scope, id) {
-                self.made.push(made);
-            }
+        let scope = self.scope;
+        if let Some(made) = self.with_handle(scope, walk) {
+            self.made.push(made);
         }
-        self.replaced = outer.1 || self.replaced;
-        self.detached = outer.0;
     }
 
     /// Walks detached code that owns its handle (moved into it), and gives
@@ -231,6 +223,17 @@ impl BodyWalk<'_> {
     /// around it, to put just before it; `None` when it holds no replaced
     /// `emit!`.
     fn detached_expr(&mut self, walk: impl FnOnce(&mut Self)) -> Option<TokenStream> {
+        let around = self.detached;
+        self.with_handle(around, walk)
+    }
+
+    /// Walks code under a new handle; the statement making it from `from`,
+    /// when an `emit!` in the code was replaced.
+    fn with_handle(
+        &mut self,
+        from: Option<usize>,
+        walk: impl FnOnce(&mut Self),
+    ) -> Option<TokenStream> {
         let id = self.next;
         self.next += 1;
         let outer = (self.detached, self.replaced);
@@ -238,7 +241,7 @@ impl BodyWalk<'_> {
         self.replaced = false;
         walk(self);
         let made = if self.replaced {
-            (self.boundary)(outer.0, id)
+            (self.boundary)(from, id)
         } else {
             None
         };

@@ -60,26 +60,24 @@ fn nameable(ty: &Type) -> Type {
     ty
 }
 
-/// Whether a type is `impl Trait`, also as a macro's `$ret:ty` or in
-/// parentheses.
-fn is_impl_trait(ty: &Type) -> bool {
+/// A type without the groups a macro's `$ret:ty` puts around it and the
+/// parentheses written around it.
+fn unwrapped(ty: &Type) -> &Type {
     match ty {
-        Type::ImplTrait(_) => true,
-        Type::Group(group) => is_impl_trait(&group.elem),
-        Type::Paren(paren) => is_impl_trait(&paren.elem),
-        _ => false,
+        Type::Group(group) => unwrapped(&group.elem),
+        Type::Paren(paren) => unwrapped(&paren.elem),
+        ty => ty,
     }
 }
 
-/// Whether a type is `!`, also as a macro's `$ret:ty` (a group) or in
-/// parentheses.
+/// Whether a type is `impl Trait`.
+fn is_impl_trait(ty: &Type) -> bool {
+    matches!(unwrapped(ty), Type::ImplTrait(_))
+}
+
+/// Whether a type is `!`.
 fn is_never(ty: &Type) -> bool {
-    match ty {
-        Type::Never(_) => true,
-        Type::Group(group) => is_never(&group.elem),
-        Type::Paren(paren) => is_never(&paren.elem),
-        _ => false,
-    }
+    matches!(unwrapped(ty), Type::Never(_))
 }
 
 /// Whether the receiver is `&self`: a body that can only share it, so that
