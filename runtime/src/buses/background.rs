@@ -25,7 +25,7 @@ const DEFAULT_CAPACITY: usize = 4096;
 /// - **Order**: one worker takes events in the order they were enqueued, so
 ///   the events of one producer are delivered in the order published.
 /// - **Accounting**: [`stats`](BackgroundBus::stats) obeys
-///   `published == delivered + dropped + failed + queued`. A target that
+///   `published == delivered + dropped + failed + lost + queued`. A target that
 ///   fails or panics is isolated; each such event counts as failed.
 /// - **Shutdown**: [`shutdown`](BackgroundBus::shutdown) and
 ///   [`flush`](BackgroundBus::flush) deliver everything queued before them

@@ -86,7 +86,8 @@ pub struct ShutdownError {
     /// previous flush, from any thread, ended: two threads flushing at once
     /// share out the failures between their answers.
     pub failed: u64,
-    /// Events dropped (a full queue, or published after shutdown), in that period.
+    /// Events dropped (a full queue, published after shutdown, or given up
+    /// on by a shutdown that timed out: `lost`), in that period.
     pub dropped: u64,
     /// Times the target's own flush failed (an error or a panic) in that
     /// period: events it took may not have reached their destination (a

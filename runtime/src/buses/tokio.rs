@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 /// [`shutdown`](TokioBus::shutdown) are `async`.
 ///
 /// It is built on the same queued-bus core as `BackgroundBus`: the same
-/// accounting (`published == delivered + dropped + failed + queued`), the
+/// accounting (`published == delivered + dropped + failed + lost + queued`), the
 /// same drop and shutdown reports, the same answers from `flush` and
 /// `shutdown`. A target or sink that fails or panics is isolated (an
 /// `AsyncSink` whose future panics included).
@@ -204,9 +204,11 @@ impl<E: EventKind> TokioBus<E> {
         });
         let stopped = Stopped {
             shared: Arc::clone(&shared),
+            events: event_queue,
+            delivering: false,
             ended: false,
         };
-        runtime.spawn(work(stopped, event_queue, flush_queue));
+        runtime.spawn(work(stopped, flush_queue));
         TokioBus {
             inner: Arc::new(Inner {
                 events,
@@ -294,37 +296,46 @@ impl<E: EventKind> TokioBus<E> {
 /// when it is taken are delivered. Ends when every handle is gone.
 async fn work<E: EventKind>(
     mut stopped: Stopped<E>,
-    mut events: mpsc::Receiver<Event<E>>,
     mut flushes: mpsc::UnboundedReceiver<oneshot::Sender<()>>,
 ) {
     let shared = Arc::clone(&stopped.shared);
     loop {
         tokio::select! {
-            event = events.recv() => match event {
-                // A shutdown gave up on it, and counted it lost.
+            event = stopped.events.recv() => match event {
+                // A shutdown gave up on it: dropped, counted lost.
                 Some(_) if shared.core.abandoned() => shared.core.lose(1),
-                Some(event) => shared.deliver(event).await,
+                Some(event) => {
+                    stopped.delivering = true;
+                    shared.deliver(event).await;
+                    stopped.delivering = false;
+                }
                 None => break,
             },
             ack = flushes.recv() => {
                 let Some(ack) = ack else {
                     // The last handle is gone: both channels closed at
                     // once, and what is still queued is delivered.
-                    while let Some(event) = events.recv().await {
+                    while let Some(event) = stopped.events.recv().await {
                         if shared.core.abandoned() {
                             shared.core.lose(1);
                         } else {
+                            stopped.delivering = true;
                             shared.deliver(event).await;
+                            stopped.delivering = false;
                         }
                     }
                     break;
                 };
                 // Every event published before the flush was asked for is
                 // in the queue now (or was dropped, and counted).
-                for _ in 0..events.len() {
-                    match events.recv().await {
+                for _ in 0..stopped.events.len() {
+                    match stopped.events.recv().await {
                         Some(_) if shared.core.abandoned() => shared.core.lose(1),
-                        Some(event) => shared.deliver(event).await,
+                        Some(event) => {
+                            stopped.delivering = true;
+                            shared.deliver(event).await;
+                            stopped.delivering = false;
+                        }
                         None => break,
                     }
                 }
@@ -346,6 +357,12 @@ async fn work<E: EventKind>(
 /// dropped with a future never polled too.)
 struct Stopped<E: EventKind> {
     shared: Arc<Shared<E>>,
+    /// The queue's receiving end: what is still in it when the task is
+    /// dropped is counted from it, one by one.
+    events: mpsc::Receiver<Event<E>>,
+    /// An event taken from the queue is being delivered (a sink's future
+    /// may be dropped in the middle of sending it).
+    delivering: bool,
     ended: bool,
 }
 
@@ -354,12 +371,18 @@ impl<E: EventKind> Drop for Stopped<E> {
         if !self.ended {
             let core = &self.shared.core;
             core.close();
-            // Nothing will take what is queued (and what the task was
-            // delivering went with its future): reported, and counted lost
-            // here, since no worker is left to count it.
-            let queued = core.stats().queued;
             let _ = core.ended(true);
-            core.lose(queued);
+            // Nothing will take what is queued, nor what the task was
+            // delivering (it went with its future): counted lost here, one
+            // by one from the closed queue, since no worker is left to
+            // count it. A publisher still sending is refused and counts
+            // its event itself (`dropped_after_shutdown`).
+            self.events.close();
+            let mut lost = u64::from(self.delivering);
+            while self.events.try_recv().is_ok() {
+                lost += 1;
+            }
+            core.lose(lost);
         }
     }
 }
