@@ -949,6 +949,50 @@ fn a_panicking_accepts_behind_a_broadcast_is_not_a_delivery() {
     assert_eq!(panics, 1, "{:?}", failures.messages());
 }
 
+/// Dropping a drained bus waits for its worker's last flush of the target
+/// no longer than the drop's own bound: a flush that hangs (a server that
+/// is down) does not hold the service that drops the bus.
+#[test]
+fn a_hanging_last_flush_does_not_hold_the_drop() {
+    struct HangsSecondTime {
+        flushes: AtomicUsize,
+        release: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    }
+    impl Bus<EventType> for HangsSecondTime {
+        fn publish(&self, _: Event<EventType>) -> Result<(), BusError> {
+            Ok(())
+        }
+        fn flush(&self) -> Result<(), BusError> {
+            if self.flushes.fetch_add(1, Ordering::SeqCst) >= 1 {
+                let (lock, released) = &*self.release;
+                let mut done = lock.lock().unwrap();
+                while !*done {
+                    done = released.wait(done).unwrap();
+                }
+            }
+            Ok(())
+        }
+    }
+    let release = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+    let bus = BackgroundBus::builder()
+        .drop_timeout(Duration::from_millis(200))
+        .build(HangsSecondTime {
+            flushes: AtomicUsize::new(0),
+            release: Arc::clone(&release),
+        });
+    ship(&bus.shared(), 0, 3);
+    let started = std::time::Instant::now();
+    drop(bus);
+    let waited = started.elapsed();
+    let (lock, released) = &*release;
+    *lock.lock().unwrap() = true;
+    released.notify_all();
+    assert!(
+        waited < Duration::from_secs(5),
+        "the drop waited {waited:?}"
+    );
+}
+
 /// A `TokioBus` whose runtime stops before its task delivered what was
 /// queued (a `#[tokio::main]` that returns without `shutdown`) loses those
 /// events with a counter saying so, and a report; later publishes are

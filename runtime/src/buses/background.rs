@@ -333,8 +333,18 @@ impl<E: EventKind> Drop for Inner<E> {
         drop(std::mem::replace(&mut self.events, closed_events));
         let (closed_flushes, _) = crossbeam_channel::bounded(1);
         drop(std::mem::replace(&mut self.flushes, closed_flushes));
+        // The worker's last step flushes the target once more: waited for
+        // as long as the drain could have been, no longer (a flush that
+        // hangs, a server that is down, never holds the drop). Past that,
+        // the worker finishes on its own.
         if let Some(worker) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = worker.join();
+            let until = deadline(self.drop_timeout);
+            while !worker.is_finished() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if worker.is_finished() {
+                let _ = worker.join();
+            }
         }
     }
 }
