@@ -202,18 +202,34 @@ impl CoverageArgs {
     /// The packages named with `-p`/`--package` among cargo's arguments
     /// (before the binaries' own); empty when cargo picks them.
     pub fn packages(&self) -> Vec<String> {
+        self.values_of(Some("-p"), "--package")
+    }
+
+    /// The packages `--exclude` names among Cargo's arguments.
+    pub fn excluded(&self) -> Vec<String> {
+        self.values_of(None, "--exclude")
+    }
+
+    /// The values of a Cargo option among the test arguments (before the
+    /// binaries' own): `--long x`, `--long=x`, and `-sx` or `-s x`.
+    fn values_of(&self, short: Option<&str>, long: &str) -> Vec<String> {
         let cargo_part: Vec<&String> = self.test_args.iter().take_while(|a| *a != "--").collect();
-        let mut packages = Vec::new();
+        let mut values = Vec::new();
         for (i, arg) in cargo_part.iter().enumerate() {
-            let named = match arg.as_str() {
-                "-p" | "--package" => cargo_part.get(i + 1).map(|s| s.as_str()),
-                other => other
-                    .strip_prefix("--package=")
-                    .or_else(|| other.strip_prefix("-p").filter(|rest| !rest.is_empty())),
+            let named = if Some(arg.as_str()) == short || arg.as_str() == long {
+                cargo_part.get(i + 1).map(|s| s.as_str())
+            } else {
+                arg.strip_prefix(long)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .or_else(|| {
+                        short
+                            .and_then(|short| arg.strip_prefix(short))
+                            .filter(|rest| !rest.is_empty())
+                    })
             };
-            packages.extend(named.map(str::to_owned));
+            values.extend(named.map(str::to_owned));
         }
-        packages
+        values
     }
 
     /// The manifest cargo will use: ours, or one given among the test

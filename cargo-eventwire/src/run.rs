@@ -144,7 +144,7 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     // tested only through others: when this run's test processes linked its
     // sites or its enums, it is this run's too (else a workspace whose
     // tests live in a package of their own would check nothing, and pass).
-    let excluded = excluded_packages(&args.build_args());
+    let excluded = args.excluded();
     for member in &ws.members {
         if scope.contains(&member.name)
             || excluded.contains(&member.name)
@@ -237,20 +237,6 @@ fn write_whole(dir: &Path, name: &str, text: &str) -> Result<(), String> {
 fn write_outputs(out_dir: &Path, report: &Report) -> Result<(), String> {
     write_whole(out_dir, "coverage.json", &json(report))?;
     write_whole(out_dir, "coverage.md", &markdown(report))
-}
-
-/// The packages `--exclude` names among Cargo's arguments.
-fn excluded_packages(args: &[String]) -> BTreeSet<String> {
-    let mut excluded = BTreeSet::new();
-    let mut args = args.iter().take_while(|a| *a != "--");
-    while let Some(arg) = args.next() {
-        if arg == "--exclude" {
-            excluded.extend(args.next().cloned());
-        } else if let Some(name) = arg.strip_prefix("--exclude=") {
-            excluded.insert(name.to_owned());
-        }
-    }
-    excluded
 }
 
 /// `a, b` with each name in backquotes, or "no package".

@@ -644,16 +644,27 @@ impl<'a, E: EventKind> Running<'a, E> {
         kind: E,
         record: &'static SiteRecord,
         capture: &mut dyn FnMut(&mut FieldSet),
+        early: bool,
     ) {
         emit_to(
             self.bus.bus(),
             self.contained,
             fields,
-            self.children(),
+            self.emitted_in(early),
             kind,
             record,
             capture,
         );
+    }
+
+    /// The lineage of the call's `emit!`s: [`children`](Running::children),
+    /// or, `early` (before the call begins, see [`Early`]), the caller's.
+    fn emitted_in(&self, early: bool) -> Lineage {
+        if early {
+            self.lineage.clone()
+        } else {
+            self.children()
+        }
     }
 }
 
@@ -750,7 +761,10 @@ impl<E: EventKind> Call<'_, E> {
     /// task, a stream): the bus and the fields, owned. Nothing without a bus.
     #[inline(always)]
     pub fn detach(self) -> Detached<E> {
-        Detached(self.0.map(|(running, fields)| detach_cold(running, fields)))
+        Detached(
+            self.0
+                .map(|(running, fields)| detach_cold(running, fields, false)),
+        )
     }
 
     /// An `emit!` inside the body: publishes with the call's fields
@@ -759,21 +773,17 @@ impl<E: EventKind> Call<'_, E> {
     pub fn emit<F: FnOnce(&mut FieldSet)>(self, kind: E, record: &'static SiteRecord, capture: F) {
         counting::hit(record);
         if let Some((running, fields)) = self.0 {
-            running.emit(fields, kind, record, &mut callable_once(capture));
+            running.emit(fields, kind, record, &mut callable_once(capture), false);
         }
     }
 }
 
 #[cold]
 #[inline(never)]
-fn detach_cold<E: EventKind>(running: &Running<'_, E>, fields: &Fields) -> Arc<DetachedCall<E>> {
-    detach_in(running, fields, running.children())
-}
-
-fn detach_in<E: EventKind>(
+fn detach_cold<E: EventKind>(
     running: &Running<'_, E>,
     fields: &Fields,
-    lineage: Lineage,
+    early: bool,
 ) -> Arc<DetachedCall<E>> {
     let bus = match &running.bus {
         Holder::Borrowed(bus) => Arc::clone(bus),
@@ -783,7 +793,7 @@ fn detach_in<E: EventKind>(
         bus,
         contained: running.contained,
         fields: fields.clone(),
-        lineage,
+        lineage: running.emitted_in(early),
     })
 }
 
@@ -807,7 +817,7 @@ impl<E: EventKind> Early<'_, E> {
     pub fn detach(self) -> Detached<E> {
         Detached(
             self.0
-                .map(|(running, fields)| detach_in(running, fields, running.lineage.clone())),
+                .map(|(running, fields)| detach_cold(running, fields, true)),
         )
     }
 
@@ -815,15 +825,7 @@ impl<E: EventKind> Early<'_, E> {
     pub fn emit<F: FnOnce(&mut FieldSet)>(self, kind: E, record: &'static SiteRecord, capture: F) {
         counting::hit(record);
         if let Some((running, fields)) = self.0 {
-            emit_to(
-                running.bus.bus(),
-                running.contained,
-                fields,
-                running.lineage.clone(),
-                kind,
-                record,
-                &mut callable_once(capture),
-            );
+            running.emit(fields, kind, record, &mut callable_once(capture), true);
         }
     }
 }
