@@ -16,6 +16,8 @@ if [ ${#cases[@]} -eq 0 ]; then
          sync_hand_written sync_emits sync_tracing_info
          take background_publish background_publish_dyn crossbeam_try_send background_publish_full crossbeam_try_send_full
          tokio_bus_publish tokio_try_send
+         background_publish_param crossbeam_try_send_param background_publish_full_param
+         crossbeam_try_send_full_param tokio_bus_publish_param tokio_try_send_param
          fields_0_declined fields_3_declined fields_8_declined fields_0_accepted fields_3_accepted fields_8_accepted
          async_plain async_emits coverage_check
          envelope_eventwire envelope_structured envelope_binary)

@@ -3,14 +3,40 @@
 //! Only `run` is measured (callgrind's `--toggle-collect`).
 
 use eventwire::buses::{BackgroundBus, SyncBus, TokioBus};
-use eventwire::{Bus, SharedBus};
+use eventwire::{Bus, Event, SharedBus};
 use eventwire_benches::{
-    annotated_async, big::Big, big_registry, block_on, plain_async, sample_event, Declining, NoOp,
-    NoOpSubscriber, QuietService, Service, Slow,
+    annotated_async, big::Big, big_registry, block_on, plain_async, sample_event, Declining,
+    EventType, NoOp, NoOpSubscriber, QuietService, Service, Slow,
 };
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The event handed over as a parameter, as emission hands it to `publish`
+/// (the cases that take it from a `Vec` read it from memory other code could
+/// write, which the compiler must copy out before any atomic operation).
+#[inline(never)]
+fn publish_param(bus: &impl Bus<EventType>, event: Event<EventType>) -> bool {
+    bus.publish(event).is_ok()
+}
+
+/// [`publish_param`] for a raw `crossbeam-channel` sender.
+#[inline(never)]
+fn crossbeam_param(
+    sender: &crossbeam_channel::Sender<Event<EventType>>,
+    event: Event<EventType>,
+) -> bool {
+    sender.try_send(event).is_ok()
+}
+
+/// [`publish_param`] for a raw `tokio` sender.
+#[inline(never)]
+fn tokio_param(
+    sender: &tokio::sync::mpsc::Sender<Event<EventType>>,
+    event: Event<EventType>,
+) -> bool {
+    sender.try_send(event).is_ok()
+}
 
 /// The measured loop: `calls` runs of `case`.
 #[inline(never)]
@@ -132,6 +158,36 @@ fn main() {
         "background_publish_dyn" => Box::new(|_| {
             if let Some(event) = events.next() {
                 let _ = black_box(background_dyn.publish(event).is_ok());
+            }
+        }),
+        "background_publish_param" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(publish_param(&background, event));
+            }
+        }),
+        "crossbeam_try_send_param" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(crossbeam_param(&sender, event));
+            }
+        }),
+        "background_publish_full_param" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(publish_param(&stalled, event));
+            }
+        }),
+        "crossbeam_try_send_full_param" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(crossbeam_param(&full, event));
+            }
+        }),
+        "tokio_bus_publish_param" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(publish_param(&tokio_bus, event));
+            }
+        }),
+        "tokio_try_send_param" => Box::new(|_| {
+            if let Some(event) = events.next() {
+                let _ = black_box(tokio_param(&tokio_sender, event));
             }
         }),
         "crossbeam_try_send" => Box::new(|_| {

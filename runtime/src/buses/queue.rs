@@ -142,56 +142,64 @@ impl fmt::Display for ShutdownError {
 
 impl std::error::Error for ShutdownError {}
 
-/// A channel's refusal of a published event: the event, and why.
-pub(crate) trait Rejected<E> {
-    /// The event, where the error holds it, and the reason.
-    fn parts(&self) -> (&Event<E>, Refused);
-}
-
-impl<E> Rejected<E> for crossbeam_channel::TrySendError<Event<E>> {
-    fn parts(&self) -> (&Event<E>, Refused) {
-        match self {
-            crossbeam_channel::TrySendError::Full(event) => (event, Refused::Full),
-            crossbeam_channel::TrySendError::Disconnected(event) => (event, Refused::Stopped),
-        }
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl<E> Rejected<E> for tokio::sync::mpsc::error::TrySendError<Event<E>> {
-    fn parts(&self) -> (&Event<E>, Refused) {
-        match self {
-            tokio::sync::mpsc::error::TrySendError::Full(event) => (event, Refused::Full),
-            tokio::sync::mpsc::error::TrySendError::Closed(event) => (event, Refused::Stopped),
-        }
-    }
-}
-
 /// The bounded channel a queued bus sends its events into.
 pub(crate) trait EventQueue<E> {
-    /// What a refused `try_send` gives back.
-    type Rejection: Rejected<E>;
+    /// A place in the queue, where the channel can promise one before the
+    /// event is handed over (`tokio`'s permit), or the sender itself.
+    type Room<'a>
+    where
+        Self: 'a;
 
-    /// Queues `event` if there is room and a receiver.
-    fn try_send(&self, event: Event<E>) -> Result<(), Self::Rejection>;
+    /// A place for one event, or why there is none.
+    fn room(&self) -> Result<Self::Room<'_>, Refused>;
+
+    /// Queues `event` in `room`; a refused one is counted by `core`,
+    /// borrowed, and dropped where it lies, so that it is never copied.
+    fn send(room: Self::Room<'_>, core: &Core, event: Event<E>) -> Result<(), Refused>;
 }
 
-impl<E> EventQueue<E> for crossbeam_channel::Sender<Event<E>> {
-    type Rejection = crossbeam_channel::TrySendError<Event<E>>;
+impl<E: EventKind> EventQueue<E> for crossbeam_channel::Sender<Event<E>> {
+    type Room<'a> = &'a Self;
 
     #[inline(always)]
-    fn try_send(&self, event: Event<E>) -> Result<(), Self::Rejection> {
-        crossbeam_channel::Sender::try_send(self, event)
+    fn room(&self) -> Result<&Self, Refused> {
+        Ok(self)
+    }
+
+    #[inline(always)]
+    fn send(room: &Self, core: &Core, event: Event<E>) -> Result<(), Refused> {
+        use crossbeam_channel::TrySendError;
+        let sent = room.try_send(event);
+        let (event, why) = match &sent {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(event)) => (event, Refused::Full),
+            Err(TrySendError::Disconnected(event)) => (event, Refused::Stopped),
+        };
+        core.refused(event, why);
+        Err(why)
     }
 }
 
+/// `tokio`'s room is a permit: the event is not moved until the queue has a
+/// place for it (`try_send` moves it into its own frame before asking: one
+/// copy more of the whole event, measured).
 #[cfg(feature = "tokio")]
-impl<E> EventQueue<E> for tokio::sync::mpsc::Sender<Event<E>> {
-    type Rejection = tokio::sync::mpsc::error::TrySendError<Event<E>>;
+impl<E: EventKind> EventQueue<E> for tokio::sync::mpsc::Sender<Event<E>> {
+    type Room<'a> = tokio::sync::mpsc::Permit<'a, Event<E>>;
 
     #[inline(always)]
-    fn try_send(&self, event: Event<E>) -> Result<(), Self::Rejection> {
-        tokio::sync::mpsc::Sender::try_send(self, event)
+    fn room(&self) -> Result<Self::Room<'_>, Refused> {
+        use tokio::sync::mpsc::error::TrySendError;
+        self.try_reserve().map_err(|error| match error {
+            TrySendError::Full(()) => Refused::Full,
+            TrySendError::Closed(()) => Refused::Stopped,
+        })
+    }
+
+    #[inline(always)]
+    fn send(room: Self::Room<'_>, _: &Core, event: Event<E>) -> Result<(), Refused> {
+        room.send(event);
+        Ok(())
     }
 }
 
@@ -301,21 +309,22 @@ impl Core {
     /// event is moved once, into the queue; a refused event is counted by
     /// one cold call and dropped where it lies.
     #[inline(always)]
-    pub(crate) fn enqueue<E: EventKind>(
+    pub(crate) fn enqueue<E: EventKind, Q: EventQueue<E>>(
         &self,
-        queue: &impl EventQueue<E>,
+        queue: &Q,
         event: Event<E>,
     ) -> Result<(), Refused> {
         if !self.admit() {
             self.refused(&event, Refused::Stopped);
             return Err(Refused::Stopped);
         }
-        if let Err(rejected) = &queue.try_send(event) {
-            let (event, why) = rejected.parts();
-            self.refused(event, why);
-            return Err(why);
+        match queue.room() {
+            Ok(room) => Q::send(room, self, event),
+            Err(why) => {
+                self.refused(&event, why);
+                Err(why)
+            }
         }
-        Ok(())
     }
 
     /// Counts an event the queue would not take, and reports the first of
