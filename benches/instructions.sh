@@ -13,7 +13,7 @@ bin=target/release/instructions
 cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
   cases=(plain hand_inline hand_written_cold emits emits_no_defaults instrument
-         sync_hand_written sync_emits sync_tracing_info
+         sync_hand_written sync_hand_written_linked sync_emits sync_tracing_info
          take background_publish background_publish_dyn crossbeam_try_send background_publish_full crossbeam_try_send_full
          tokio_bus_publish tokio_try_send
          background_publish_param crossbeam_try_send_param background_publish_full_param

@@ -141,6 +141,9 @@ fn main() {
         "sync_hand_written" => Box::new(|i| {
             let _ = black_box(sync.hand_written(i));
         }),
+        "sync_hand_written_linked" => Box::new(|i| {
+            let _ = black_box(sync.hand_written_linked(i));
+        }),
         "sync_emits" => Box::new(|i| {
             let _ = black_box(sync.with_emits(i));
         }),
