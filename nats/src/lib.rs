@@ -133,6 +133,7 @@ pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus
         client,
         config,
         stream_ready: OnceCell::new(),
+        connected: OnceCell::new(),
         retrying: std::sync::Mutex::new(None),
     };
     Ok(TokioBus::spawn_sink(
@@ -164,6 +165,9 @@ struct NatsSink {
     jetstream: Option<jetstream::Context>,
     config: Config,
     stream_ready: OnceCell<()>,
+    /// Core NATS: the client has reached a server once (see
+    /// [`NatsSink::ensure_connected`]).
+    connected: OnceCell<()>,
     /// The last failure reported while retrying, so that a failure that
     /// persists is reported once, not at every retry.
     retrying: std::sync::Mutex<Option<String>>,
@@ -212,6 +216,32 @@ impl NatsSink {
     /// A publish went through: the next failure is reported again.
     fn recovered(&self) {
         *self.retrying.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Waits, once, until the client has reached a server: only then does
+    /// it know the server's `max_payload` (before, it judges an event's
+    /// size by a default of 1 MiB, and would take an event the server then
+    /// refuses by closing the connection, or refuse one the server takes).
+    /// The events wait in the bus's queue meanwhile. JetStream waits
+    /// already, to create its stream.
+    async fn ensure_connected(&self) {
+        self.connected
+            .get_or_init(|| async {
+                let mut delay = self.config.backoff;
+                // The server's `INFO` is known once the connection is made.
+                while self.client.try_server_info().is_none() {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.config.max_backoff);
+                    if self.client.try_server_info().is_none() {
+                        self.retrying(
+                            "no NATS server reached yet: events wait in the queue until one is"
+                                .to_owned(),
+                        );
+                    }
+                }
+                self.recovered();
+            })
+            .await;
     }
 
     /// Creates the stream once, retrying while the server is unreachable.
@@ -310,16 +340,18 @@ impl<E: EventKind> AsyncSink<E> for NatsSink {
                     self.publish_acknowledged(js, subject, headers, payload)
                         .await
                 }
-                None => self
-                    .client
-                    .publish_with_headers(subject.clone(), headers, payload)
-                    .await
-                    .map_err(|e| match e.kind() {
-                        async_nats::client::PublishErrorKind::MaxPayloadExceeded => {
-                            too_large(&subject, e)
-                        }
-                        _ => BusError::from_source("cannot publish to NATS", e),
-                    }),
+                None => {
+                    self.ensure_connected().await;
+                    self.client
+                        .publish_with_headers(subject.clone(), headers, payload)
+                        .await
+                        .map_err(|e| match e.kind() {
+                            async_nats::client::PublishErrorKind::MaxPayloadExceeded => {
+                                too_large(&subject, e)
+                            }
+                            _ => BusError::from_source("cannot publish to NATS", e),
+                        })
+                }
             }
         })
     }

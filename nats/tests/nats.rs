@@ -302,6 +302,66 @@ async fn an_event_too_large_for_the_server_is_dropped_not_retried_forever() {
     }
 }
 
+/// Core NATS judges an event's size by the server's `max_payload`, also
+/// for events published before the client first reached the server (the
+/// client knows the limit only then; until then the events wait in the
+/// bus's queue): an event the server takes is delivered, one larger than
+/// it takes is dropped, counted failed, and the events after it arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn core_nats_judges_size_by_the_servers_limit_also_before_it_connects() {
+    // (server limit, size of the first event, whether it can be published)
+    for (limit, size, fits) in [("8MB", 2 << 20, true), ("512KB", 700 << 10, false)] {
+        let store = tempfile::tempdir().unwrap();
+        let mut server = Server::start_with(store.path(), Some(&format!("max_payload: {limit}\n")));
+        server.stop();
+        let config = Config {
+            delivery: Delivery::Core,
+            prefix: "sized".into(),
+            ..Config::default()
+        };
+        let bus = connect::<EventType>(&server.url(), config).await.unwrap();
+        let shared = bus.shared();
+        emit!(ToolCompleted, bus = shared, n = 0, blob = "x".repeat(size));
+        for n in 1..4 {
+            emit!(ToolCompleted, bus = shared, n);
+        }
+        // Nothing leaves before the server is reached.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(bus.stats().delivered, 0, "{:?}", bus.stats());
+        server.restart();
+        let reader = client(&server.url()).await;
+        let mut consumer = subscribe::<EventType>(&reader, "sized.>").await.unwrap();
+        reader.flush().await.unwrap();
+        // The bus's task is waiting for its first connection: the consumer
+        // subscribed first only if it is still waiting, so read what came.
+        let error = bus.shutdown(Duration::from_secs(10)).await;
+        let stats = bus.stats();
+        let expected = if fits { (0, 4) } else { (1, 3) };
+        assert_eq!(
+            (stats.failed, stats.delivered),
+            expected,
+            "limit {limit}, first event {size} bytes: {stats:?} {error:?}"
+        );
+        assert_eq!(error.is_ok(), fits, "{error:?}");
+        let mut got = Vec::new();
+        while let Ok(Some(event)) =
+            tokio::time::timeout(Duration::from_millis(500), consumer.next()).await
+        {
+            got.push(field(&event, "n"));
+        }
+        // Those that arrived after the subscription, in order, the large
+        // one among them only when it fits.
+        assert!(
+            got.windows(2).all(|w| w[0] < w[1]) && (fits || !got.contains(&0)),
+            "limit {limit}: {got:?}"
+        );
+    }
+}
+
 /// Core NATS with the server down: the client takes each event into its
 /// buffer, so the bus counts them delivered; its flush cannot complete, and
 /// the shutdown says so, with how many the target never confirmed, instead

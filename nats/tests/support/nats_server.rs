@@ -13,11 +13,24 @@ use std::time::{Duration, Instant};
 pub struct Server {
     pub port: u16,
     store: PathBuf,
+    /// A configuration file of settings the command line has no flag for.
+    config: Option<PathBuf>,
     child: Option<Child>,
 }
 
 impl Server {
     pub fn start(store: &Path) -> Server {
+        Server::start_with(store, None)
+    }
+
+    /// A server with `settings` (lines of a `nats-server` configuration
+    /// file, e.g. `max_payload: 8MB`), kept across restarts.
+    pub fn start_with(store: &Path, settings: Option<&str>) -> Server {
+        let config = settings.map(|settings| {
+            let path = store.join("nats-server.conf");
+            std::fs::write(&path, settings).expect("the server's configuration is written");
+            path
+        });
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -25,6 +38,7 @@ impl Server {
         let mut server = Server {
             port,
             store: store.to_path_buf(),
+            config,
             child: None,
         };
         server.restart();
@@ -36,7 +50,11 @@ impl Server {
     }
 
     pub fn restart(&mut self) {
-        let child = Command::new("nats-server")
+        let mut command = Command::new("nats-server");
+        if let Some(config) = &self.config {
+            command.arg("-c").arg(config);
+        }
+        let child = command
             .args([
                 "-a",
                 "127.0.0.1",
