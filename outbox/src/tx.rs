@@ -68,6 +68,12 @@ impl<'c, DB: Backend, E: EventKind> OutboxTx<'c, DB, E> {
     /// after the commit) — commit after the calls return; an event cannot
     /// be written as JSON; or the insert or the commit fails. The
     /// transaction is then rolled back and nothing is written.
+    ///
+    /// The events are counted written when the commit completes, and
+    /// rolled back when it fails or when this future is dropped before it
+    /// completes (a cancelled request): then, as when the connection is
+    /// lost during the commit, the database may still have committed, and
+    /// the rows are relayed if it did.
     pub async fn commit(mut self) -> Result<usize, Error> {
         // The transaction holds two handles of its bus; a running call
         // (or a detached `emit!`) holds another.
@@ -77,39 +83,25 @@ impl<'c, DB: Backend, E: EventKind> OutboxTx<'c, DB, E> {
         }
         self.staged.close();
         let events = self.staged.take();
-        let counters = &self.outbox.counters;
+        // Counted rolled back unless the commit completes: also when this
+        // future is dropped at one of its awaits (a request cancelled, a
+        // timeout), which a `match` on the result would never see.
+        let uncommitted = Uncommitted {
+            events: events.len() as u64,
+            counters: Arc::clone(&self.outbox.counters),
+        };
         let config = &self.outbox.config;
-        let rows = match events
+        let rows = events
             .iter()
             .map(|e| row_of(e, &config.order_key, config.partitions))
             .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(rows) => rows,
-            Err(e) => {
-                counters
-                    .rolled_back
-                    .fetch_add(events.len() as u64, Ordering::Relaxed);
-                return Err(Error::Encode(e));
-            }
-        };
-        let written = match DB::insert(&mut self.tx, &rows).await {
-            Ok(()) => self.tx.commit().await,
-            Err(e) => Err(e),
-        };
-        match written {
-            Ok(()) => {
-                counters
-                    .written
-                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
-                Ok(rows.len())
-            }
-            Err(e) => {
-                counters
-                    .rolled_back
-                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
-                Err(Error::Database(e))
-            }
-        }
+            .map_err(Error::Encode)?;
+        DB::insert(&mut self.tx, &rows)
+            .await
+            .map_err(Error::Database)?;
+        self.tx.commit().await.map_err(Error::Database)?;
+        uncommitted.committed();
+        Ok(rows.len())
     }
 
     /// Rolls back: the staged events are discarded with the writes.
@@ -122,6 +114,29 @@ impl<'c, DB: Backend, E: EventKind> OutboxTx<'c, DB, E> {
         self.staged.close();
         // The staged events are counted as rolled back when dropped.
         self.tx.rollback().await.map_err(Error::Database)
+    }
+}
+
+/// The events a commit took from the transaction, counted rolled back when
+/// dropped, unless [`committed`](Uncommitted::committed).
+struct Uncommitted {
+    events: u64,
+    counters: Arc<crate::outbox::Counters>,
+}
+
+impl Uncommitted {
+    /// The commit completed: the events are written.
+    fn committed(mut self) {
+        let events = std::mem::take(&mut self.events);
+        self.counters.written.fetch_add(events, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Uncommitted {
+    fn drop(&mut self) {
+        self.counters
+            .rolled_back
+            .fetch_add(self.events, Ordering::Relaxed);
     }
 }
 

@@ -604,6 +604,51 @@ async fn a_row_that_is_not_an_event_is_parked_counted_and_holds_back_nothing() {
     assert_eq!((stats.failed, stats.parked), (2, 1));
 }
 
+/// A `commit` dropped before it completes (a request cancelled while its
+/// transaction commits, a timeout) counts its events: rolled back (or, if
+/// it completed, written), never lost without a counter, at whichever of
+/// its awaits it is dropped.
+#[tokio::test]
+async fn a_commit_dropped_at_any_await_counts_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = sqlite(dir.path()).await;
+    let mut completed_at = None;
+    for polls in 0..50 {
+        let before = outbox.stats().await.unwrap();
+        let mut tx = outbox.begin::<EventType>().await.unwrap();
+        store_sqlite(&mut tx, 1).await.unwrap();
+        let staged = tx.staged() as u64;
+        assert_eq!(staged, 2);
+        use std::future::Future;
+        let mut commit = Box::pin(tx.commit());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut done = false;
+        for _ in 0..polls {
+            if commit.as_mut().poll(&mut cx).is_ready() {
+                done = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(commit);
+        let after = outbox.stats().await.unwrap();
+        let counted = (after.written - before.written) + (after.rolled_back - before.rolled_back);
+        assert_eq!(
+            counted, staged,
+            "dropped after {polls} polls: {before:?} -> {after:?}"
+        );
+        if done {
+            assert_eq!(after.written - before.written, staged);
+            completed_at = Some(polls);
+            break;
+        }
+    }
+    assert!(
+        completed_at.is_some(),
+        "the commit completed within 50 polls"
+    );
+}
+
 /// Stores `n` and commits its own transaction, inside the call.
 #[emits(Stored, bus = tx, fields(n))]
 async fn store_and_commit(
