@@ -8,7 +8,9 @@
 //! [`Relay`] claims committed rows in order, publishes them (to NATS
 //! JetStream with [`JetStreamTarget`], or to any eventwire bus with
 //! [`BusTarget`]) and marks them sent only once the target acknowledged
-//! them, so each row is published at least once; on JetStream the event's
+//! them, so each row is published at least once (to the target: a queued
+//! bus behind a [`BusTarget`] acknowledges what it queued, and its own
+//! guarantee applies from there); on JetStream the event's
 //! id is the `Nats-Msg-Id`, so a row published twice (a relay killed
 //! between publishing and marking) reaches consumers once if the copy comes
 //! within the stream's duplicate window (two minutes by default).

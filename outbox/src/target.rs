@@ -23,6 +23,12 @@ pub trait Target<E: EventKind>: Send + Sync + 'static {
 /// it, so its own delivery guarantee applies after that). An event a
 /// queued bus drops (its queue full, or the bus shut down) is not
 /// acknowledged: its row stays unsent and is relayed again.
+///
+/// Behind a queued bus the row is marked sent once the event is queued in
+/// memory: an event the bus then fails to deliver is counted failed by the
+/// bus, not parked, and one still queued when the process dies is lost.
+/// Use [`JetStreamTarget`] where every committed event must reach the
+/// broker.
 pub struct BusTarget<E: EventKind>(pub SharedBus<E>);
 
 impl<E: EventKind> Target<E> for BusTarget<E> {
