@@ -161,8 +161,8 @@ impl CloudEvents {
         format!("{}{}", self.type_prefix, kind.dotted_name())
     }
 
-    /// The `subject`: the field's text, with control characters (which
-    /// CloudEvents strings may not hold) as U+FFFD; none when empty (an
+    /// The `subject`: the field's text, with control characters and
+    /// noncharacters (which CloudEvents strings may not hold) as U+FFFD; none when empty (an
     /// empty `subject` is not allowed).
     fn subject<E>(&self, event: &Event<E>) -> Option<String> {
         let field = self.subject_field.as_deref()?;
@@ -502,14 +502,19 @@ impl Attributes {
     }
 }
 
-/// `text` as a CloudEvents string: the control characters it may not hold
-/// (U+0000–U+001F, U+007F–U+009F) as U+FFFD.
+/// `text` as a CloudEvents string: the characters it may not hold (the
+/// control characters U+0000–U+001F and U+007F–U+009F, and the
+/// noncharacters U+FDD0–U+FDEF and U+xFFFE, U+xFFFF of every plane) as
+/// U+FFFD. (A Rust string holds no surrogate, the third kind.)
 fn ce_string(text: &str) -> std::borrow::Cow<'_, str> {
-    let control = |c: char| matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}');
-    if text.chars().any(control) {
+    let forbidden = |c: char| {
+        matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fdd0}'..='\u{fdef}')
+            || u32::from(c) & 0xfffe == 0xfffe
+    };
+    if text.chars().any(forbidden) {
         std::borrow::Cow::Owned(
             text.chars()
-                .map(|c| if control(c) { '\u{fffd}' } else { c })
+                .map(|c| if forbidden(c) { '\u{fffd}' } else { c })
                 .collect(),
         )
     } else {
@@ -686,6 +691,17 @@ mod tests {
             .headers
             .iter()
             .any(|(n, v)| *n == "ce-correlationid" && v == "req%EF%BF%BD1"));
+        // Noncharacters too, in every plane; their neighbours stay.
+        event.fields =
+            subject("a\u{ffff}b\u{fdd0}c\u{fdef}d\u{1fffe}e\u{10ffff}f\u{fdcf}\u{fdf0}\u{fffd}");
+        event.correlation_id = Some(CorrelationId::new("r\u{fffe}"));
+        let json: serde_json::Value =
+            serde_json::from_slice(&format.to_structured(&event).unwrap()).unwrap();
+        assert_eq!(
+            json["subject"],
+            "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e\u{fffd}f\u{fdcf}\u{fdf0}\u{fffd}"
+        );
+        assert_eq!(json["correlationid"], "r\u{fffd}");
         // A time RFC 3339 cannot write: an error, in both modes.
         event.timestamp = std::time::UNIX_EPOCH - Duration::from_secs(1);
         assert!(format.to_structured(&event).is_err());
