@@ -894,7 +894,15 @@ impl Builder<'_, '_> {
                 // the path starts with; else the only one of that name
                 // anywhere (never a guess between several).
                 let last = path.rsplit("::").next().unwrap_or(path);
-                let first = path
+                // The crate it starts from: `crate::`, `self::` and
+                // `super::` paths are the site's own crate's.
+                let from_root =
+                    if matches!(path.split("::").next(), Some("crate" | "self" | "super")) {
+                        resolved.first().map(String::as_str).unwrap_or(path)
+                    } else {
+                        path.as_str()
+                    };
+                let first = from_root
                     .trim_start_matches("::")
                     .split("::")
                     .next()

@@ -663,3 +663,21 @@ fn one_function_is_one_path_not_one_short_name() {
         run.stdout
     );
 }
+
+/// A site's enum is the one its `use` brings in: the binary's waived
+/// `emit!(Stopped)`, under `use lifecycle::EventType;`, is a site of
+/// `lifecycle::EventType`, not of the package's own enum with a variant of
+/// that name, whose `Stopped` has no site and fails the run.
+#[test]
+fn a_site_of_an_imported_enum_is_not_credited_to_the_packages_own() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "importer"]);
+    assert_eq!(run.code, 1, "an event with no site: {run:?}");
+    let own = event(&report, "importer::EventType", "Stopped");
+    assert_eq!(own["status"], "no_site", "{own:#}");
+    assert!(own["sites"].as_array().unwrap().is_empty(), "{own:#}");
+    assert_eq!(
+        event(&report, "importer::EventType", "Opened")["status"],
+        "exercised"
+    );
+}

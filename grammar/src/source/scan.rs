@@ -298,6 +298,7 @@ fn read_module_file(file: &ModuleFile, cfg: &CfgSet, scan: &mut CrateScan, depth
         self_types: Vec::new(),
         functions: Vec::new(),
         pending: Vec::new(),
+        imports: vec![imports_of(&ast.items)],
     };
     reader.visit_file(&ast);
     let pending = std::mem::take(&mut reader.pending);
@@ -501,9 +502,99 @@ struct Reader<'a> {
     self_types: Vec<String>,
     functions: Vec<String>,
     pending: Vec<ModuleFile>,
+    /// The names `use` brings into scope, innermost scope last: a name's
+    /// path as written (`EventType` → `events::EventType`).
+    imports: Vec<Imports>,
+}
+
+/// The names one scope's `use` items bring in, and the paths they stand for.
+type Imports = std::collections::HashMap<String, String>;
+
+/// The names the `use` items among `items` bring in (not those of a glob:
+/// what it brings is not in the source).
+fn imports_of<'a>(items: impl IntoIterator<Item = &'a syn::Item>) -> Imports {
+    fn walk(prefix: &mut Vec<String>, tree: &syn::UseTree, out: &mut Imports) {
+        let name = |ident: &syn::Ident| ident.to_string().trim_start_matches("r#").to_owned();
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(name(&p.ident));
+                walk(prefix, &p.tree, out);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) if n.ident == "self" => {
+                if let Some(last) = prefix.last() {
+                    out.insert(last.clone(), prefix.join("::"));
+                }
+            }
+            syn::UseTree::Name(n) => {
+                let mut path = prefix.clone();
+                path.push(name(&n.ident));
+                out.insert(name(&n.ident), path.join("::"));
+            }
+            syn::UseTree::Rename(r) if r.rename != "_" => {
+                let mut path = prefix.clone();
+                if r.ident != "self" {
+                    path.push(name(&r.ident));
+                }
+                out.insert(name(&r.rename), path.join("::"));
+            }
+            syn::UseTree::Group(g) => {
+                for tree in &g.items {
+                    walk(prefix, tree, out);
+                }
+            }
+            syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
+        }
+    }
+    let mut out = Imports::new();
+    for item in items {
+        if let syn::Item::Use(item) = item {
+            let mut prefix = Vec::new();
+            if item.leading_colon.is_some() {
+                prefix.push(String::new());
+            }
+            walk(&mut prefix, &item.tree, &mut out);
+        }
+    }
+    out
+}
+
+/// The `use` items written directly in a function's body.
+fn body_imports(body: Option<&syn::Block>) -> Imports {
+    imports_of(
+        body.into_iter()
+            .flat_map(|b| &b.stmts)
+            .filter_map(|stmt| match stmt {
+                syn::Stmt::Item(item) => Some(item),
+                _ => None,
+            }),
+    )
 }
 
 impl Reader<'_> {
+    /// The enum of a site as the compiler finds it: `path` as written (for
+    /// an event named alone, `EventType`, the name the macros look up),
+    /// its first segment replaced by what a `use` in scope brought in
+    /// under that name. Unchanged when no `use` names it (declared here, a
+    /// glob, or a path from the crate's root).
+    fn imported(&self, path: Option<String>) -> Option<String> {
+        let written = path.as_deref().unwrap_or("EventType");
+        let (first, rest) = match written.split_once("::") {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (written, None),
+        };
+        if first.is_empty() || matches!(first, "crate" | "self" | "super" | "Self") {
+            return path;
+        }
+        match self.imports.iter().rev().find_map(|scope| scope.get(first)) {
+            Some(full) => Some(match rest {
+                Some(rest) => format!("{full}::{rest}"),
+                None => full.clone(),
+            }),
+            None => path,
+        }
+    }
+
     /// Records the region of a node with these attributes, if they gate it.
     fn gate(&mut self, attrs: &[syn::Attribute], span: Span) {
         let (compiled, why) = attrs_compiled(attrs, self.cfg);
@@ -649,6 +740,7 @@ impl Reader<'_> {
     }
 
     /// A function: the sites of its `#[emits]`, and the `emit!`s of its body.
+    /// (With the `use`s of its body in scope: see the visitors.)
     fn function(&mut self, attrs: &[syn::Attribute], name: &syn::Ident, body: Option<&syn::Block>) {
         let function = self.function_path(&name.to_string());
         let mut listed: Vec<EmitsArgs> = Vec::new();
@@ -673,10 +765,11 @@ impl Reader<'_> {
             });
         }
         let path_text = |p: &syn::Path| quote::quote!(#p).to_string().replace(' ', "");
-        let enum_path = listed
+        let written = listed
             .iter()
             .find_map(|a| a.event_enum.as_ref())
             .map(path_text);
+        let enum_path = self.imported(written.clone());
         for args in &listed {
             for event in &args.events {
                 if !by_hand.iter().any(|e| e.variant == event.ident) {
@@ -695,7 +788,8 @@ impl Reader<'_> {
                 .enum_path
                 .as_ref()
                 .map(path_text)
-                .or_else(|| (!listed.is_empty()).then(|| enum_path.clone()).flatten());
+                .or_else(|| (!listed.is_empty()).then(|| written.clone()).flatten());
+            let path = self.imported(path);
             self.site(
                 &input.variant,
                 path,
@@ -1011,9 +1105,12 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 let inner = self.children.join(&name);
                 let children = std::mem::replace(&mut self.children, inner);
                 self.inline_depth += 1;
+                // A module sees its own `use`s, not its parent's.
+                let outer = std::mem::replace(&mut self.imports, vec![imports_of(items)]);
                 for inner in items {
                     self.visit_item(inner);
                 }
+                self.imports = outer;
                 self.inline_depth -= 1;
                 self.children = children;
                 self.modules.pop();
@@ -1034,6 +1131,8 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        // The body's `use`s are in scope for its sites and its items.
+        self.imports.push(body_imports(Some(&item.block)));
         self.function(&item.attrs, &item.sig.ident, Some(&item.block));
         // Items nested in the body belong to this function's path.
         let outer = std::mem::take(&mut self.self_types);
@@ -1041,9 +1140,11 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         syn::visit::visit_block(self, &item.block);
         self.functions.pop();
         self.self_types = outer;
+        self.imports.pop();
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.imports.push(body_imports(Some(&item.block)));
         self.function(&item.attrs, &item.sig.ident, Some(&item.block));
         let outer = std::mem::take(&mut self.self_types);
         self.functions
@@ -1053,9 +1154,11 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         self.functions.pop();
         self.functions.pop();
         self.self_types = outer;
+        self.imports.pop();
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        self.imports.push(body_imports(item.default.as_ref()));
         self.function(&item.attrs, &item.sig.ident, item.default.as_ref());
         if let Some(block) = &item.default {
             let outer = std::mem::take(&mut self.self_types);
@@ -1067,6 +1170,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             self.functions.pop();
             self.self_types = outer;
         }
+        self.imports.pop();
     }
 
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
@@ -1159,6 +1263,76 @@ mod tests {
             .collect();
         rows.sort_by_key(|a| (a.1, a.2));
         rows
+    }
+
+    /// The enum a site means, as the compiler finds it: through the `use`
+    /// items in scope (the file's, an inline module's, a function body's),
+    /// for an event named alone (`EventType` is looked up) or through a
+    /// path whose first segment was imported; unchanged otherwise.
+    #[test]
+    fn a_sites_enum_is_found_through_the_uses_in_scope() {
+        let dir = tempdir("imports");
+        write(
+            &dir,
+            &[(
+                "src/main.rs",
+                r#"use events::EventType;
+use ::other::{self as o, kinds::Kinds as K};
+use events::*;
+
+fn alone() { eventwire::emit!(Stopped); }
+fn named() { eventwire::emit!(EventType::Stopped); }
+#[eventwire::emits(Started, event = K)]
+fn renamed() {}
+fn through_module() { eventwire::emit!(o::EventType::Started); }
+fn from_root() { eventwire::emit!(crate::EventType::Started); }
+fn in_body() {
+    use shop::EventType;
+    eventwire::emit!(Opened);
+    fn nested() { eventwire::emit!(Closed); }
+}
+mod inner {
+    use crate::mine::Local;
+    fn local() { eventwire::emit!(Local::Started); }
+    fn outer_use() { eventwire::emit!(Stopped); }
+}
+"#,
+            )],
+        );
+        let scan = scan_crate(&dir.join("src/main.rs"), "ops", false, &linux());
+        let enums: Vec<(String, Option<String>)> = scan
+            .sites
+            .iter()
+            .map(|s| (s.function.clone(), s.enum_path.clone()))
+            .collect();
+        let of = |f: &str| {
+            enums
+                .iter()
+                .find(|(function, _)| function == f)
+                .unwrap_or_else(|| panic!("{f} in {enums:?}"))
+                .1
+                .clone()
+        };
+        assert_eq!(of("ops::alone").as_deref(), Some("events::EventType"));
+        assert_eq!(of("ops::named").as_deref(), Some("events::EventType"));
+        assert_eq!(of("ops::renamed").as_deref(), Some("::other::kinds::Kinds"));
+        assert_eq!(
+            of("ops::through_module").as_deref(),
+            Some("::other::EventType")
+        );
+        assert_eq!(of("ops::from_root").as_deref(), Some("crate::EventType"));
+        assert_eq!(of("ops::in_body").as_deref(), Some("shop::EventType"));
+        assert_eq!(
+            of("ops::in_body::nested").as_deref(),
+            Some("shop::EventType")
+        );
+        assert_eq!(
+            of("ops::inner::local").as_deref(),
+            Some("crate::mine::Local")
+        );
+        // An inline module does not see its parent's `use`s: `EventType`
+        // there is what the module declares or imports, unknown here.
+        assert_eq!(of("ops::inner::outer_use"), None);
     }
 
     #[test]
