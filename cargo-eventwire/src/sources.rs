@@ -229,7 +229,7 @@ pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgS
             }
             None => target.clone().opening("feature"),
         };
-        for target in &member.targets {
+        for target in member.targets.iter().filter(|t| !t.proc_macro) {
             let crate_name = target.name.replace('-', "_");
             let scan = scan_crate(&target.root, &crate_name, target.kind.is_test_code(), &cfg);
             for site in scan.sites.clone() {

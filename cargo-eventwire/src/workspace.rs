@@ -44,6 +44,10 @@ pub struct Target {
     pub harness: bool,
     /// Whether `cargo test` tests it by default (`test = false` says not).
     pub tested: bool,
+    /// Whether it is a procedural macro crate: code the compiler runs,
+    /// never a place an event is emitted from (an `emit!` in its tokens,
+    /// `quote! { emit!(..) }`, is generated into other crates).
+    pub proc_macro: bool,
 }
 
 /// What a target is, as far as sites are concerned.
@@ -127,6 +131,7 @@ impl Workspace {
                                 root: t.src_path.as_std_path().to_path_buf(),
                                 harness: !without_harness.contains(&t.name),
                                 tested: t.test,
+                                proc_macro: t.kind.contains(&TargetKind::ProcMacro),
                             })
                         })
                         .collect(),

@@ -144,6 +144,11 @@ pub struct CrateScan {
     pub skipped: Vec<Skipped>,
     file_gates: Vec<(PathBuf, Compiled, String)>,
     regions: Vec<Region>,
+    /// The crate defines a `macro_rules! emit` of its own.
+    defines_emit: bool,
+    /// The sites written `emit!(..)`, with no `use` of `emit` in scope:
+    /// the crate's own macro when it defines one, not eventwire's.
+    bare_emits: Vec<usize>,
 }
 
 impl CrateScan {
@@ -205,6 +210,14 @@ pub fn scan_crate(root: &Path, crate_name: &str, test_target: bool, cfg: &CfgSet
         },
     };
     read_module_file(&module, cfg, &mut scan, 0);
+    if scan.defines_emit {
+        let bare = std::mem::take(&mut scan.bare_emits);
+        let mut index = 0;
+        scan.sites.retain(|_| {
+            index += 1;
+            !bare.contains(&(index - 1))
+        });
+    }
     let gates: Vec<Gate> = scan
         .sites
         .iter()
@@ -754,15 +767,29 @@ impl Reader<'_> {
             }
             listed.push(args);
         }
-        let mut by_hand: Vec<EmitInput> = Vec::new();
+        // Each `emit!` with whether it was written without a path (`emit!`).
+        let mut by_hand: Vec<(EmitInput, bool)> = Vec::new();
         if let Some(body) = body {
             let mut block = body.clone();
             rewrite_body_emits(&mut block, &mut |call| {
                 if let Ok(input) = syn::parse2::<EmitInput>(call.args) {
-                    by_hand.push(input);
+                    by_hand.push((input, call.path.to_string().trim() == "emit"));
                 }
                 None
             });
+        }
+        // A `use` of `emit` from the crate itself names its own macro.
+        let emit_import = self
+            .imports
+            .iter()
+            .rev()
+            .find_map(|scope| scope.get("emit"))
+            .cloned();
+        if emit_import
+            .as_deref()
+            .is_some_and(|path| matches!(path.split("::").next(), Some("crate" | "self" | "super")))
+        {
+            by_hand.retain(|(_, bare)| !bare);
         }
         let path_text = |p: &syn::Path| quote::quote!(#p).to_string().replace(' ', "");
         let written = listed
@@ -772,7 +799,7 @@ impl Reader<'_> {
         let enum_path = self.imported(written.clone());
         for args in &listed {
             for event in &args.events {
-                if !by_hand.iter().any(|e| e.variant == event.ident) {
+                if !by_hand.iter().any(|(e, _)| e.variant == event.ident) {
                     self.site(
                         &event.ident,
                         enum_path.clone(),
@@ -783,7 +810,10 @@ impl Reader<'_> {
                 }
             }
         }
-        for input in &by_hand {
+        for (input, bare) in &by_hand {
+            if *bare && emit_import.is_none() {
+                self.scan.bare_emits.push(self.scan.sites.len());
+            }
             let path = input
                 .enum_path
                 .as_ref()
@@ -1209,6 +1239,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 .ident
                 .as_ref()
                 .map_or_else(String::new, ToString::to_string);
+            if name == "emit" {
+                self.scan.defines_emit = true;
+            }
             self.macro_template(&name, &item.mac.tokens);
         } else if item.mac.path.is_ident("include") {
             self.included(item);
@@ -1263,6 +1296,47 @@ mod tests {
             .collect();
         rows.sort_by_key(|a| (a.1, a.2));
         rows
+    }
+
+    /// A crate's own `macro_rules! emit` is not eventwire's: what it is
+    /// invoked on is no site, unless `emit` is imported from elsewhere in
+    /// that scope; `eventwire::emit!` always is.
+    #[test]
+    fn a_crates_own_emit_macro_makes_no_sites() {
+        let dir = tempdir("own-emit");
+        write(
+            &dir,
+            &[
+                (
+                    "src/lib.rs",
+                    r#"mod ops;
+macro_rules! emit {
+    ($op:path) => { $op };
+}
+fn compile() { emit!(Op::Push); }
+fn real() { eventwire::emit!(Started); }
+mod imported {
+    use eventwire::emit;
+    fn f() { emit!(Stopped); }
+}
+mod local {
+    use crate::emit;
+    fn g() { emit!(Op::Pop); }
+}
+"#,
+                ),
+                ("src/ops.rs", "fn h() { emit!(Op::Dup); }\n"),
+            ],
+        );
+        let scan = scan_crate(&dir.join("src/lib.rs"), "vm", false, &linux());
+        let mut events: Vec<&str> = scan.sites.iter().map(|s| s.event.as_str()).collect();
+        events.sort_unstable();
+        assert_eq!(events, ["Started", "Stopped"]);
+        // Without a macro of its own, `emit!` is eventwire's.
+        let dir = tempdir("no-own-emit");
+        write(&dir, &[("src/lib.rs", "fn f() { emit!(Started); }\n")]);
+        let scan = scan_crate(&dir.join("src/lib.rs"), "app", false, &linux());
+        assert_eq!(scan.sites.len(), 1);
     }
 
     /// The enum a site means, as the compiler finds it: through the `use`
