@@ -830,6 +830,15 @@ impl Reader<'_> {
         }
     }
 
+    /// The `emit!`s of a `static`'s or `const`'s initializer.
+    fn initializer(&mut self, name: &syn::Ident, expr: &syn::Expr) {
+        let block = syn::Block {
+            brace_token: syn::token::Brace::default(),
+            stmts: vec![syn::Stmt::Expr(expr.clone(), None)],
+        };
+        self.function(&[], name, Some(&block));
+    }
+
     /// `emit!` and `#[emits]` written in a `macro_rules!` body: templates,
     /// placed by the compiler where the macro is invoked.
     fn macro_template(&mut self, name: &str, tokens: &TokenStream) {
@@ -1203,6 +1212,19 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         self.imports.pop();
     }
 
+    // A `static` or `const` initializer may hold an `emit!` (in a closure:
+    // `LazyLock::new(|| emit!(..))`), run once where it is first used: a
+    // site of its own, named after the item.
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.initializer(&item.ident, &item.expr);
+        syn::visit::visit_item_static(self, item);
+    }
+
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        self.initializer(&item.ident, &item.expr);
+        syn::visit::visit_item_const(self, item);
+    }
+
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
         if derives_event_type(&item.attrs) {
             let input = syn::DeriveInput::from(item.clone());
@@ -1296,6 +1318,27 @@ mod tests {
             .collect();
         rows.sort_by_key(|a| (a.1, a.2));
         rows
+    }
+
+    /// An `emit!` in a `static`'s initializer (a `LazyLock`'s closure) is a
+    /// site, named after the item.
+    #[test]
+    fn an_emit_in_a_static_initializer_is_a_site() {
+        let dir = tempdir("statics");
+        write(
+            &dir,
+            &[(
+                "src/main.rs",
+                "static STARTED: std::sync::LazyLock<()> =\n    std::sync::LazyLock::new(|| eventwire::emit!(WorkerStarted));\nfn main() { std::sync::LazyLock::force(&STARTED); }\n",
+            )],
+        );
+        let scan = scan_crate(&dir.join("src/main.rs"), "worker", false, &linux());
+        let sites: Vec<(&str, &str, u32)> = scan
+            .sites
+            .iter()
+            .map(|s| (s.event.as_str(), s.function.as_str(), s.position.line))
+            .collect();
+        assert_eq!(sites, [("WorkerStarted", "worker::STARTED", 2)]);
     }
 
     /// A crate's own `macro_rules! emit` is not eventwire's: what it is
