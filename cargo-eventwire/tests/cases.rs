@@ -681,3 +681,43 @@ fn a_site_of_an_imported_enum_is_not_credited_to_the_packages_own() {
         "exercised"
     );
 }
+
+/// A field written once in a `macro_rules!` that makes several functions
+/// has the types its own function captured: `count`'s `input` is an
+/// integer, `label`'s (never captured) is unknown, not `count`'s type.
+#[test]
+fn fields_of_functions_one_macro_makes_keep_their_own_types() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "typed_fields"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let handler = event(&report, "typed_fields::EventType", "HandlerRan");
+    let types: Vec<(String, serde_json::Value)> = handler["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["function"].as_str().unwrap().to_owned(),
+                s["fields"][0]["types"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(types.len(), 2, "{handler:#}");
+    let of = |f: &str| {
+        types
+            .iter()
+            .find(|(function, _)| function == f)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_ne!(of("Router::count"), of("Router::label"), "{handler:#}");
+    assert!(
+        of("Router::count").to_string().contains("integer"),
+        "{handler:#}"
+    );
+    assert!(
+        !of("Router::label").to_string().contains("integer"),
+        "{handler:#}"
+    );
+}

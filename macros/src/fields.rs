@@ -24,11 +24,13 @@ pub(crate) fn decl_name(owner: &Ident, i: usize) -> Ident {
     format_ident!("{}_FIELD_{}", owner, i, span = owner.span())
 }
 
-/// The `static` declaration of each field of the list `owner`, and their names.
+/// The `static` declaration of each field of the list `owner`, and their
+/// names; `namer` is the function that names the enclosing function.
 pub(crate) fn declare(
     fields: &[FieldSpec],
     origin: Origin,
     owner: &Ident,
+    namer: &Ident,
 ) -> (TokenStream, Vec<Ident>) {
     let p = private();
     let origin = Ident::new(
@@ -61,6 +63,7 @@ pub(crate) fn declare(
                 capture: #p::FieldCapture::#capture,
                 origin: #p::FieldOrigin::#origin,
                 #location
+                function: #namer,
             });
         });
         names.push(decl);

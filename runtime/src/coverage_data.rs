@@ -92,10 +92,16 @@ impl FieldEntry {
     }
 }
 
-/// [`FieldEntry::key`] of a field.
+/// [`FieldEntry::key`] of a field: where its name is written, the function
+/// that captures it (functions one `macro_rules!` invocation makes share the
+/// place) and its name.
 pub fn field_key(field: &FieldDecl) -> String {
     let (file, line, column) = field.location();
-    format!("{file}:{line}:{column}:{}", field.name())
+    format!(
+        "{file}:{line}:{column}:{}:{}",
+        field.function_path(),
+        field.name()
+    )
 }
 
 /// A site, as the registry line lists it.

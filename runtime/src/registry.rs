@@ -131,6 +131,9 @@ pub struct FieldSpec {
     pub file: &'static str,
     pub line: u32,
     pub column: u32,
+    /// Names the enclosing function, as a site's does: fields written once
+    /// in a `macro_rules!` that makes several functions share their place.
+    pub function: fn() -> &'static str,
 }
 
 /// One captured field of one `#[emits]` or `emit!`, shared by the records
@@ -169,6 +172,11 @@ impl FieldDecl {
     /// Where its name is written: file, line and column.
     pub fn location(&self) -> (&'static str, u32, u32) {
         (self.spec.file, self.spec.line, self.spec.column)
+    }
+
+    /// The full path of the function whose call or `emit!` captures it.
+    pub fn function_path(&self) -> String {
+        function_path((self.spec.function)())
     }
 
     /// The JSON types of its values: a string for `%` and `?`; for a plain

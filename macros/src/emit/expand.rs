@@ -29,7 +29,8 @@ pub(crate) fn site_record(
 ) -> TokenStream {
     let p = private();
     let enum_path = input.enum_path.as_ref().unwrap_or(default_enum);
-    let (decls, own) = crate::fields::declare(&input.fields, crate::fields::Origin::Emit, name);
+    let (decls, own) =
+        crate::fields::declare(&input.fields, crate::fields::Origin::Emit, name, namer);
     let carried = if input.bus.is_some() {
         &[][..]
     } else {

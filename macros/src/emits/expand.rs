@@ -178,10 +178,18 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     // site records list and the captures name.
     let call_owner = Ident::new("__EVENTWIRE_CALL", Span::call_site());
     let ret_owner = Ident::new("__EVENTWIRE_RET", Span::call_site());
-    let (call_decls, call_fields) =
-        crate::fields::declare(&args.fields, crate::fields::Origin::Call, &call_owner);
-    let (ret_decls, ret_fields) =
-        crate::fields::declare(&args.ret_fields, crate::fields::Origin::Return, &ret_owner);
+    let (call_decls, call_fields) = crate::fields::declare(
+        &args.fields,
+        crate::fields::Origin::Call,
+        &call_owner,
+        &namer,
+    );
+    let (ret_decls, ret_fields) = crate::fields::declare(
+        &args.ret_fields,
+        crate::fields::Origin::Return,
+        &ret_owner,
+        &namer,
+    );
     let mut rewrite = BodyRewrite {
         enum_path: &enum_path,
         listed: &listed,
