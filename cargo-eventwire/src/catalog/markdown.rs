@@ -9,10 +9,12 @@ use std::fmt::Write as _;
 pub fn render(catalog: &Catalog) -> String {
     let mut out = String::new();
     let events = catalog.events.len();
+    // Wired in this run: a site outside it (another package's, not tested
+    // here) does not count, as in the AsyncAPI document and the report.
     let wired = catalog
         .events
         .iter()
-        .filter(|e| !e.sites.is_empty())
+        .filter(|e| e.sites.iter().any(|s| !s.outside))
         .count();
     let exercised = catalog
         .events
@@ -193,6 +195,24 @@ mod tests {
         assert!(text.contains("| `n` | integer | yes | `Shop::buy` (src/lib.rs:7) |"));
         assert!(text.contains("| `total` | unknown (no test captured it) | no |"));
         assert!(text.contains("| `Shop::buy` | src/lib.rs:3 | entry, ok | yes |"));
+        assert!(text.contains("1 events · 1 wired"), "{text}");
+    }
+
+    /// An event whose only site lies outside the run (another package's)
+    /// is not counted wired, as the AsyncAPI document and the report say.
+    #[test]
+    fn a_site_outside_the_run_does_not_count_as_wired() {
+        let mut event = event_of("order.shipped", vec![site("Other::ship", &["ok"], vec![])]);
+        event.sites[0].outside = true;
+        let catalog = Catalog {
+            format: FORMAT,
+            title: "shop events".to_owned(),
+            version: "1.0.0".to_owned(),
+            transport: Transport::default(),
+            events: vec![event],
+        };
+        let text = render(&catalog);
+        assert!(text.contains("1 events · 0 wired"), "{text}");
     }
 
     #[test]
