@@ -242,9 +242,11 @@ impl Backend for sqlx::Sqlite {
         if work.is_none() {
             return Ok(None);
         }
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The lease runs from when the write lock is held, not from before
+        // waiting for it (a wait as long as the busy timeout would eat it).
         let now = now_ms();
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT OR IGNORE INTO eventwire_outbox_lease (name, holder, until_ms) VALUES ('relay', ?, 0)",
         )

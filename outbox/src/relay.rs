@@ -39,11 +39,16 @@ pub struct RelayConfig {
 
 impl Default for RelayConfig {
     fn default() -> Self {
+        // Unique in the process by a counter (two defaults made within the
+        // clock's resolution would otherwise share a name, and a lease), and
+        // across processes by the id and the time.
+        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
+        let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         RelayConfig {
-            name: format!("relay-{}-{nanos}", std::process::id()),
+            name: format!("relay-{}-{nanos}-{made}", std::process::id()),
             batch: 256,
             poll: Duration::from_millis(100),
             backoff: Duration::from_millis(50),

@@ -1059,3 +1059,12 @@ async fn a_permanent_refusal_behind_a_broadcast_parks_the_row() {
         "each event reached the other bus once"
     );
 }
+
+/// Every default relay configuration has a name of its own (two relays
+/// sharing a name share the SQLite lease), also made in a tight loop on a
+/// clock coarser than a nanosecond.
+#[test]
+fn default_relay_names_are_all_different() {
+    let names: BTreeSet<String> = (0..10_000).map(|_| RelayConfig::default().name).collect();
+    assert_eq!(names.len(), 10_000);
+}
