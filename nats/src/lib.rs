@@ -228,11 +228,16 @@ impl NatsSink {
         self.connected
             .get_or_init(|| async {
                 let mut delay = self.config.backoff;
+                let since = tokio::time::Instant::now();
                 // The server's `INFO` is known once the connection is made.
                 while self.client.try_server_info().is_none() {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.config.max_backoff);
-                    if self.client.try_server_info().is_none() {
+                    // A connection that is only slow to come (TLS, a WAN)
+                    // is not worth a report.
+                    if self.client.try_server_info().is_none()
+                        && since.elapsed() >= Duration::from_secs(1)
+                    {
                         self.retrying(
                             "no NATS server reached yet: events wait in the queue until one is"
                                 .to_owned(),

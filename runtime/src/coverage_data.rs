@@ -60,7 +60,8 @@ pub enum Line {
 /// A captured field of a site, as the registry line lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FieldEntry {
-    /// Its identity: where its name is written, and the name.
+    /// Its identity: where its name is written, the function that
+    /// captures it, and the name (see [`field_key`]).
     pub key: String,
     /// The name.
     pub name: String,

@@ -144,11 +144,15 @@ pub struct CrateScan {
     pub skipped: Vec<Skipped>,
     file_gates: Vec<(PathBuf, Compiled, String)>,
     regions: Vec<Region>,
-    /// The crate defines a `macro_rules! emit` of its own.
-    defines_emit: bool,
-    /// The sites written `emit!(..)`, with no `use` of `emit` in scope:
-    /// the crate's own macro when it defines one, not eventwire's.
+    /// The modules that define a `macro_rules! emit` of their own.
+    emit_macros: Vec<String>,
+    /// The sites written `emit!(..)` outside an `#[emits]` body, with no
+    /// `use` of eventwire's `emit` in scope: the crate's own macro where
+    /// one is defined in its module or a parent, not eventwire's.
     bare_emits: Vec<usize>,
+    /// The names each module's `use` items bring in, by module path: to
+    /// follow a site's enum through the crate's re-exports.
+    module_imports: std::collections::HashMap<String, Imports>,
 }
 
 impl CrateScan {
@@ -210,13 +214,29 @@ pub fn scan_crate(root: &Path, crate_name: &str, test_target: bool, cfg: &CfgSet
         },
     };
     read_module_file(&module, cfg, &mut scan, 0);
-    if scan.defines_emit {
-        let bare = std::mem::take(&mut scan.bare_emits);
-        let mut index = 0;
-        scan.sites.retain(|_| {
-            index += 1;
-            !bare.contains(&(index - 1))
-        });
+    // A bare `emit!` where the crate's own macro is in scope (defined in
+    // the site's module or one around it) is that macro's.
+    let bare = std::mem::take(&mut scan.bare_emits);
+    let own_macro = |site: &SourceSite| {
+        scan.emit_macros
+            .iter()
+            .any(|m| site.module == *m || site.module.starts_with(&format!("{m}::")))
+    };
+    let dropped: Vec<usize> = bare
+        .into_iter()
+        .filter(|i| scan.sites.get(*i).is_some_and(own_macro))
+        .collect();
+    let mut index = 0;
+    scan.sites.retain(|_| {
+        index += 1;
+        !dropped.contains(&(index - 1))
+    });
+    // A site's enum, followed through the crate's own re-exports.
+    let imports = std::mem::take(&mut scan.module_imports);
+    for site in &mut scan.sites {
+        if let Some(path) = &site.enum_path {
+            site.enum_path = Some(through_reexports(path, &site.module, &imports));
+        }
     }
     let gates: Vec<Gate> = scan
         .sites
@@ -313,6 +333,10 @@ fn read_module_file(file: &ModuleFile, cfg: &CfgSet, scan: &mut CrateScan, depth
         pending: Vec::new(),
         imports: vec![imports_of(&ast.items)],
     };
+    reader
+        .scan
+        .module_imports
+        .insert(file.module.join("::"), reader.imports[0].clone());
     reader.visit_file(&ast);
     let pending = std::mem::take(&mut reader.pending);
     for child in pending {
@@ -523,6 +547,10 @@ struct Reader<'a> {
 /// The names one scope's `use` items bring in, and the paths they stand for.
 type Imports = std::collections::HashMap<String, String>;
 
+/// The key of [`Imports`] that says a glob brought in eventwire's items
+/// (no identifier can be spelt so).
+const EVENTWIRE_GLOB: &str = "*eventwire";
+
 /// The names the `use` items among `items` bring in (not those of a glob:
 /// what it brings is not in the source).
 fn imports_of<'a>(items: impl IntoIterator<Item = &'a syn::Item>) -> Imports {
@@ -556,20 +584,114 @@ fn imports_of<'a>(items: impl IntoIterator<Item = &'a syn::Item>) -> Imports {
                     walk(prefix, tree, out);
                 }
             }
+            // What a glob brings is not in the source, but one from
+            // eventwire brings its `emit` (see `function`).
+            syn::UseTree::Glob(_)
+                if prefix.iter().find(|s| !s.is_empty()).map(String::as_str)
+                    == Some("eventwire") =>
+            {
+                out.insert(EVENTWIRE_GLOB.to_owned(), "eventwire::*".to_owned());
+            }
             syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
         }
     }
     let mut out = Imports::new();
+    let mut declared = Vec::new();
     for item in items {
-        if let syn::Item::Use(item) = item {
-            let mut prefix = Vec::new();
-            if item.leading_colon.is_some() {
-                prefix.push(String::new());
+        match item {
+            syn::Item::Use(item) => {
+                let mut prefix = Vec::new();
+                if item.leading_colon.is_some() {
+                    prefix.push(String::new());
+                }
+                walk(&mut prefix, &item.tree, &mut out);
             }
-            walk(&mut prefix, &item.tree, &mut out);
+            syn::Item::Enum(i) => declared.push(i.ident.to_string()),
+            syn::Item::Struct(i) => declared.push(i.ident.to_string()),
+            syn::Item::Type(i) => declared.push(i.ident.to_string()),
+            syn::Item::Mod(i) => declared.push(i.ident.to_string()),
+            _ => {}
         }
     }
+    // A name an item of the scope declares is that item (what a `use` of
+    // the same name brings is a macro: `use eventwire::EventType;`, the
+    // derive, beside `enum EventType`); and eventwire's `EventType` is only
+    // ever the derive.
+    for name in declared {
+        out.remove(name.trim_start_matches("r#"));
+    }
+    out.retain(|name, path| {
+        !(name == "EventType"
+            && matches!(
+                path.trim_start_matches("::").split("::").next(),
+                Some("eventwire")
+            ))
+    });
     out
+}
+
+/// `path`, an enum's path as a site in `module` writes it, followed through
+/// the crate's own modules and their `use` items (a re-export, `pub use
+/// other::EventType;`) to where it is declared or to another crate: from
+/// the crate's root (`krate::events::EventType`), or as the `use` names
+/// the other crate (`lifecycle::EventType`). Unchanged when it does not
+/// lead through a module the crate's reading knows.
+fn through_reexports(
+    path: &str,
+    module: &str,
+    imports: &std::collections::HashMap<String, Imports>,
+) -> String {
+    let mut current = path.to_owned();
+    let mut here = module.to_owned();
+    // A `use` may lead to another; a cycle ends the walk.
+    for _ in 0..8 {
+        let Some(absolute) = absolute(&current, &here, imports) else {
+            return current;
+        };
+        let Some((owner, name)) = absolute.rsplit_once("::") else {
+            return absolute;
+        };
+        match imports.get(owner).and_then(|names| names.get(name)) {
+            Some(next) => {
+                current = next.clone();
+                here = owner.to_owned();
+            }
+            None => return absolute,
+        }
+    }
+    current
+}
+
+/// `path` from the crate's root when it starts there (`crate::`, `self::`,
+/// `super::`, or a module of `module` the reading knows); `None` for a path
+/// of another crate.
+fn absolute(
+    path: &str,
+    module: &str,
+    imports: &std::collections::HashMap<String, Imports>,
+) -> Option<String> {
+    let segments: Vec<&str> = path.split("::").collect();
+    let krate = module.split("::").next().unwrap_or_default();
+    let mut here: Vec<&str> = module.split("::").collect();
+    match segments.first().copied() {
+        Some("crate") => Some(format!("{krate}::{}", segments[1..].join("::"))),
+        Some("self") => Some(format!("{module}::{}", segments[1..].join("::"))),
+        Some("super") => {
+            let mut rest = &segments[..];
+            while rest.first() == Some(&"super") {
+                here.pop();
+                rest = &rest[1..];
+            }
+            Some(format!("{}::{}", here.join("::"), rest.join("::")))
+        }
+        Some(first)
+            if segments.len() > 1 && imports.contains_key(&format!("{module}::{first}")) =>
+        {
+            Some(format!("{module}::{}", segments.join("::")))
+        }
+        Some(first) if first == krate && segments.len() > 1 => Some(path.to_owned()),
+        _ => None,
+    }
 }
 
 /// The `use` items written directly in a function's body.
@@ -778,19 +900,22 @@ impl Reader<'_> {
                 None
             });
         }
-        // A `use` of `emit` from the crate itself names its own macro.
-        let emit_import = self
+        // Outside an `#[emits]` body (where `emit!` is always eventwire's),
+        // a bare `emit!` may be the crate's own macro: decided once the
+        // crate is read, unless a `use` brings eventwire's into scope.
+        let eventwire_emit = match self
             .imports
             .iter()
             .rev()
             .find_map(|scope| scope.get("emit"))
-            .cloned();
-        if emit_import
-            .as_deref()
-            .is_some_and(|path| matches!(path.split("::").next(), Some("crate" | "self" | "super")))
         {
-            by_hand.retain(|(_, bare)| !bare);
-        }
+            Some(path) => !matches!(path.split("::").next(), Some("crate" | "self" | "super")),
+            None => self
+                .imports
+                .iter()
+                .any(|scope| scope.contains_key(EVENTWIRE_GLOB)),
+        };
+        let maybe_own = listed.is_empty() && !eventwire_emit;
         let path_text = |p: &syn::Path| quote::quote!(#p).to_string().replace(' ', "");
         let written = listed
             .iter()
@@ -811,7 +936,7 @@ impl Reader<'_> {
             }
         }
         for (input, bare) in &by_hand {
-            if *bare && emit_import.is_none() {
+            if *bare && maybe_own {
                 self.scan.bare_emits.push(self.scan.sites.len());
             }
             let path = input
@@ -1145,7 +1270,11 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 let children = std::mem::replace(&mut self.children, inner);
                 self.inline_depth += 1;
                 // A module sees its own `use`s, not its parent's.
-                let outer = std::mem::replace(&mut self.imports, vec![imports_of(items)]);
+                let own = imports_of(items);
+                self.scan
+                    .module_imports
+                    .insert(self.modules.join("::"), own.clone());
+                let outer = std::mem::replace(&mut self.imports, vec![own]);
                 for inner in items {
                     self.visit_item(inner);
                 }
@@ -1225,6 +1354,18 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         syn::visit::visit_item_const(self, item);
     }
 
+    fn visit_impl_item_const(&mut self, item: &'ast syn::ImplItemConst) {
+        self.initializer(&item.ident, &item.expr);
+        syn::visit::visit_impl_item_const(self, item);
+    }
+
+    fn visit_trait_item_const(&mut self, item: &'ast syn::TraitItemConst) {
+        if let Some((_, expr)) = &item.default {
+            self.initializer(&item.ident, expr);
+        }
+        syn::visit::visit_trait_item_const(self, item);
+    }
+
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
         if derives_event_type(&item.attrs) {
             let input = syn::DeriveInput::from(item.clone());
@@ -1261,8 +1402,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 .ident
                 .as_ref()
                 .map_or_else(String::new, ToString::to_string);
-            if name == "emit" {
-                self.scan.defines_emit = true;
+            // A macro defined in a function is that function's alone.
+            if name == "emit" && self.functions.is_empty() {
+                self.scan.emit_macros.push(self.modules.join("::"));
             }
             self.macro_template(&name, &item.mac.tokens);
         } else if item.mac.path.is_ident("include") {
@@ -1320,6 +1462,53 @@ mod tests {
         rows
     }
 
+    /// What `use` brings under a name an item of the same scope declares is
+    /// not that item (`use eventwire::EventType;` is the derive); a path
+    /// through the crate's own modules is followed through their `use`s
+    /// (a re-export of another crate's enum) to where it leads.
+    #[test]
+    fn a_sites_enum_follows_re_exports_and_ignores_the_derives_name() {
+        let dir = tempdir("reexports");
+        write(
+            &dir,
+            &[
+                (
+                    "src/main.rs",
+                    r#"use eventwire::{emit, EventType};
+mod ev;
+mod prelude { pub use super::ev::Kinds as EventType; }
+#[derive(EventType)]
+enum EventType { Started }
+fn own() { emit!(Started); }
+fn through() { emit!(crate::ev::EventType::Stopped); }
+fn prelude_alias() { emit!(crate::prelude::EventType::Stopped); }
+fn child() { emit!(ev::Kinds::Stopped); }
+"#,
+                ),
+                (
+                    "src/ev.rs",
+                    "pub use lifecycle::EventType;\npub use lifecycle::EventType as Kinds;\n",
+                ),
+            ],
+        );
+        let scan = scan_crate(&dir.join("src/main.rs"), "ops", false, &linux());
+        let of = |f: &str| {
+            scan.sites
+                .iter()
+                .find(|s| s.function == f)
+                .unwrap_or_else(|| panic!("{f}"))
+                .enum_path
+                .clone()
+        };
+        assert_eq!(of("ops::own"), None);
+        assert_eq!(of("ops::through").as_deref(), Some("lifecycle::EventType"));
+        assert_eq!(
+            of("ops::prelude_alias").as_deref(),
+            Some("lifecycle::EventType")
+        );
+        assert_eq!(of("ops::child").as_deref(), Some("lifecycle::EventType"));
+    }
+
     /// An `emit!` in a `static`'s initializer (a `LazyLock`'s closure) is a
     /// site, named after the item.
     #[test]
@@ -1329,7 +1518,7 @@ mod tests {
             &dir,
             &[(
                 "src/main.rs",
-                "static STARTED: std::sync::LazyLock<()> =\n    std::sync::LazyLock::new(|| eventwire::emit!(WorkerStarted));\nfn main() { std::sync::LazyLock::force(&STARTED); }\n",
+                "static STARTED: std::sync::LazyLock<()> =\n    std::sync::LazyLock::new(|| eventwire::emit!(WorkerStarted));\nfn main() { std::sync::LazyLock::force(&STARTED); }\nstruct Svc;\nimpl Svc {\n    const HOOK: fn() = || eventwire::emit!(Hooked);\n}\n",
             )],
         );
         let scan = scan_crate(&dir.join("src/main.rs"), "worker", false, &linux());
@@ -1338,48 +1527,76 @@ mod tests {
             .iter()
             .map(|s| (s.event.as_str(), s.function.as_str(), s.position.line))
             .collect();
-        assert_eq!(sites, [("WorkerStarted", "worker::STARTED", 2)]);
+        assert_eq!(
+            sites,
+            [
+                ("WorkerStarted", "worker::STARTED", 2),
+                ("Hooked", "worker::Svc::HOOK", 6)
+            ]
+        );
     }
 
     /// A crate's own `macro_rules! emit` is not eventwire's: what it is
-    /// invoked on is no site, unless `emit` is imported from elsewhere in
-    /// that scope; `eventwire::emit!` always is.
+    /// invoked on in its module, or a module inside it, is no site, unless
+    /// `emit` is imported from eventwire there (by name or by a glob);
+    /// `eventwire::emit!`, and `emit!` in an `#[emits]` body, always are.
+    /// A macro in a `#[cfg(test)]` module, or another module, changes
+    /// nothing elsewhere.
     #[test]
     fn a_crates_own_emit_macro_makes_no_sites() {
         let dir = tempdir("own-emit");
         write(
             &dir,
-            &[
-                (
-                    "src/lib.rs",
-                    r#"mod ops;
-macro_rules! emit {
-    ($op:path) => { $op };
+            &[(
+                "src/lib.rs",
+                r#"mod vm {
+    macro_rules! emit {
+        ($op:path) => { $op };
+    }
+    fn compile() { emit!(Op::Push); }
+    fn real() { eventwire::emit!(Started); }
+    mod imported {
+        use eventwire::emit;
+        fn f() { emit!(Stopped); }
+    }
+    mod globbed {
+        use eventwire::*;
+        fn g() { emit!(Paused); }
+    }
+    mod local {
+        fn h() { emit!(Op::Pop); }
+    }
+    #[emits(Resumed)]
+    fn annotated() { emit!(Resumed); }
 }
-fn compile() { emit!(Op::Push); }
-fn real() { eventwire::emit!(Started); }
-mod imported {
-    use eventwire::emit;
-    fn f() { emit!(Stopped); }
+mod service {
+    pub(crate) use eventwire::emit;
+    fn s() { emit!(Served); }
+    mod handlers {
+        use super::emit;
+        #[emits(Handled)]
+        fn run() { emit!(Handled); }
+        fn plain() { emit!(Plain); }
+    }
 }
-mod local {
-    use crate::emit;
-    fn g() { emit!(Op::Pop); }
+#[cfg(test)]
+mod tests {
+    macro_rules! emit { () => {} }
 }
+fn production() { emit!(Produced); }
 "#,
-                ),
-                ("src/ops.rs", "fn h() { emit!(Op::Dup); }\n"),
-            ],
+            )],
         );
-        let scan = scan_crate(&dir.join("src/lib.rs"), "vm", false, &linux());
+        let scan = scan_crate(&dir.join("src/lib.rs"), "app", false, &linux());
         let mut events: Vec<&str> = scan.sites.iter().map(|s| s.event.as_str()).collect();
         events.sort_unstable();
-        assert_eq!(events, ["Started", "Stopped"]);
-        // Without a macro of its own, `emit!` is eventwire's.
-        let dir = tempdir("no-own-emit");
-        write(&dir, &[("src/lib.rs", "fn f() { emit!(Started); }\n")]);
-        let scan = scan_crate(&dir.join("src/lib.rs"), "app", false, &linux());
-        assert_eq!(scan.sites.len(), 1);
+        assert_eq!(
+            events,
+            ["Handled", "Paused", "Plain", "Produced", "Resumed", "Served", "Started", "Stopped"]
+        );
+        // An `emit!` in an `#[emits]` body is that site, not the attribute.
+        let handled = scan.sites.iter().find(|s| s.event == "Handled").unwrap();
+        assert_eq!(handled.syntax, SiteSyntax::Macro);
     }
 
     /// The enum a site means, as the compiler finds it: through the `use`
@@ -1437,16 +1654,14 @@ mod inner {
             of("ops::through_module").as_deref(),
             Some("::other::EventType")
         );
-        assert_eq!(of("ops::from_root").as_deref(), Some("crate::EventType"));
+        // `crate::EventType` is the root's `use`: followed to its enum.
+        assert_eq!(of("ops::from_root").as_deref(), Some("events::EventType"));
         assert_eq!(of("ops::in_body").as_deref(), Some("shop::EventType"));
         assert_eq!(
             of("ops::in_body::nested").as_deref(),
             Some("shop::EventType")
         );
-        assert_eq!(
-            of("ops::inner::local").as_deref(),
-            Some("crate::mine::Local")
-        );
+        assert_eq!(of("ops::inner::local").as_deref(), Some("ops::mine::Local"));
         // An inline module does not see its parent's `use`s: `EventType`
         // there is what the module declares or imports, unknown here.
         assert_eq!(of("ops::inner::outer_use"), None);
