@@ -26,7 +26,7 @@ enum Build {
     /// An integration test, a benchmark or an example: all of it is test code.
     TestTarget,
     /// A library or binary built for its unit tests; the scan of its sources.
-    UnitTests(Option<CrateScan>),
+    UnitTests(Option<Box<CrateScan>>),
 }
 
 /// Whether the code at `span` is test code.
@@ -113,7 +113,7 @@ fn detect(args: &[String], cargo_test_target: bool) -> Build {
     if !harness {
         return Build::Production;
     }
-    Build::UnitTests(scan_this_crate(args))
+    Build::UnitTests(scan_this_crate(args).map(Box::new))
 }
 
 /// The value of `--flag value` or `--flag=value`.
