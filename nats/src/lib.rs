@@ -118,6 +118,7 @@ pub fn subject<E: EventKind>(prefix: &str, kind: E) -> String {
 /// The URL or options are invalid. An unreachable server is not an error:
 /// events wait in the queue until it comes up.
 pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus<E>, BusError> {
+    check_prefix(&config.prefix)?;
     if let Delivery::JetStream { stream } = &config.delivery {
         check_stream_name(stream)?;
     }
@@ -141,6 +142,25 @@ pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus
         sink,
         capacity,
     ))
+}
+
+/// A subject prefix every event's subject can be made of: dot-separated
+/// tokens, none empty, without wildcards (`*`, `>`) or whitespace (a
+/// subject the client refuses fails every publish; one with a wildcard
+/// cannot be published to).
+fn check_prefix(prefix: &str) -> Result<(), BusError> {
+    let bad = prefix.split('.').any(|token| {
+        token.is_empty()
+            || token
+                .chars()
+                .any(|c| matches!(c, '*' | '>') || c.is_whitespace() || c.is_control())
+    });
+    if bad {
+        return Err(BusError::new(format!(
+            "{prefix:?} is not a subject prefix: use dot-separated words without `*`, `>`, spaces or empty parts (`events`, `orders.events`)"
+        )));
+    }
+    Ok(())
 }
 
 /// A JetStream stream's name as the server takes it: not empty, and none
@@ -569,7 +589,31 @@ pub async fn durable<E: EventKind>(
 
 #[cfg(test)]
 mod stream_name_tests {
-    use super::{check_stream_name, may_hold};
+    use super::{check_prefix, check_stream_name, may_hold};
+
+    #[test]
+    fn subject_prefixes_no_subject_can_be_made_of_are_refused_at_connect() {
+        for bad in [
+            "",
+            ".",
+            "events.",
+            ".events",
+            "a..b",
+            "ev*",
+            "ev.>",
+            "a b",
+            "tab\there",
+        ] {
+            let error = check_prefix(bad).expect_err(bad);
+            assert!(
+                error.to_string().contains("is not a subject prefix"),
+                "{error}"
+            );
+        }
+        for good in ["events", "orders.events", "a-b_c.d2"] {
+            check_prefix(good).unwrap();
+        }
+    }
 
     #[test]
     fn stream_names_the_server_would_refuse_are_refused_at_connect() {
