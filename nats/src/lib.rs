@@ -86,7 +86,8 @@ pub struct Config {
     pub format: Format,
     /// The queue's bound; 4096 by default.
     pub capacity: usize,
-    /// The first retry delay in JetStream mode; it doubles up to `max_backoff`.
+    /// The first retry delay (JetStream, or core NATS waiting for its first
+    /// connection); it doubles up to `max_backoff`. At least a millisecond.
     pub backoff: Duration,
     /// The longest retry delay.
     pub max_backoff: Duration,
@@ -233,6 +234,15 @@ impl NatsSink {
         }
     }
 
+    /// The retry delay after `delay`: doubled, at most `max_backoff`, and
+    /// at least a millisecond (a zero `backoff` would retry in a loop that
+    /// never yields the thread).
+    fn next_delay(&self, delay: Duration) -> Duration {
+        (delay * 2)
+            .min(self.config.max_backoff)
+            .max(Duration::from_millis(1))
+    }
+
     /// A publish went through: the next failure is reported again.
     fn recovered(&self) {
         *self.retrying.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -247,12 +257,12 @@ impl NatsSink {
     async fn ensure_connected(&self) {
         self.connected
             .get_or_init(|| async {
-                let mut delay = self.config.backoff;
+                let mut delay = self.config.backoff.max(Duration::from_millis(1));
                 let since = tokio::time::Instant::now();
                 // The server's `INFO` is known once the connection is made.
                 while self.client.try_server_info().is_none() {
                     tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(self.config.max_backoff);
+                    delay = self.next_delay(delay);
                     // A connection that is only slow to come (TLS, a WAN)
                     // is not worth a report.
                     if self.client.try_server_info().is_none()
@@ -276,7 +286,7 @@ impl NatsSink {
         };
         self.stream_ready
             .get_or_init(|| async {
-                let mut delay = self.config.backoff;
+                let mut delay = self.config.backoff.max(Duration::from_millis(1));
                 loop {
                     let created = js
                         .get_or_create_stream(stream::Config {
@@ -307,7 +317,7 @@ impl NatsSink {
                         )),
                     }
                     tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(self.config.max_backoff);
+                    delay = self.next_delay(delay);
                 }
             })
             .await;
@@ -325,7 +335,7 @@ impl NatsSink {
         payload: bytes::Bytes,
     ) -> Result<(), BusError> {
         self.ensure_stream(js).await;
-        let mut delay = self.config.backoff;
+        let mut delay = self.config.backoff.max(Duration::from_millis(1));
         loop {
             let failed = match js
                 .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
@@ -349,7 +359,7 @@ impl NatsSink {
             };
             self.retrying(failed);
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(self.config.max_backoff);
+            delay = self.next_delay(delay);
         }
     }
 }
