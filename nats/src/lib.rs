@@ -145,6 +145,15 @@ pub async fn connect<E: EventKind>(url: &str, config: Config) -> Result<TokioBus
     ))
 }
 
+/// The retry delay after `delay`: doubled, at most `max`, and at least a
+/// millisecond (a zero backoff would retry in a loop that never yields).
+fn next_delay(delay: Duration, max: Duration) -> Duration {
+    delay
+        .saturating_mul(2)
+        .min(max)
+        .max(Duration::from_millis(1))
+}
+
 /// A subject prefix every event's subject can be made of: dot-separated
 /// tokens, none empty, without wildcards (`*`, `>`) or whitespace (a
 /// subject the client refuses fails every publish; one with a wildcard
@@ -234,15 +243,6 @@ impl NatsSink {
         }
     }
 
-    /// The retry delay after `delay`: doubled, at most `max_backoff`, and
-    /// at least a millisecond (a zero `backoff` would retry in a loop that
-    /// never yields the thread).
-    fn next_delay(&self, delay: Duration) -> Duration {
-        (delay * 2)
-            .min(self.config.max_backoff)
-            .max(Duration::from_millis(1))
-    }
-
     /// A publish went through: the next failure is reported again.
     fn recovered(&self) {
         *self.retrying.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -262,7 +262,7 @@ impl NatsSink {
                 // The server's `INFO` is known once the connection is made.
                 while self.client.try_server_info().is_none() {
                     tokio::time::sleep(delay).await;
-                    delay = self.next_delay(delay);
+                    delay = next_delay(delay, self.config.max_backoff);
                     // A connection that is only slow to come (TLS, a WAN)
                     // is not worth a report.
                     if self.client.try_server_info().is_none()
@@ -317,7 +317,7 @@ impl NatsSink {
                         )),
                     }
                     tokio::time::sleep(delay).await;
-                    delay = self.next_delay(delay);
+                    delay = next_delay(delay, self.config.max_backoff);
                 }
             })
             .await;
@@ -359,7 +359,7 @@ impl NatsSink {
             };
             self.retrying(failed);
             tokio::time::sleep(delay).await;
-            delay = self.next_delay(delay);
+            delay = next_delay(delay, self.config.max_backoff);
         }
     }
 }
@@ -599,7 +599,17 @@ pub async fn durable<E: EventKind>(
 
 #[cfg(test)]
 mod stream_name_tests {
-    use super::{check_prefix, check_stream_name, may_hold};
+    use super::{check_prefix, check_stream_name, may_hold, next_delay};
+    use std::time::Duration;
+
+    #[test]
+    fn retry_delays_double_up_to_the_bound_and_are_never_zero() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_delay(ms(50), ms(2000)), ms(100));
+        assert_eq!(next_delay(ms(1500), ms(2000)), ms(2000));
+        assert_eq!(next_delay(Duration::ZERO, Duration::ZERO), ms(1));
+        assert_eq!(next_delay(Duration::MAX, Duration::MAX), Duration::MAX);
+    }
 
     #[test]
     fn subject_prefixes_no_subject_can_be_made_of_are_refused_at_connect() {

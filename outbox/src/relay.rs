@@ -103,7 +103,10 @@ impl<DB: Backend, E: EventKind, T: Target<E>> Relay<DB, E, T> {
                         report(format!("the outbox relay {}: {error}", self.config.name), 1);
                     }
                     let wait = delay;
-                    delay = delay.saturating_mul(2).min(self.config.max_backoff);
+                    delay = delay
+                        .saturating_mul(2)
+                        .min(self.config.max_backoff)
+                        .max(Duration::from_millis(1));
                     wait
                 }
             };
