@@ -42,6 +42,11 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
                     unnamed += 1;
                     *typed.pat = syn::parse_quote!(#name);
                 }
+                // A reference has no drop to keep in its place, and held it
+                // would hide it from lints about its type (`ptr_arg`).
+                if matches!(&*typed.ty, syn::Type::Reference(_)) {
+                    continue;
+                }
                 let mut bindings = Vec::new();
                 bound(&typed.pat, &mut bindings);
                 // A parameter under `#[cfg(..)]` is held under the same
@@ -54,7 +59,17 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
                 for ident in bindings {
                     let name = ident.to_string();
                     if name.starts_with('_') || mentioned.contains(&name) {
-                        held.push((quote!(#(#cfgs)*), quote!(#ident)));
+                        // The parameter, named from the expansion: a use of
+                        // `_permit` here is not the user's
+                        // (`used_underscore_binding`).
+                        // (A `_` parameter's name is the expansion's already,
+                        // with its own hygiene.)
+                        let held_ident = if name.starts_with("__eventwire_unnamed_") {
+                            ident.clone()
+                        } else {
+                            from_expansion(&ident)
+                        };
+                        held.push((quote!(#(#cfgs)*), quote!(#held_ident)));
                     }
                 }
             }
@@ -69,6 +84,13 @@ pub(crate) fn hold_parameters(function: &mut ItemFn, used: &TokenStream) -> Toke
     quote!(#( #cfgs #p::capture_whole(&#held); )*)
 }
 
+/// `ident`, resolved as the user wrote it but marked as the expansion's.
+fn from_expansion(ident: &Ident) -> Ident {
+    let mut ident = ident.clone();
+    ident.set_span(Span::call_site().located_at(ident.span()));
+    ident
+}
+
 /// Every identifier among `tokens`, nested groups included, and every name
 /// a string literal in a macro's arguments may capture (`format!("{a}")`).
 fn idents(tokens: &TokenStream) -> Vec<String> {
@@ -79,9 +101,15 @@ fn idents(tokens: &TokenStream) -> Vec<String> {
 
 fn collect_idents(tokens: &TokenStream, in_macro: bool, found: &mut Vec<String>) {
     let mut bang = false;
+    // The last two punctuation marks, when they came right before: an
+    // identifier after a lone `.` is a field or a method (`req.id`), never
+    // a parameter; after `..` it is one (`0..n`).
+    let mut dots = (false, false);
     for tree in tokens.clone() {
         let after_bang = std::mem::take(&mut bang);
+        let (before, dot) = std::mem::take(&mut dots);
         match tree {
+            TokenTree::Ident(_) if dot && !before => {}
             TokenTree::Ident(ident) => found.push(ident.to_string()),
             TokenTree::Group(group) => {
                 collect_idents(&group.stream(), in_macro || after_bang, found);
@@ -90,7 +118,10 @@ fn collect_idents(tokens: &TokenStream, in_macro: bool, found: &mut Vec<String>)
                 found.extend(format_captures(&literal.to_string()));
             }
             TokenTree::Literal(_) => {}
-            TokenTree::Punct(punct) => bang = punct.as_char() == '!',
+            TokenTree::Punct(punct) => {
+                bang = punct.as_char() == '!';
+                dots = (dot, punct.as_char() == '.');
+            }
         }
     }
 }

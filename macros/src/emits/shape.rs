@@ -180,11 +180,13 @@ pub(crate) fn sync(
     let once = Ident::new("eventwire_once", Span::mixed_site());
     let start = Ident::new("eventwire_start", Span::mixed_site());
     let begin = parts.begin(&quote!(#start));
-    let at = leading_items(&block.stmts);
+    // Leading items go to the function itself, as in the other shapes: in
+    // scope for the sites' statics (a `use` of the enum) and the fields.
+    let items: Vec<syn::Stmt> = block.stmts.drain(..leading_items(&block.stmts)).collect();
     block
         .stmts
-        .insert(at, syn::parse_quote!(#p::consume(#once);));
-    block.stmts.insert(at, syn::parse_quote!(#begin));
+        .insert(0, syn::parse_quote!(#p::consume(#once);));
+    block.stmts.insert(0, syn::parse_quote!(#begin));
     let closure_ret = match &parts.output {
         Some((ty, _)) => quote!(-> #ty),
         None => quote!(),
@@ -219,6 +221,7 @@ pub(crate) fn sync(
     // `run`; one `run` serves a given bus and a default one: each is
     // compiled once per function.
     quote! {
+        #(#items)*
         let #call = #resolve(#source);
         let #once = #p::Once;
         let #body = #closure;
@@ -381,9 +384,11 @@ pub(crate) fn prepared_tail(
         },
     );
     outer.set_span(block.brace_token.span.join());
+    // The user's capture: a block without `move` still takes the prepared
+    // call by value (it moves it), and borrows what the user's block
+    // borrows, as it would (an error where it was one, `Send` where it was).
     let async_token = tail.async_token;
-    let move_token = syn::Token![move](async_token.span);
-    quote!(#async_token #move_token #outer)
+    quote!(#async_token #capture #outer)
 }
 
 /// What a function that returns a future does when it is called: opens its

@@ -14,3 +14,17 @@ pub enum EventType {
     /// One.
     Noted,
 }
+
+/// A request whose fields are named like parameters.
+pub struct Req {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+}
+
+/// A value held for its drop.
+pub struct Permit;
+
+/// An await point.
+pub async fn tick() {}

@@ -82,3 +82,25 @@ pub fn traced_read(request_id: u64, mut attempt: u8) -> u64 {
     attempt += 1;
     request_id + u64::from(attempt)
 }
+
+// An awaiting `async fn` whose parameters' names are also field names
+// (`unused_variables` on `id` and `name`), one whose `_` parameter must
+// not count as used (`used_underscore_binding`), and a `&String`
+// parameter (`ptr_arg`).
+// #[emits(Noted)]
+pub async fn field_named_like_a_parameter(id: u64, name: String, req: crate::Req) -> u64 {
+    crate::tick().await;
+    req.id + req.name.len() as u64
+}
+
+// #[emits(Noted)]
+pub async fn underscore_parameter(_permit: crate::Permit, n: u32) -> u32 {
+    crate::tick().await;
+    n
+}
+
+// #[emits(Noted)]
+pub async fn string_by_reference(name: &String) -> usize {
+    crate::tick().await;
+    name.len()
+}

@@ -1,0 +1,95 @@
+//! The third round of ordinary function shapes tried against `#[emits]`
+//! (after `shapes_attack.rs` and `shapes_attack2.rs`): each module has an
+//! annotated function and its plain twin, which must compile, return and
+//! be `Send` alike. The file denies warnings and clippy's pedantic lints.
+
+#![deny(warnings)]
+#![deny(clippy::pedantic)]
+
+mod support;
+use support::block_on;
+
+use eventwire::{emits, EventType, Recorder};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EventType)]
+pub enum EventType {
+    Called,
+}
+
+fn assert_send<T: Send>(value: T) -> T {
+    value
+}
+
+// ---- c1: a returned non-`move` `async` block that captures a field of a
+// `&mut` argument: `Send` when only that field is, as without the
+// attribute (the expansion's block took the whole `&mut` before). ----
+mod c1_returned_block_keeps_its_capture {
+    use super::*;
+    use std::future::Future;
+    use std::rc::Rc;
+
+    pub struct Held {
+        pub list: Vec<u32>,
+        pub local: Rc<u32>,
+    }
+
+    fn push_plain(held: &mut Held) -> impl Future<Output = usize> + Send + '_ {
+        async {
+            held.list.push(1);
+            held.list.len()
+        }
+    }
+
+    #[emits(Called)]
+    fn push(held: &mut Held) -> impl Future<Output = usize> + Send + '_ {
+        async {
+            held.list.push(1);
+            held.list.len()
+        }
+    }
+
+    #[test]
+    fn both_are_send_and_return_alike() {
+        let mut a = Held {
+            list: Vec::new(),
+            local: Rc::new(1),
+        };
+        let mut b = Held {
+            list: Vec::new(),
+            local: Rc::new(1),
+        };
+        let recorder = Recorder::<EventType>::new();
+        let _default = recorder.install_scoped();
+        assert_eq!(block_on(assert_send(push_plain(&mut a))), 1);
+        assert_eq!(block_on(assert_send(push(&mut b))), 1);
+        assert_eq!((*a.local, *b.local), (1, 1));
+        assert_eq!(recorder.kinds(), [EventType::Called]);
+    }
+}
+
+mod events {
+    pub use super::EventType;
+}
+
+// ---- c2: the enum brought in by a `use` at the top of a synchronous
+// body (not in scope around the function). ----
+mod c2_a_use_of_the_enum_inside_the_body {
+    #[allow(clippy::unnecessary_wraps)]
+    fn plain(n: u32) -> Option<u32> {
+        use crate::events::EventType;
+        let _ = EventType::Called;
+        Some(n + 1)
+    }
+
+    #[eventwire::emits(Called)]
+    fn annotated(n: u32) -> Option<u32> {
+        use crate::events::EventType;
+        let _ = EventType::Called;
+        Some(n + 1)
+    }
+
+    #[test]
+    fn both_compile_and_return_alike() {
+        assert_eq!(plain(1), annotated(1));
+    }
+}
