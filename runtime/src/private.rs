@@ -1069,6 +1069,63 @@ pub fn finish<'a, E: EventKind>(
     }
 }
 
+/// The call of a function whose body is its own tail (a synchronous
+/// `-> impl Trait` function without `ret(..)`: a closure around the body
+/// would hide the return type its closures are inferred from). It holds
+/// the call and its fields while the body runs, and publishes the `ok` and
+/// `exit` events when dropped after the body returned; nothing when the
+/// body panicked.
+pub struct Returning<E: EventKind> {
+    /// The call, if a bus takes it.
+    pub running: Option<Running<'static, E>>,
+    /// Its fields, written when the body begins.
+    pub fields: Fields,
+    sites: &'static [SiteOf<E>],
+    /// The thread was already unwinding when the call began (a function
+    /// called from a `Drop` during a panic): then a panic of the body
+    /// would abort, and unwinding at the end says nothing of the body.
+    unwinding: bool,
+}
+
+impl<E: EventKind> Returning<E> {
+    /// The call `running` of the function of `sites`.
+    #[inline(always)]
+    pub fn new(running: Option<Running<'static, E>>, sites: &'static [SiteOf<E>]) -> Self {
+        let unwinding = finishes(&running) && std::thread::panicking();
+        Returning {
+            running,
+            fields: Fields::new(),
+            sites,
+            unwinding,
+        }
+    }
+}
+
+impl<E: EventKind> Drop for Returning<E> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if finishes(&self.running) {
+            self.returned();
+        }
+    }
+}
+
+impl<E: EventKind> Returning<E> {
+    #[cold]
+    #[inline(never)]
+    fn returned(&self) {
+        // A panic of the body: nothing after it, as for every function.
+        if std::thread::panicking() && !self.unwinding {
+            return;
+        }
+        let outcome = || Outcome::Returned;
+        counting::returned(self.sites, &outcome);
+        if let Some(running) = &self.running {
+            running.finish(self.sites, &self.fields, Outcome::Returned, None);
+        }
+    }
+}
+
 /// [`finish`], with `ret(..)` fields computed by `ret_fields`.
 #[inline(always)]
 pub fn finish_with_ret<'a, E: EventKind>(

@@ -95,3 +95,68 @@ mod c2_a_use_of_the_enum_inside_the_body {
         assert_eq!(plain(1), annotated(1));
     }
 }
+
+// ---- c3: a returned closure whose parameter types come from the
+// declared `impl Fn(..)` (a closure around the body would hide them): the
+// body is the function's own tail. Its `ok` event fires once it returns,
+// none when it panics. ----
+mod c3_returned_closures_inferred_from_the_return_type {
+    use super::*;
+
+    pub struct User {
+        pub name: String,
+    }
+
+    fn by_len_plain() -> impl Fn(&str) -> usize {
+        |s| s.len()
+    }
+
+    #[emits(Called)]
+    fn by_len() -> impl Fn(&str) -> usize {
+        |s| s.len()
+    }
+
+    fn is_named_plain(n: String) -> impl Fn(&User) -> bool {
+        move |u| u.name == n
+    }
+
+    #[emits(Called)]
+    fn is_named(n: String) -> impl Fn(&User) -> bool {
+        move |u| u.name == n
+    }
+
+    #[emits(Called)]
+    #[track_caller]
+    fn located() -> impl Fn() -> u32 {
+        let line = std::panic::Location::caller().line();
+        move || line
+    }
+
+    #[emits(Called)]
+    fn fails(fail: bool) -> impl Fn(&str) -> usize {
+        assert!(!fail, "no closure today");
+        |s| s.len()
+    }
+
+    #[test]
+    fn both_infer_and_the_events_fire_on_return_only() {
+        let recorder = Recorder::<EventType>::new();
+        let _default = recorder.install_scoped();
+        assert_eq!(by_len_plain()("abc"), by_len()("abc"));
+        let user = User {
+            name: "ada".to_owned(),
+        };
+        assert_eq!(
+            is_named_plain("ada".to_owned())(&user),
+            is_named("ada".to_owned())(&user)
+        );
+        assert_eq!(recorder.kinds(), [EventType::Called, EventType::Called]);
+        let line = line!() + 1;
+        assert_eq!(located()(), line);
+        let caught = std::panic::catch_unwind(|| fails(true)("x"));
+        assert!(caught.is_err());
+        assert_eq!(recorder.kinds().len(), 3, "a panicking body fires nothing");
+        assert_eq!(fails(false)("ab"), 2);
+        assert_eq!(recorder.kinds().len(), 4);
+    }
+}

@@ -502,6 +502,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         FnKind::Sync if never_returns => {
             shape::never_returning(&parts, (*function.block).clone(), track_caller)
         }
+        // `-> impl Trait` without `ret(..)`: the body stays the function's
+        // own tail, so that its closures are inferred from the return type.
+        FnKind::Sync if opaque && parts.ret_pushes.is_none() => {
+            shape::own_tail(&parts, (*function.block).clone())
+        }
         FnKind::Sync => {
             let inline = track_caller && !flow(&function.block).exits_early;
             let passed = if inline {

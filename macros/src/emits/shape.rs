@@ -302,6 +302,33 @@ fn return_type_edge(output: Option<&(TokenStream, Span)>) -> TokenStream {
     }
 }
 
+/// A synchronous `-> impl Trait` function without `ret(..)`: the body is
+/// the function's own tail, as written, so that what it returns is checked
+/// against the declared type (a returned closure's parameters are inferred
+/// from `impl Fn(&str) -> usize`, which a closure around the body, typed
+/// `-> _`, would hide). The call lives in a `Returning` that publishes the
+/// `ok` and `exit` events when the function returns, and nothing when the
+/// body panics. The arguments stay the function's, so they drop as they
+/// would.
+pub(crate) fn own_tail(parts: &Parts<'_>, mut block: syn::Block) -> TokenStream {
+    let p = private();
+    // Leading items go to the function itself, as in the other shapes.
+    let items: Vec<syn::Stmt> = block.stmts.drain(..leading_items(&block.stmts)).collect();
+    let returning = Ident::new("eventwire_returning", Span::mixed_site());
+    let lineage = Ident::new("eventwire_lineage", Span::mixed_site());
+    let open = parts.open();
+    let begin = parts.begin(&quote!(#p::Start::of(&#returning.running, &mut #returning.fields)));
+    let err_checks = parts.err_checks;
+    quote! {
+        #(#items)*
+        #(#err_checks)*
+        let mut #returning = #p::Returning::new(#open, &__EVENTWIRE_SITES);
+        let #lineage = #p::body_scope(&#returning.running);
+        #begin
+        #block
+    }
+}
+
 /// How many items (`const`, `fn`, `use`, ..) a body begins with: the
 /// statements the expansion puts first go after them, since items after
 /// statements in one block are what `clippy::items_after_statements`
