@@ -286,6 +286,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error>
     if args.first().map(String::as_str) == Some("eventwire") {
         args.remove(0);
     }
+    hoist_own_options(&mut args);
     let mut cli = Cli::try_parse_from(std::iter::once("cargo eventwire".to_owned()).chain(args))?;
     match &mut cli.command {
         Command::Coverage(tests) | Command::Catalog(CatalogArgs { tests, .. }) => {
@@ -294,6 +295,55 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error>
         Command::Report(_) => {}
     }
     Ok(cli)
+}
+
+/// Moves this tool's own options that come after cargo's arguments
+/// (`catalog -p shop --check committed`) before them, where they are read
+/// as ours: once an argument of cargo's begins the passed-on list,
+/// everything after it would be passed on, and `--check` silently not
+/// done. Only before a `--` (after it, the test binaries' arguments).
+fn hoist_own_options(args: &mut Vec<String>) {
+    const BOTH_FLAGS: &[&str] = &["--nextest", "--allow-unexercised"];
+    const CATALOG_FLAGS: &[&str] = &["--no-run", "--binary"];
+    const CATALOG_VALUED: &[&str] = &["--out", "--check", "--prefix", "--type-prefix", "--title"];
+    let catalog = match args.first().map(String::as_str) {
+        Some("catalog") => true,
+        Some("coverage") => false,
+        _ => return,
+    };
+    let flag =
+        |name: &str| BOTH_FLAGS.contains(&name) || (catalog && CATALOG_FLAGS.contains(&name));
+    let valued =
+        |name: &str| name == "--manifest-path" || (catalog && CATALOG_VALUED.contains(&name));
+    let mut own = Vec::new();
+    let mut rest = Vec::new();
+    let mut iter = args.drain(1..);
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            rest.push(arg);
+            rest.extend(iter.by_ref());
+            break;
+        }
+        let name = match arg.split_once('=') {
+            Some((name, _)) if name.starts_with("--") => name.to_owned(),
+            _ => arg.clone(),
+        };
+        if flag(&arg) {
+            own.push(arg);
+        } else if valued(&name) {
+            let attached = arg.contains('=');
+            own.push(arg);
+            if !attached {
+                own.extend(iter.next());
+            }
+        } else {
+            rest.push(arg);
+        }
+    }
+    drop(iter);
+    args.truncate(1);
+    args.extend(own);
+    args.extend(rest);
 }
 
 /// Whether `arg` is an option of `cargo test` (its name before any `=`;
@@ -459,6 +509,46 @@ mod tests {
         assert_eq!(args.type_prefix, "com.x");
         assert_eq!(args.prefix, "events");
         assert_eq!(args.tests.test_args, ["-p", "shop", "--", "--nocapture"]);
+    }
+
+    /// The tool's own options after cargo's arguments are still its own
+    /// (a `--check` there was passed on to cargo, and no check was made);
+    /// after `--` they are the test binaries'.
+    #[test]
+    fn own_options_after_cargos_arguments_are_still_ours() {
+        let args = std::iter::once("x".to_owned()).chain(
+            "eventwire catalog -p shop --check committed --no-run --out=cat --features json --binary -- --nocapture --check"
+                .split(' ')
+                .map(str::to_owned),
+        );
+        let Command::Catalog(args) = parse(args).unwrap().command else {
+            panic!("not catalog")
+        };
+        assert_eq!(args.check, Some(PathBuf::from("committed")));
+        assert_eq!(args.out, Some(PathBuf::from("cat")));
+        assert!(args.no_run && args.binary);
+        assert_eq!(
+            args.tests.test_args,
+            [
+                "-p",
+                "shop",
+                "--features",
+                "json",
+                "--",
+                "--nocapture",
+                "--check"
+            ]
+        );
+        let args = std::iter::once("x".to_owned()).chain(
+            "eventwire coverage -p shop --allow-unexercised --nextest"
+                .split(' ')
+                .map(str::to_owned),
+        );
+        let Command::Coverage(args) = parse(args).unwrap().command else {
+            panic!("not coverage")
+        };
+        assert!(args.allow_unexercised && args.nextest);
+        assert_eq!(args.test_args, ["-p", "shop"]);
     }
 
     #[test]

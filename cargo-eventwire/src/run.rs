@@ -69,6 +69,16 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
 /// Runs the tests with site recording on; writes and prints the report.
 fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     let ws = Workspace::load(args.manifest().as_deref())?;
+    // Asked before anything is built or removed: a missing runner is not a
+    // failure of the tests.
+    if args.nextest
+        && !cargo()
+            .args(["nextest", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    {
+        return Err("`--nextest` runs the tests with cargo-nextest, which is not installed: install it (`cargo install cargo-nextest`), or leave out `--nextest` to run `cargo test`".to_owned());
+    }
     let cargo_args = args.cargo_args();
     // The last report speaks for the code it was made of: a run that ends
     // without one (a build that fails) leaves none behind, so that
@@ -424,7 +434,8 @@ fn transport(args: &CatalogArgs) -> Result<Transport, String> {
 }
 
 /// Writes `catalog.json`, `asyncapi.json`, `catalog.md` and one schema per
-/// event; schemas of events no longer in the catalog are removed.
+/// event; the schemas the previous catalog in `out` wrote for events no
+/// longer in it are removed (never another file of that directory).
 fn write_catalog(out: &Path, catalog: &Catalog) -> Result<(), String> {
     let pretty = |value: &serde_json::Value| {
         let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
@@ -432,6 +443,19 @@ fn write_catalog(out: &Path, catalog: &Catalog) -> Result<(), String> {
         text
     };
     let schemas = out.join("schemas");
+    // What the previous catalog written here wrote, read before it is
+    // replaced: only those schemas are this tool's to remove.
+    let previous: Vec<String> = std::fs::read_to_string(out.join("catalog.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Catalog>(&text).ok())
+        .map(|previous| {
+            previous
+                .events
+                .iter()
+                .map(|event| catalog::schema::file_name(&previous, event))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut written = BTreeSet::new();
     for event in &catalog.events {
         let name = catalog::schema::file_name(catalog, event);
@@ -442,13 +466,8 @@ fn write_catalog(out: &Path, catalog: &Catalog) -> Result<(), String> {
         )?;
         written.insert(name);
     }
-    if let Ok(entries) = std::fs::read_dir(&schemas) {
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".schema.json") && !written.contains(&name) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
+    for name in previous.iter().filter(|name| !written.contains(*name)) {
+        let _ = std::fs::remove_file(schemas.join(name));
     }
     let model = serde_json::to_value(catalog).map_err(|e| e.to_string())?;
     write_whole(out, "catalog.json", &pretty(&model))?;
@@ -490,6 +509,43 @@ mod tests {
             Command::Catalog(args) => args,
             _ => panic!("not catalog"),
         }
+    }
+
+    /// Writing a catalog removes the schemas of events it no longer has,
+    /// which the catalog written there before listed, and never another
+    /// file of the directory.
+    #[test]
+    fn a_catalog_removes_only_the_schemas_it_wrote() {
+        use crate::catalog::tests::{event_of, site};
+        let out = tempfile::tempdir().unwrap();
+        let catalog = |names: &[&str]| Catalog {
+            format: crate::catalog::FORMAT,
+            title: "shop events".to_owned(),
+            version: "1.0.0".to_owned(),
+            transport: Transport::default(),
+            events: names
+                .iter()
+                .map(|name| event_of(name, vec![site("Shop::buy", &["ok"], vec![])]))
+                .collect(),
+        };
+        let schemas = out.path().join("schemas");
+        std::fs::create_dir_all(&schemas).unwrap();
+        std::fs::write(schemas.join("user-config.schema.json"), "{}").unwrap();
+        write_catalog(out.path(), &catalog(&["order.placed", "order.paid"])).unwrap();
+        let listed = || {
+            let mut names: Vec<String> = std::fs::read_dir(&schemas)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(listed().len(), 3, "{:?}", listed());
+        write_catalog(out.path(), &catalog(&["order.placed"])).unwrap();
+        let left = listed();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left.contains(&"user-config.schema.json".to_owned()), "{left:?}");
+        assert!(!left.iter().any(|n| n.contains("paid")), "{left:?}");
     }
 
     #[test]
