@@ -544,7 +544,10 @@ mod tests {
         write_catalog(out.path(), &catalog(&["order.placed"])).unwrap();
         let left = listed();
         assert_eq!(left.len(), 2, "{left:?}");
-        assert!(left.contains(&"user-config.schema.json".to_owned()), "{left:?}");
+        assert!(
+            left.contains(&"user-config.schema.json".to_owned()),
+            "{left:?}"
+        );
         assert!(!left.iter().any(|n| n.contains("paid")), "{left:?}");
     }
 

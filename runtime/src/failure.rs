@@ -317,12 +317,20 @@ static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 /// # eventwire::reset_failure_hook();
 /// ```
 pub fn set_failure_hook(hook: impl Fn(&Failure) + Send + Sync + 'static) {
-    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
+    replace_hook(Some(Arc::new(hook)));
 }
 
 /// Puts the default failure hook back.
 pub fn reset_failure_hook() {
-    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = None;
+    replace_hook(None);
+}
+
+/// Swaps the hook, and drops the old one after the lock is released: a
+/// hook may own a bus whose drop reports a failure (its shutdown summary),
+/// which reads the hook.
+fn replace_hook(hook: Option<Hook>) {
+    let old = std::mem::replace(&mut *HOOK.write().unwrap_or_else(|e| e.into_inner()), hook);
+    drop(old);
 }
 
 /// Writes the first failure of each kind, and every summary.

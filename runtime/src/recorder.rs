@@ -179,14 +179,15 @@ impl<E: EventKind> Recorder<E> {
         WaitFor {
             record: Arc::clone(&self.events),
             kind,
-            deadline: Instant::now() + timeout,
+            deadline: crate::buses::deadline(timeout),
             timer: false,
         }
     }
 
     /// [`Recorder::wait_for`], blocking this thread.
     pub fn wait_for_blocking(&self, kind: E, timeout: Duration) -> Option<Event<E>> {
-        let deadline = Instant::now() + timeout;
+        // (`Duration::MAX`: as long as it takes.)
+        let deadline = crate::buses::deadline(timeout);
         let mut events = self.lock();
         loop {
             if let Some(event) = events.iter().find(|e| e.kind == kind) {
@@ -503,6 +504,17 @@ mod tests {
         let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
             .expect_err("the assertion should fail");
         crate::isolate::panic_message(payload.as_ref())
+    }
+
+    /// `Duration::MAX` waits as long as it takes (it overflowed `Instant`).
+    #[test]
+    fn waiting_without_a_bound_finds_what_was_recorded() {
+        let recorder = Recorder::<Ev>::new();
+        emit!(Ev::Saved, bus = recorder);
+        let found = recorder.wait_for_blocking(Ev::Saved, std::time::Duration::MAX);
+        assert!(found.is_some());
+        let waiting = recorder.wait_for(Ev::Saved, std::time::Duration::MAX);
+        drop(waiting);
     }
 
     #[test]

@@ -1332,3 +1332,109 @@ async fn dropping_the_last_handle_of_a_tokio_bus_delivers_what_is_queued() {
         assert_eq!(gate.seen().len(), 50);
     }
 }
+
+/// Publishers racing a runtime that stops: whatever the moment (a
+/// publisher may hold room in the queue when the task is dropped), every
+/// event ends counted — delivered, dropped or lost — and nothing stays
+/// "queued" on a bus whose task is gone.
+#[test]
+fn publishers_racing_a_runtime_that_stops_leave_nothing_uncounted() {
+    let _failures = Failures::capture();
+    for _ in 0..200 {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let recorder = Recorder::new();
+        let bus = TokioBus::spawn_on(runtime.handle(), recorder.bus(), 4096);
+        let shared = bus.shared();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let publisher = {
+            let (shared, stop) = (shared.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    emit!(AuditWritten, bus = shared);
+                }
+            })
+        };
+        std::thread::sleep(Duration::from_micros(200));
+        drop(runtime);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        publisher.join().unwrap();
+        let stats = bus.stats();
+        assert_eq!(stats.queued, 0, "{stats}");
+        assert_eq!(
+            stats.published,
+            stats.delivered + stats.dropped + stats.failed + stats.lost,
+            "{stats}"
+        );
+    }
+}
+
+/// A failure hook that owns a queued bus (an audit bus its failures go
+/// to) can be replaced: dropping the old hook drops the bus, whose
+/// shutdown summary is a failure reported through the hook. It deadlocked
+/// on the hook's lock.
+#[test]
+fn replacing_a_hook_that_owns_a_bus_with_losses_does_not_deadlock() {
+    let _lock = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let audit = BackgroundBus::new(Refusing);
+    let shared = audit.shared();
+    emit!(AuditWritten, bus = shared);
+    assert_eq!(audit.flush(Duration::from_secs(5)).unwrap_err().failed, 1);
+    drop(audit);
+    eventwire::set_failure_hook(move |_| {
+        let _ = &shared;
+    });
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        eventwire::reset_failure_hook();
+        let _ = done.send(());
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(20)).is_ok(),
+        "resetting the hook deadlocked"
+    );
+}
+
+/// A subscriber that removes itself while it handles an event: what it
+/// owns is not dropped on the call that published the event (a `Drop` that
+/// panics, or one that waits, would reach the service), but by the next
+/// change of the bus's subscribers.
+#[test]
+fn a_subscriber_removed_during_a_publish_is_dropped_off_the_publishing_call() {
+    struct Bomb(Arc<AtomicUsize>);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            panic!("the subscriber's state panics as it drops");
+        }
+    }
+    let bus = Arc::new(SyncBus::<EventType>::new());
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let slot: Arc<Mutex<Option<eventwire::buses::SubscriptionId>>> = Arc::default();
+    let (weak, mine, bomb) = (
+        Arc::downgrade(&bus),
+        Arc::clone(&slot),
+        Bomb(Arc::clone(&dropped)),
+    );
+    let id = bus.subscribe(move |_| {
+        let _ = &bomb;
+        if let (Some(bus), Some(id)) = (weak.upgrade(), mine.lock().unwrap().take()) {
+            bus.unsubscribe(id);
+        }
+    });
+    *slot.lock().unwrap() = Some(id);
+    let warehouse = Warehouse {
+        bus: Some(bus.clone() as SharedBus<EventType>),
+    };
+    let shipped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| warehouse.ship()));
+    assert!(shipped.is_ok(), "the annotated call returned");
+    assert_eq!(dropped.load(Ordering::SeqCst), 0, "not dropped on the call");
+    // The next change of the subscribers drops it (its panic is that call's).
+    let changed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        bus.subscribe(|_| {});
+    }));
+    assert!(changed.is_err());
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}

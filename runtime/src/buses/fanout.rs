@@ -114,6 +114,11 @@ pub struct SyncBus<E: EventKind> {
     next_id: AtomicU64,
     max_depth: usize,
     counters: Counters,
+    /// Lists of subscribers a publish held last, after a subscriber was
+    /// removed during it: what they own (a removed callback's state) is
+    /// user code to drop, dropped by the next change of the subscribers or
+    /// with the bus, never on the publishing call.
+    retired: std::sync::Mutex<Vec<Arc<[Subscriber<E>]>>>,
 }
 
 impl<E: EventKind> Default for SyncBus<E> {
@@ -154,6 +159,7 @@ impl<E: EventKind> SyncBus<E> {
             next_id: AtomicU64::new(1),
             max_depth: max_depth.min(MAX_NESTED_PUBLISHES),
             counters: Counters::default(),
+            retired: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -185,7 +191,26 @@ impl<E: EventKind> SyncBus<E> {
         });
         self.refresh_wanted(&next);
         *list = Arc::from(next);
+        drop(list);
+        self.drop_retired();
         SubscriptionId(id)
+    }
+
+    /// Drops the lists publishes retired (see `retired`), outside any lock.
+    fn drop_retired(&self) {
+        let retired = std::mem::take(&mut *self.retired.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(retired);
+    }
+
+    /// Keeps `list`, which a publish held last, for a later change of the
+    /// subscribers to drop.
+    #[cold]
+    #[inline(never)]
+    fn retire(&self, list: Arc<[Subscriber<E>]>) {
+        self.retired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(list);
     }
 
     /// Calls `callback` with every event.
@@ -234,6 +259,7 @@ impl<E: EventKind> SyncBus<E> {
         let old = std::mem::replace(&mut *list, Arc::from(next));
         drop(list);
         drop(old);
+        self.drop_retired();
         true
     }
 
@@ -340,7 +366,8 @@ impl<E: EventKind> SyncBus<E> {
             return false;
         }
         self.counters.published.fetch_add(1, Ordering::Relaxed);
-        for subscriber in self.snapshot().iter().filter(|s| s.wants(event.kind)) {
+        let subscribers = self.snapshot();
+        for subscriber in subscribers.iter().filter(|s| s.wants(event.kind)) {
             // What a subscriber emits is caused by the event it handles.
             match isolate(|| caused_by(&event, || (subscriber.callback)(&event))) {
                 Ok(()) => {
@@ -358,6 +385,11 @@ impl<E: EventKind> SyncBus<E> {
                     );
                 }
             }
+        }
+        // The last holder of a list a subscriber was removed from during
+        // this publish: what it owns is not dropped on the publishing call.
+        if Arc::strong_count(&subscribers) == 1 {
+            self.retire(subscribers);
         }
         true
     }

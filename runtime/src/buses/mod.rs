@@ -27,4 +27,5 @@ pub use background::{BackgroundBus, BackgroundBusBuilder};
 pub use compose::{Broadcast, Filtered};
 pub use fanout::{SubscriptionId, SyncBus, SyncBusStats};
 pub use json_lines::JsonLinesSink;
+pub(crate) use queue::deadline;
 pub use queue::{QueueStats, ShutdownError};

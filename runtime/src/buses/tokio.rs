@@ -375,12 +375,20 @@ impl<E: EventKind> Drop for Stopped<E> {
             // Nothing will take what is queued, nor what the task was
             // delivering (it went with its future): counted lost here, one
             // by one from the closed queue, since no worker is left to
-            // count it. A publisher still sending is refused and counts
-            // its event itself (`dropped_after_shutdown`).
+            // count it. A publisher that reserves room from now on is
+            // refused and counts its event itself
+            // (`dropped_after_shutdown`); one that holds room already sends
+            // into the closed queue, so the queue is read until it says no
+            // room is held any more (`Disconnected`), not only until it is
+            // empty. A publisher holds room for a few instructions.
             self.events.close();
             let mut lost = u64::from(self.delivering);
-            while self.events.try_recv().is_ok() {
-                lost += 1;
+            loop {
+                match self.events.try_recv() {
+                    Ok(_) => lost += 1,
+                    Err(mpsc::error::TryRecvError::Empty) => std::thread::yield_now(),
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
+                }
             }
             core.lose(lost);
         }
