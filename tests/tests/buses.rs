@@ -1163,6 +1163,27 @@ fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
     assert!(lines[1].contains("carrier=\"post\""), "{output}");
 }
 
+/// A field named like one of the envelope's (`event`, `phase`) is carried
+/// as `field.<name>`: the envelope's `event` stays the event's name.
+#[test]
+fn the_tracing_bridge_keeps_the_envelope_apart_from_fields_of_the_same_name() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let bus = eventwire::buses::TracingBus::<EventType>::new().shared();
+        emit!(OrderPlaced, bus = bus, event = "checkout", phase = 2);
+    });
+    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(output.contains("event=\"order.placed\""), "{output}");
+    assert!(output.contains("field.event=\"checkout\""), "{output}");
+    assert!(output.contains("field.phase=2"), "{output}");
+    assert!(!output.contains(" event=\"checkout\""), "{output}");
+}
+
 // ---- composition ----
 
 #[test]

@@ -48,6 +48,7 @@ impl Parse for EmitsArgs {
             let ident: Ident = input
                 .parse()
                 .map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
+            let written = ident.to_string();
             if input.peek(Token![=]) {
                 input.parse::<Token![=]>()?;
                 match ident.to_string().as_str() {
@@ -98,6 +99,20 @@ impl Parse for EmitsArgs {
             }
             if input.is_empty() {
                 break;
+            }
+            if input.peek(Token![::]) {
+                // `EventType::ToolInvoked`: the enum is named once, apart.
+                let ahead = input.fork();
+                let _ = ahead.parse::<Token![::]>();
+                let variant = ahead
+                    .parse::<Ident>()
+                    .map_or_else(|_| "Variant".to_owned(), |v| v.to_string());
+                let message = if written == "EventType" {
+                    format!("list each event by its variant alone: `{variant}`, not `EventType::{variant}` (the variants are those of the `EventType` in scope)")
+                } else {
+                    format!("list each event by its variant alone, and name the enum once: `#[emits({variant}, event = {written})]`")
+                };
+                return Err(syn::Error::new(input.span(), message));
             }
             input.parse::<Token![,]>()?;
         }

@@ -42,6 +42,16 @@ impl PhaseList {
             }
             input.parse::<Token![|]>()?;
         }
+        // `body` is where an `emit!` stands; an event emitted there fires
+        // on nothing else (the other phases would be silently dropped).
+        if list.len() > 1 {
+            if let Some((_, span)) = list.iter().find(|(p, _)| *p == Phase::Body) {
+                return Err(syn::Error::new(
+                    *span,
+                    "`body` stands alone: an event on `body` is emitted with `emit!` where it happens, and fires on nothing else; give the other phases to an event of their own",
+                ));
+            }
+        }
         Ok(PhaseList(list))
     }
 

@@ -26,6 +26,17 @@ pub(crate) fn validate(args: EmitsArgs, mut function: ItemFn) -> syn::Result<Che
             "#[emits] needs at least one event: `#[emits(ToolInvoked, ToolCompleted)]`",
         ));
     }
+    // A second `#[emits]` below this one (the first expands first).
+    if let Some(second) = function
+        .attrs
+        .iter()
+        .find(|a| a.path().segments.last().is_some_and(|s| s.ident == "emits"))
+    {
+        return Err(syn::Error::new_spanned(
+            second,
+            "one #[emits] per function: list every event in one attribute, `#[emits(A, B, C)]`",
+        ));
+    }
     for (i, event) in args.events.iter().enumerate() {
         if args.events[..i].iter().any(|e| e.ident == event.ident) {
             return Err(syn::Error::new(

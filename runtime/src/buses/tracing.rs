@@ -31,8 +31,9 @@ const ENVELOPE: [&str; 7] = [
 /// dotted name as its message and name, the event's site as its file, line
 /// and module, and these fields: `event`, `variant`, `phase`, `site`
 /// (`Type::method`), `error` and `elapsed_us` when present, then the event's
-/// own fields, structured (numbers stay numbers). At most 25 of the event's
-/// own fields are carried.
+/// own fields, structured (numbers stay numbers); one named like a field of
+/// the envelope is carried as `field.<name>`. At most 25 of the event's own
+/// fields are carried.
 ///
 /// The level is `INFO` unless set per kind with [`TracingBus::level`].
 ///
@@ -133,10 +134,19 @@ impl<E: EventKind> TracingBus<E> {
         if let Some(metadata) = callsites.get(&key) {
             return metadata;
         }
+        // A field named like one of the envelope's (`fields(phase = ..)`)
+        // is carried as `field.phase`: two fields of one name would let
+        // the event's own value stand in for the envelope's.
         let names: Vec<&'static str> = ENVELOPE
             .iter()
             .copied()
-            .chain(own.iter().map(|name| leak_str(name)))
+            .chain(own.iter().map(|name| {
+                if ENVELOPE.contains(name) {
+                    leak_str(&format!("field.{name}"))
+                } else {
+                    leak_str(name)
+                }
+            }))
             .collect();
         let (callsite, metadata) = DynamicCallsite::make(
             key.name,
