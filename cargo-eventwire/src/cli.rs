@@ -199,6 +199,25 @@ impl CoverageArgs {
         build
     }
 
+    /// A cargo option among the test arguments (before the binaries' own)
+    /// that the run cannot pass on, with why: it builds the tests first
+    /// (`cargo test --no-run --message-format json`), then runs them.
+    pub fn unsupported(&self) -> Option<String> {
+        self.test_args
+            .iter()
+            .take_while(|a| *a != "--")
+            .find_map(|arg| {
+                let name = arg.split_once('=').map_or(arg.as_str(), |(name, _)| name);
+                let why = match name {
+                    "--no-run" => "a run that runs nothing records nothing: leave it out",
+                    "--message-format" => "the run reads cargo's JSON messages itself: leave it out",
+                    "--doc" => "documentation examples are built and run with the other tests: leave it out (`--doc` cannot be built apart first)",
+                    _ => return None,
+                };
+                Some(format!("`{name}` cannot be passed on: {why}"))
+            })
+    }
+
     /// The packages named with `-p`/`--package` among cargo's arguments
     /// (before the binaries' own); empty when cargo picks them.
     pub fn packages(&self) -> Vec<String> {
@@ -509,6 +528,34 @@ mod tests {
         assert_eq!(args.type_prefix, "com.x");
         assert_eq!(args.prefix, "events");
         assert_eq!(args.tests.test_args, ["-p", "shop", "--", "--nocapture"]);
+    }
+
+    /// Cargo options the run cannot pass on are named, with what to do.
+    #[test]
+    fn options_the_run_cannot_pass_on_are_named() {
+        for (line, named) in [
+            ("eventwire coverage -p shop --doc", Some("--doc")),
+            (
+                "eventwire coverage --message-format=short",
+                Some("--message-format"),
+            ),
+            ("eventwire coverage --no-run", Some("--no-run")),
+            ("eventwire coverage -p shop -- --doc", None),
+            ("eventwire coverage -p shop", None),
+        ] {
+            let args = std::iter::once("x".to_owned()).chain(line.split(' ').map(str::to_owned));
+            let Command::Coverage(args) = parse(args).unwrap().command else {
+                panic!("not coverage")
+            };
+            match named {
+                Some(name) => assert!(
+                    args.unsupported()
+                        .is_some_and(|why| why.contains(name) && why.contains("leave it out")),
+                    "{line}"
+                ),
+                None => assert_eq!(args.unsupported(), None, "{line}"),
+            }
+        }
     }
 
     /// The tool's own options after cargo's arguments are still its own

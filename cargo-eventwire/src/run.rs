@@ -69,6 +69,9 @@ pub fn coverage(args: &CoverageArgs) -> Result<u8, String> {
 /// Runs the tests with site recording on; writes and prints the report.
 fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     let ws = Workspace::load(args.manifest().as_deref())?;
+    if let Some(why) = args.unsupported() {
+        return Err(why);
+    }
     // Asked before anything is built or removed: a missing runner is not a
     // failure of the tests.
     if args.nextest
