@@ -1360,6 +1360,22 @@ pub trait CanReturnErr<const ERR: bool> {}
 impl<T: ?Sized> CanReturnErr<false> for T {}
 impl<T, Er> CanReturnErr<true> for Result<T, Er> {}
 
+/// Holds when one of `phases` fires after the return, for `ret(..)`
+/// fields to be carried; panics with `message` otherwise, which the
+/// compiler reports at the first `ret(..)` field.
+#[track_caller]
+pub const fn check_ret_fields(phases: &[PhaseSet], message: &str) {
+    let mut i = 0;
+    while i < phases.len() {
+        let set = phases[i];
+        if set.contains(Phase::Ok) || set.contains(Phase::Err) || set.contains(Phase::Exit) {
+            return;
+        }
+        i += 1;
+    }
+    panic!("{}", message);
+}
+
 /// The compile-time checks of one `#[emits]` site's phases (a `const`
 /// evaluated where the site is): no `body` phase, since the body does not
 /// emit it; not `cancel` alone on a synchronous function; nothing after

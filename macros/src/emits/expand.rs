@@ -242,6 +242,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let mut records: Vec<Ident> = Vec::new();
     // The phases' checks, evaluated together at compile time.
     let mut const_checks = TokenStream::new();
+    let mut phase_consts: Vec<Ident> = Vec::new();
     for (i, event) in args.events.iter().enumerate() {
         let ident = &event.ident;
         let by_hand = emitted.iter().any(|e| e == ident);
@@ -278,6 +279,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         // every item costs the compiler, once per annotated function).
         let kind = crate::site::variant_path(&enum_path, ident);
         let phases_const = format_ident!("__EVENTWIRE_PHASES_{}", i);
+        phase_consts.push(phases_const.clone());
         let record = format_ident!("__EVENTWIRE_SITE_{}", i);
         let declared = match &event.options.on {
             Some(on) => to_const(on, &p),
@@ -414,6 +416,14 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     } else {
         namer_fns
     };
+    // `ret(..)` needs an event after the return to carry its fields.
+    if let Some(first) = args.ret_fields.first() {
+        let at = crate::runtime_path::private_at(first.name_span);
+        let message = "`ret(..)` fields are carried by the events that fire after the return (`ok`, `err`, `exit`), and no event of this function does: list one that does, or remove `ret(..)`";
+        const_checks.extend(quote_spanned! {first.name_span=>
+            #at::check_ret_fields(&[#(#phase_consts),*], #message);
+        });
+    }
     let const_checks = if const_checks.is_empty() {
         quote!()
     } else {
