@@ -1459,3 +1459,41 @@ fn a_subscriber_removed_during_a_publish_is_dropped_off_the_publishing_call() {
     assert!(changed.is_err());
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
+
+/// A failure hook that flushes the queued bus whose worker reports the
+/// failure runs on that worker: the flush cannot wait for itself, so it
+/// answers at once that the time ran out, and the worker goes on (it
+/// stalled for the hook's whole timeout).
+#[test]
+fn a_flush_asked_on_the_buss_own_worker_answers_at_once() {
+    let _lock = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let audit = Arc::new(BackgroundBus::new(Refusing));
+    let answers: Arc<Mutex<Vec<bool>>> = Arc::default();
+    let (bus, seen) = (Arc::downgrade(&audit), Arc::clone(&answers));
+    eventwire::set_failure_hook(move |_| {
+        if let Some(bus) = bus.upgrade() {
+            let timed_out = BackgroundBus::flush(&bus, Duration::from_secs(60))
+                .is_err_and(|error| error.timed_out);
+            seen.lock().unwrap().push(timed_out);
+        }
+    });
+    let shared = audit.shared();
+    emit!(AuditWritten, bus = shared);
+    let flushed = {
+        let audit = Arc::clone(&audit);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(BackgroundBus::flush(&audit, Duration::from_secs(60)));
+        });
+        finished.recv_timeout(Duration::from_secs(20))
+    };
+    eventwire::reset_failure_hook();
+    // (The hook's flush answered for the failure: flushes share them out.)
+    let _ = flushed.expect("the worker went on: the flush answered");
+    let answers = answers.lock().unwrap().clone();
+    assert!(
+        !answers.is_empty() && answers.iter().all(|timed_out| *timed_out),
+        "{answers:?}"
+    );
+    assert_eq!(audit.stats().failed, 1);
+}

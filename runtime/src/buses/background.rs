@@ -72,6 +72,9 @@ struct Inner<E: EventKind> {
     flushes: Sender<Sender<()>>,
     shared: Arc<Shared<E>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    /// The worker's thread: a flush asked on it (from a failure hook or a
+    /// subscriber behind the bus) cannot wait for it.
+    worker_thread: std::thread::ThreadId,
     drop_timeout: Duration,
 }
 
@@ -151,6 +154,7 @@ impl<E: EventKind> BackgroundBusBuilder<E> {
                 events,
                 flushes,
                 shared,
+                worker_thread: worker.thread().id(),
                 worker: Mutex::new(Some(worker)),
                 drop_timeout: self.drop_timeout,
             }),
@@ -271,6 +275,11 @@ impl<E: EventKind> Inner<E> {
     }
 
     fn wait_until(&self, deadline: Instant) -> bool {
+        // On the worker itself, the flush would wait for the thread that
+        // waits: it answers at once that the time ran out.
+        if std::thread::current().id() == self.worker_thread {
+            return false;
+        }
         let (ack, acknowledged) = crossbeam_channel::bounded(1);
         self.flushes.send(ack).is_ok() && acknowledged.recv_deadline(deadline).is_ok()
     }
