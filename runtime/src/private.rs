@@ -1099,18 +1099,7 @@ impl<E: EventKind> Returning<E> {
             unwinding,
         }
     }
-}
 
-impl<E: EventKind> Drop for Returning<E> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if finishes(&self.running) {
-            self.returned();
-        }
-    }
-}
-
-impl<E: EventKind> Returning<E> {
     #[cold]
     #[inline(never)]
     fn returned(&self) {
@@ -1122,6 +1111,15 @@ impl<E: EventKind> Returning<E> {
         counting::returned(self.sites, &outcome);
         if let Some(running) = &self.running {
             running.finish(self.sites, &self.fields, Outcome::Returned, None);
+        }
+    }
+}
+
+impl<E: EventKind> Drop for Returning<E> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if finishes(&self.running) {
+            self.returned();
         }
     }
 }
