@@ -1,6 +1,5 @@
 //! `#[derive(HasBus)]`: a service struct provides the bus held in one field.
 
-use crate::runtime_path::private;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
@@ -71,7 +70,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         Some(ident) => Member::Named(ident.clone()),
         None => Member::Unnamed(index.into()),
     };
-    let p = private();
+    let p = crate::runtime_path::full();
     let ident = &input.ident;
     let field_ty = &field.ty;
     let (_, ty_generics, _) = input.generics.split_for_impl();

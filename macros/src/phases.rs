@@ -19,7 +19,7 @@ fn variant(phase: Phase) -> Ident {
 }
 
 /// A `const` expression of the runtime's `Phases` holding these phases.
-pub(crate) fn to_const(list: &PhaseList, private: &TokenStream) -> TokenStream {
+pub(crate) fn to_const(list: &PhaseList, private: &impl quote::ToTokens) -> TokenStream {
     let phases = list.0.iter().map(|(p, _)| variant(*p));
     quote!(#private::PhaseSet::EMPTY #(.with(#private::PhaseEnum::#phases))*)
 }

@@ -1,11 +1,11 @@
 //! The path through which generated code reaches the runtime.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 /// `::eventwire::__private_vX_Y_Z`, named for this crate's version, which
 /// the workspace keeps equal to the runtime's.
-pub(crate) fn private() -> TokenStream {
+pub(crate) fn full() -> TokenStream {
     let module = syn::Ident::new(
         &format!(
             "__private_v{}",
@@ -16,11 +16,30 @@ pub(crate) fn private() -> TokenStream {
     quote!(::eventwire::#module)
 }
 
-/// [`private`], every token spanned at `span`: a call through it is
-/// reported where `span` is.
-pub(crate) fn private_at(span: Span) -> TokenStream {
-    respan(private(), span)
+/// The name by which the code of an `#[emits]` function or an `emit!`
+/// reaches the runtime, which [`import`] brings into its block: one
+/// identifier where [`full`] is nine tokens, which the macro copies and
+/// the compiler reads at every use (a fifth of the tokens the attribute
+/// generated).
+pub(crate) fn private() -> Ident {
+    Ident::new(LOCAL, Span::call_site())
 }
+
+/// [`private`], spanned at `span`: a call through it is reported where
+/// `span` is.
+pub(crate) fn private_at(span: Span) -> Ident {
+    Ident::new(LOCAL, span)
+}
+
+/// The `use` that names the runtime [`private`] in a block; first in the
+/// block, so that every item and statement in it sees the name.
+pub(crate) fn import() -> TokenStream {
+    let full = full();
+    let local = private();
+    quote!(#[allow(unused_imports)] use #full as #local;)
+}
+
+const LOCAL: &str = "__eventwire_rt";
 
 /// `tokens`, every one of them (groups included) spanned at `span`.
 pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {

@@ -105,8 +105,10 @@ pub(crate) fn expand(
             let namer_fns = function_namer(&namer);
             let site = site_record(input, default_enum, &own, &namer, &[]);
             let registration = register(std::slice::from_ref(&own));
+            let import = crate::runtime_path::import();
             quote! {
                 {
+                    #import
                     #namer_fns
                     #site
                     #registration

@@ -438,8 +438,10 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
             quote!(&__EVENTWIRE_BY_HAND),
         )
     };
+    let import = crate::runtime_path::import();
     let prologue = quote! {
         #(#inner_attrs)*
+        #import
         #namer_fns
         #items
         #const_checks

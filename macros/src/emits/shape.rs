@@ -129,6 +129,12 @@ impl Parts<'_> {
     }
 }
 
+/// A statement of generated tokens, printed as they are: cheaper than
+/// parsing them into a statement only to print it again.
+fn verbatim(tokens: TokenStream) -> syn::Stmt {
+    syn::Stmt::Item(syn::Item::Verbatim(tokens))
+}
+
 /// The locals a `ret(..)` capture uses: the field set, and `ret`, which
 /// the user's expressions name.
 fn ret_names() -> (Ident, Ident) {
@@ -183,10 +189,8 @@ pub(crate) fn sync(
     // Leading items go to the function itself, as in the other shapes: in
     // scope for the sites' statics (a `use` of the enum) and the fields.
     let items: Vec<syn::Stmt> = block.stmts.drain(..leading_items(&block.stmts)).collect();
-    block
-        .stmts
-        .insert(0, syn::parse_quote!(#p::consume(#once);));
-    block.stmts.insert(0, syn::parse_quote!(#begin));
+    block.stmts.insert(0, verbatim(quote!(#p::consume(#once);)));
+    block.stmts.insert(0, verbatim(begin));
     let closure_ret = match &parts.output {
         Some((ty, _)) => quote!(-> #ty),
         None => quote!(),
@@ -256,9 +260,7 @@ pub(crate) fn never_returning(
     let open = parts.open();
     let begin = parts.begin(&quote!(#p::Start::of(&#call, &mut #fields)));
     let once = Ident::new("eventwire_once", Span::mixed_site());
-    block
-        .stmts
-        .insert(0, syn::parse_quote!(#p::consume(#once);));
+    block.stmts.insert(0, verbatim(quote!(#p::consume(#once);)));
     let lineage = Ident::new("eventwire_lineage", Span::mixed_site());
     let body = if inline {
         quote!(#block)

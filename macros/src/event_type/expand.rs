@@ -1,7 +1,6 @@
 //! Generates the `EventKind` impl, `Display`, `FromStr` and serde by dotted name.
 
 use crate::phases::to_const;
-use crate::runtime_path::private;
 use eventwire_grammar::syntax::event_enum::EventEnum;
 use eventwire_grammar::syntax::phases::PhaseList;
 use eventwire_grammar::Phase;
@@ -9,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
-    let p = private();
+    let p = crate::runtime_path::full();
     let ident = &valid.ident;
     let name = ident.to_string();
     let variants: Vec<_> = valid.variants.iter().map(|v| &v.ident).collect();
