@@ -97,10 +97,10 @@ impl FromStr for SiteKey {
     }
 }
 
-/// The enclosing function's path from the type name of a marker function
-/// declared inside it: `krate::Type<_>::method::{{closure}}::marker` becomes
-/// `krate::Type::method`, and `<krate::A as krate::Tr>::f::marker` becomes
-/// `krate::A::f`.
+/// The enclosing function's path from the type name of a marker (a type)
+/// declared inside it: `krate::Type<_>::method::{{closure}}::marker`
+/// becomes `krate::Type::method`, and `<krate::A as krate::Tr>::f::marker`
+/// becomes `krate::A::f`.
 pub fn function_path(marker: &str) -> String {
     let mut segments: Vec<&str> = Vec::new();
     let plain = strip_angles(marker);

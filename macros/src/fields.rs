@@ -25,7 +25,7 @@ pub(crate) fn decl_name(owner: &Ident, i: usize) -> Ident {
 }
 
 /// The `static` declaration of each field of the list `owner`, and their
-/// names; `namer` is the function that names the enclosing function.
+/// names; `namer` is the marker type that names the enclosing function.
 pub(crate) fn declare(
     fields: &[FieldSpec],
     origin: Origin,
@@ -57,13 +57,14 @@ pub(crate) fn declare(
         let location = quote_spanned! {field.name_span=>
             file: ::core::file!(), line: ::core::line!(), column: ::core::column!(),
         };
+        let namer_fn = crate::site::namer_fn(namer);
         tokens.extend(quote! {
             static #decl: #p::FieldDecl = #p::FieldDecl::new(#p::FieldSpec {
                 name: #name,
                 capture: #p::FieldCapture::#capture,
                 origin: #p::FieldOrigin::#origin,
                 #location
-                function: #namer,
+                function: #namer_fn,
             });
         });
         names.push(decl);

@@ -1,5 +1,5 @@
 //! The static record of a site, its registration with `inventory`, and
-//! the function that names the enclosing function.
+//! the marker type that names the enclosing function.
 
 use crate::runtime_path::private;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -12,7 +12,7 @@ pub(crate) struct SiteFacts<'a> {
     pub(crate) phases: TokenStream,
     /// `Attribute` or `Macro`.
     pub(crate) origin: &'static str,
-    /// A `fn() -> &'static str` naming the enclosing function.
+    /// The marker type that names the enclosing function (see [`function_namer`]).
     pub(crate) function: &'a Ident,
     /// `untested = ".."`.
     pub(crate) waiver: Option<String>,
@@ -75,7 +75,7 @@ pub(crate) fn record(
     };
     let order = next_order();
     let phases = &facts.phases;
-    let function = facts.function;
+    let function = namer_fn(facts.function);
     let fields = &facts.fields;
     let kind = variant_path(enum_path, variant);
     let enum_path = self::enum_path(enum_path);
@@ -107,14 +107,18 @@ pub(crate) fn register(records: &[Ident]) -> TokenStream {
     }
 }
 
-/// The function that names its enclosing function, from its own type
+/// The marker type that names its enclosing function by its own type
 /// name (whose last segment, its own name, is dropped): one item per
-/// function, however many sites it has.
+/// function, however many sites it has. A type, not a function: a function
+/// would cost the compiler a body and an instantiation of its own per
+/// annotated function, a type only the instantiation of `type_name`.
 pub(crate) fn function_namer(namer: &Ident) -> TokenStream {
+    quote!(struct #namer;)
+}
+
+/// The `fn() -> &'static str` that a record or a field declaration holds,
+/// naming its function through the marker `namer`.
+pub(crate) fn namer_fn(namer: &Ident) -> TokenStream {
     let p = private();
-    quote! {
-        fn #namer() -> &'static str {
-            #p::type_name_of_val(&#namer)
-        }
-    }
+    quote!(#p::type_name::<#namer>)
 }

@@ -35,7 +35,7 @@ pub use crate::registry::{
 };
 pub use inventory;
 pub use serde;
-pub use std::any::type_name_of_val;
+pub use std::any::type_name;
 pub use std::sync::atomic::AtomicUsize;
 
 // Counting which sites run: the `coverage` feature's, or nothing at all.

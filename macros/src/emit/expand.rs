@@ -101,7 +101,7 @@ pub(crate) fn expand(
             }
         }
         Emitter::Free => {
-            let namer = Ident::new("__eventwire_function", Span::call_site());
+            let namer = Ident::new("__EventwireFunction", Span::call_site());
             let namer_fns = function_namer(&namer);
             let site = site_record(input, default_enum, &own, &namer, &[]);
             let registration = register(std::slice::from_ref(&own));

@@ -173,7 +173,7 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     let listed: Vec<Ident> = args.events.iter().map(|e| e.ident.clone()).collect();
 
     // Rewrite the body's emit!s first: they decide which events are `body` here.
-    let namer = Ident::new("__eventwire_function", Span::call_site());
+    let namer = Ident::new("__EventwireFunction", Span::call_site());
     // The declarations of the call's fields and of `ret(..)`'s, which the
     // site records list and the captures name.
     let call_owner = Ident::new("__EVENTWIRE_CALL", Span::call_site());
