@@ -32,11 +32,13 @@ pub(crate) fn private_at(span: Span) -> Ident {
 }
 
 /// The `use` that names the runtime [`private`] in a block; first in the
-/// block, so that every item and statement in it sees the name.
+/// block, so that every item and statement in it sees the name. Every
+/// expansion that has it uses it: no `allow(unused_imports)`, which a
+/// `forbid(unused_imports)` would refuse.
 pub(crate) fn import() -> TokenStream {
     let full = full();
     let local = private();
-    quote!(#[allow(unused_imports)] use #full as #local;)
+    quote!(use #full as #local;)
 }
 
 const LOCAL: &str = "__eventwire_rt";

@@ -113,7 +113,9 @@ pub(crate) fn register(records: &[Ident]) -> TokenStream {
 /// would cost the compiler a body and an instantiation of its own per
 /// annotated function, a type only the instantiation of `type_name`.
 pub(crate) fn function_namer(namer: &Ident) -> TokenStream {
-    quote!(struct #namer;)
+    // Braced: a unit struct would turn a user's binding of the same name
+    // into a pattern matching it.
+    quote!(struct #namer {})
 }
 
 /// The `fn() -> &'static str` that a record or a field declaration holds,

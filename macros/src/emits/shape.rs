@@ -321,13 +321,16 @@ pub(crate) fn own_tail(parts: &Parts<'_>, mut block: syn::Block) -> TokenStream 
     let open = parts.open();
     let begin = parts.begin(&quote!(#p::Start::of(&#returning.running, &mut #returning.fields)));
     let err_checks = parts.err_checks;
+    let stmts = &block.stmts;
     quote! {
         #(#items)*
         #(#err_checks)*
         let mut #returning = #p::Returning::new(#open, &__EVENTWIRE_SITES);
         let #lineage = #p::body_scope(&#returning.running);
         #begin
-        #block
+        // The body's statements, not its block: they were the function's
+        // own, and a block of one expression as a tail is `unused_braces`.
+        #(#stmts)*
     }
 }
 
