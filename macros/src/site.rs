@@ -101,9 +101,15 @@ pub(crate) fn record(
 /// Registers `records` with `inventory`, as one entry. Where code goes, the
 /// registration goes: under the same `cfg`s as the site.
 pub(crate) fn register(records: &[Ident]) -> TokenStream {
+    register_table(&quote!([#(&#records),*]))
+}
+
+/// Registers the site table `table` (a static the function declares, or an
+/// array of its records) with `inventory`, as one entry.
+pub(crate) fn register_table(table: &TokenStream) -> TokenStream {
     let p = private();
     quote! {
-        #p::inventory::submit! { #p::Registered(&[#(&#records),*]) }
+        #p::inventory::submit! { #p::Registered(&#table) }
     }
 }
 

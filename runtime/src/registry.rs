@@ -458,9 +458,53 @@ fn address(site: &'static SiteRecord) -> usize {
 
 /// What `inventory` collects: the site records of one function (or one
 /// `emit!`), registered together so that a function costs one registration.
+/// It points at the table the function already has (its sites with their
+/// events), rather than at a list of the records made for it: a list of
+/// references to statics, which the compiler evaluates and checks once per
+/// annotated function, costs it more than the trait object.
 #[doc(hidden)]
-#[derive(Debug)]
-pub struct Registered(pub &'static [&'static SiteRecord]);
+pub struct Registered(pub &'static dyn SiteTable);
+
+impl fmt::Debug for Registered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.records()).finish()
+    }
+}
+
+impl Registered {
+    /// The records of the registered sites.
+    fn records(&self) -> impl Iterator<Item = &'static SiteRecord> + '_ {
+        (0..self.0.count()).filter_map(|i| self.0.record(i))
+    }
+}
+
+/// A table of site records that [`Registered`] points at: an annotated
+/// function's sites with their events, or the record of one `emit!`.
+#[doc(hidden)]
+pub trait SiteTable: Sync {
+    /// How many records it holds.
+    fn count(&self) -> usize;
+    /// The record at `index`, if there is one.
+    fn record(&self, index: usize) -> Option<&'static SiteRecord>;
+}
+
+impl<E: Sync, const N: usize> SiteTable for [(E, &'static SiteRecord); N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn record(&self, index: usize) -> Option<&'static SiteRecord> {
+        self.get(index).map(|(_, record)| *record)
+    }
+}
+
+impl<const N: usize> SiteTable for [&'static SiteRecord; N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn record(&self, index: usize) -> Option<&'static SiteRecord> {
+        self.get(index).copied()
+    }
+}
 
 inventory::collect!(Registered);
 
@@ -479,7 +523,7 @@ inventory::collect!(RegisteredEnum);
 pub fn sites() -> impl Iterator<Item = &'static SiteRecord> {
     inventory::iter::<Registered>
         .into_iter()
-        .flat_map(|r| r.0.iter().copied())
+        .flat_map(Registered::records)
 }
 
 /// Every site of the enum `E` linked into this binary, with its event.

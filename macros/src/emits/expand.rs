@@ -406,10 +406,11 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
         .any(|a| a.path().is_ident("track_caller"));
 
     let namer_fns = crate::site::function_namer(&namer);
+    // The function's own table of its sites is what is registered.
     let registration = if records.is_empty() {
         quote!()
     } else {
-        crate::site::register(&records)
+        crate::site::register_table(&quote!(__EVENTWIRE_SITES))
     };
     let namer_fns = if records.is_empty() && by_hand.is_empty() {
         quote!()
