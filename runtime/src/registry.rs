@@ -456,8 +456,9 @@ fn address(site: &'static SiteRecord) -> usize {
     std::ptr::from_ref(site) as usize
 }
 
-/// What `inventory` collects: the site records of one function (or one
-/// `emit!`), registered together so that a function costs one registration.
+/// What `inventory` collects: the site records of one function's
+/// attribute, registered together (one registration for all its events),
+/// or the record of one `emit!`.
 /// It points at the table the function already has (its sites with their
 /// events), rather than at a list of the records made for it: a list of
 /// references to statics, which the compiler evaluates and checks once per

@@ -47,6 +47,12 @@ fn binds_the_markers_name(x: u8) -> u8 {
 #[rustfmt::skip]
 fn one_expression_opaque() -> impl Iterator<Item = u8> { vec![1u8].into_iter() }
 
+// The same of a `#[track_caller]` body, which runs inline.
+#[emits(Started)]
+#[track_caller]
+#[rustfmt::skip]
+fn one_expression_inline(x: u8) -> u8 { x + 1 }
+
 #[test]
 fn annotated_code_compiles_under_a_forbidden_unused_imports() {
     let recorder = Recorder::<EventType>::new();
@@ -56,12 +62,14 @@ fn annotated_code_compiles_under_a_forbidden_unused_imports() {
     free_emit(4);
     assert_eq!(binds_the_markers_name(5), 6);
     assert_eq!(one_expression_opaque().count(), 1);
+    assert_eq!(one_expression_inline(1), 2);
     recorder.assert_sequence(&[
         EventType::Started,
         EventType::Noted,
         EventType::Noted,
         EventType::Started,
         EventType::Entered,
+        EventType::Started,
         EventType::Started,
     ]);
 }

@@ -337,7 +337,8 @@ pub(crate) fn expand(checked: Checked) -> syn::Result<TokenStream> {
     }
     let site_count = site_entries.len();
     // The emit!s' records, declared here with the others: the call asks
-    // the bus about their events, and one registration holds them all.
+    // the bus about their events. Each `emit!` registers its own, where it
+    // stands, so that a `cfg` that removes it unregisters it.
     let mut by_hand: Vec<TokenStream> = Vec::new();
     for (_, site, entry) in emit_records {
         items.extend(site);

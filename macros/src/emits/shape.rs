@@ -1,7 +1,9 @@
 //! How the body runs inside the expansion: the shapes of `#[emits]`.
 //!
 //! The body is quoted once, inside its own braces (so that a lint or an
-//! error about it is about the user's block), and keeps the meaning it had:
+//! error about it is about the user's block; the one exception, a
+//! synchronous `-> impl Trait` body, stays the function's own statements),
+//! and keeps the meaning it had:
 //!
 //! - **a synchronous body** runs in a closure, which keeps `return` and `?`
 //!   meaning what they meant. The closure is not `move`: it captures the
