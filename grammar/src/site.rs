@@ -114,9 +114,28 @@ pub fn function_path(marker: &str) -> String {
 }
 
 /// `Type::method` or `module::function`: the last two segments of a path.
+/// A `::` inside parentheses or brackets (the path of a tuple's or an
+/// array's element type, as in `&(svc::A, u8)::f`) separates no segment.
 pub fn short_name(path: &str) -> &str {
-    match path.rmatch_indices("::").nth(1) {
-        Some((at, _)) => &path[at + 2..],
+    let mut depth = 0usize;
+    let mut separators = Vec::new();
+    let bytes = path.as_bytes();
+    for (i, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b':' if depth == 0
+                && bytes.get(i + 1) == Some(&b':')
+                && i > 0
+                && bytes[i - 1] != b':' =>
+            {
+                separators.push(i);
+            }
+            _ => {}
+        }
+    }
+    match separators.iter().rev().nth(1) {
+        Some(&at) => &path[at + 2..],
         None => path,
     }
 }
@@ -256,5 +275,14 @@ mod tests {
         assert_eq!(short_name("svc::tools::Runner::run"), "Runner::run");
         assert_eq!(short_name("svc::run"), "svc::run");
         assert_eq!(short_name("run"), "run");
+        assert_eq!(
+            short_name("svc::&(svc::A, u8)::required"),
+            "&(svc::A, u8)::required"
+        );
+        assert_eq!(short_name("svc::[svc::A; 3]::f"), "[svc::A; 3]::f");
+        assert_eq!(
+            short_name("&(svc::A, u8)::required"),
+            "&(svc::A, u8)::required"
+        );
     }
 }
