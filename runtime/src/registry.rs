@@ -520,11 +520,16 @@ pub struct RegisteredEnum {
 
 inventory::collect!(RegisteredEnum);
 
-/// Every site linked into this binary, of every enum.
+/// Every site linked into this binary, of every enum, each once.
 pub fn sites() -> impl Iterator<Item = &'static SiteRecord> {
+    // An `emit!` in an `#[emits]` body is rewritten before the macros
+    // around it expand: one that a `macro_rules!` repeats is one record
+    // (declared with the function's) whose registration is repeated.
+    let mut seen = std::collections::HashSet::new();
     inventory::iter::<Registered>
         .into_iter()
         .flat_map(Registered::records)
+        .filter(move |record| seen.insert(address(record)))
 }
 
 /// Every site of the enum `E` linked into this binary, with its event.
