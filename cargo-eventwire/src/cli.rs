@@ -425,12 +425,22 @@ mod tests {
     use super::*;
 
     fn coverage(line: &str) -> CoverageArgs {
-        let args =
-            std::iter::once("cargo-eventwire".to_owned()).chain(line.split(' ').map(str::to_owned));
-        match parse(args).unwrap().command {
+        match parse(words(line)).unwrap().command {
             Command::Coverage(args) => args,
             _ => panic!("not coverage"),
         }
+    }
+
+    fn catalog(line: &str) -> CatalogArgs {
+        match parse(words(line)).unwrap().command {
+            Command::Catalog(args) => args,
+            _ => panic!("not catalog"),
+        }
+    }
+
+    /// A command line as cargo passes it: the binary, then `line`'s words.
+    fn words(line: &str) -> impl Iterator<Item = String> + '_ {
+        std::iter::once("cargo-eventwire".to_owned()).chain(line.split(' ').map(str::to_owned))
     }
 
     #[test]
@@ -514,14 +524,9 @@ mod tests {
 
     #[test]
     fn catalog_takes_its_own_options_and_the_test_arguments() {
-        let args = std::iter::once("x".to_owned()).chain(
-            "eventwire catalog --out cat --check old/catalog.json --binary --type-prefix com.x -p shop -- --nocapture"
-                .split(' ')
-                .map(str::to_owned),
+        let args = catalog(
+            "eventwire catalog --out cat --check old/catalog.json --binary --type-prefix com.x -p shop -- --nocapture",
         );
-        let Command::Catalog(args) = parse(args).unwrap().command else {
-            panic!("not catalog")
-        };
         assert_eq!(args.out, Some(PathBuf::from("cat")));
         assert_eq!(args.check, Some(PathBuf::from("old/catalog.json")));
         assert!(args.binary && !args.no_run);
@@ -543,10 +548,7 @@ mod tests {
             ("eventwire coverage -p shop -- --doc", None),
             ("eventwire coverage -p shop", None),
         ] {
-            let args = std::iter::once("x".to_owned()).chain(line.split(' ').map(str::to_owned));
-            let Command::Coverage(args) = parse(args).unwrap().command else {
-                panic!("not coverage")
-            };
+            let args = coverage(line);
             match named {
                 Some(name) => assert!(
                     args.unsupported()
@@ -563,14 +565,9 @@ mod tests {
     /// after `--` they are the test binaries'.
     #[test]
     fn own_options_after_cargos_arguments_are_still_ours() {
-        let args = std::iter::once("x".to_owned()).chain(
-            "eventwire catalog -p shop --check committed --no-run --out=cat --features json --binary -- --nocapture --check"
-                .split(' ')
-                .map(str::to_owned),
+        let args = catalog(
+            "eventwire catalog -p shop --check committed --no-run --out=cat --features json --binary -- --nocapture --check",
         );
-        let Command::Catalog(args) = parse(args).unwrap().command else {
-            panic!("not catalog")
-        };
         assert_eq!(args.check, Some(PathBuf::from("committed")));
         assert_eq!(args.out, Some(PathBuf::from("cat")));
         assert!(args.no_run && args.binary);
@@ -586,31 +583,22 @@ mod tests {
                 "--check"
             ]
         );
-        let args = std::iter::once("x".to_owned()).chain(
-            "eventwire coverage -p shop --allow-unexercised --nextest"
-                .split(' ')
-                .map(str::to_owned),
-        );
-        let Command::Coverage(args) = parse(args).unwrap().command else {
-            panic!("not coverage")
-        };
+        let args = coverage("eventwire coverage -p shop --allow-unexercised --nextest");
         assert!(args.allow_unexercised && args.nextest);
         assert_eq!(args.test_args, ["-p", "shop"]);
     }
 
     #[test]
     fn report_formats_are_checked() {
-        let args = std::iter::once("x".to_owned())
-            .chain(["eventwire", "report", "--format", "json"].map(str::to_owned));
         assert!(matches!(
-            parse(args).unwrap().command,
+            parse(words("eventwire report --format json"))
+                .unwrap()
+                .command,
             Command::Report(ReportArgs {
                 format: Format::Json,
                 ..
             })
         ));
-        let args = std::iter::once("x".to_owned())
-            .chain(["eventwire", "report", "--format", "html"].map(str::to_owned));
-        assert!(parse(args).is_err());
+        assert!(parse(words("eventwire report --format html")).is_err());
     }
 }

@@ -1121,16 +1121,24 @@ fn a_subscriber_registering_a_callsite_may_emit_into_the_bus() {
         .expect("the emission returned: no deadlock on the bus's callsites");
 }
 
-#[test]
-fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
+/// What `tracing`'s fmt subscriber, at `level` and above, writes while
+/// `run` runs.
+fn tracing_output(level: tracing::Level, run: impl FnOnce()) -> String {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(level)
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(subscriber, run);
+    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    output
+}
+
+#[test]
+fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
+    let output = tracing_output(tracing::Level::INFO, || {
         let bus = eventwire::buses::TracingBus::<EventType>::new()
             .level(OrderShipped, tracing::Level::WARN)
             .level(AuditWritten, tracing::Level::DEBUG)
@@ -1139,7 +1147,6 @@ fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
         emit!(OrderShipped, bus = bus, carrier = %"post");
         emit!(AuditWritten, bus = bus); // DEBUG: below the subscriber's level
     });
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(lines.len(), 2, "{output}");
     assert!(
@@ -1167,17 +1174,10 @@ fn the_tracing_bridge_emits_structured_events_at_the_configured_level() {
 /// as `field.<name>`: the envelope's `event` stays the event's name.
 #[test]
 fn the_tracing_bridge_keeps_the_envelope_apart_from_fields_of_the_same_name() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let output = tracing_output(tracing::Level::INFO, || {
         let bus = eventwire::buses::TracingBus::<EventType>::new().shared();
         emit!(OrderPlaced, bus = bus, event = "checkout", phase = 2);
     });
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(output.contains("event=\"order.placed\""), "{output}");
     assert!(output.contains("field.event=\"checkout\""), "{output}");
     assert!(output.contains("field.phase=2"), "{output}");
