@@ -187,6 +187,27 @@ impl BusError {
     }
 }
 
+impl BusError {
+    /// What eventwire keeps of an error that code it does not own returned:
+    /// the same text and flags, without the source, which is that code's
+    /// value (its `Drop` and `Display` may panic). Called inside the
+    /// isolation of the call that returned it, so that the source is
+    /// dropped there. (Public for `eventwire-outbox`.)
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __eventwire_owned(self) -> BusError {
+        if self.source.is_none() {
+            return self;
+        }
+        BusError {
+            message: crate::isolate::error_text(&self),
+            source: None,
+            reported: self.reported,
+            permanent: self.permanent,
+        }
+    }
+}
+
 impl fmt::Display for BusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;

@@ -82,7 +82,14 @@ fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, record: &'s
     // once, into `publish`, rather than into the closure and the
     // unwinding frame.
     let mut slot = Some(event);
-    match isolate(|| slot.take().map_or(Ok(()), |event| bus.publish(event))) {
+    // An error is made eventwire's inside the isolation: its source is the
+    // bus's value, whose `Drop` may panic.
+    let published = isolate(|| {
+        slot.take()
+            .map_or(Ok(()), |event| bus.publish(event))
+            .map_err(crate::bus::BusError::__eventwire_owned)
+    });
+    match published {
         Ok(Ok(())) => count_published(),
         failed => refused(kind, failed, record),
     }

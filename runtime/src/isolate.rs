@@ -70,9 +70,19 @@ pub(crate) fn error_text(error: &dyn fmt::Display) -> String {
         .unwrap_or_else(|why| format!("an error whose text could not be had ({why})"))
 }
 
-/// A future whose `poll` is isolated: a panic ends it with `Err`.
+/// A future of code eventwire does not own (a sink's), whose `poll` and
+/// `drop` are isolated: a panic in either ends it with `Err`. It is dropped
+/// as soon as it ends, inside the isolation, and so is one cancelled before
+/// it ends (a panic then is counted and reported).
 #[cfg(feature = "tokio")]
-pub(crate) struct Isolated<F>(pub(crate) std::pin::Pin<Box<F>>);
+pub(crate) struct Isolated<F>(Option<std::pin::Pin<Box<F>>>);
+
+#[cfg(feature = "tokio")]
+impl<F> Isolated<F> {
+    pub(crate) fn new(future: F) -> Self {
+        Isolated(Some(Box::pin(future)))
+    }
+}
 
 #[cfg(feature = "tokio")]
 impl<F: std::future::Future> std::future::Future for Isolated<F> {
@@ -82,12 +92,42 @@ impl<F: std::future::Future> std::future::Future for Isolated<F> {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match isolate(|| inner.poll(cx)) {
-            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Err(panicked) => std::task::Poll::Ready(Err(panicked)),
+        let Some(inner) = self.0.as_mut() else {
+            return std::task::Poll::Ready(Err(Panicked("polled after it ended".to_owned())));
+        };
+        let ended = match isolate(|| inner.as_mut().poll(cx)) {
+            Ok(std::task::Poll::Pending) => return std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(value)) => Ok(value),
+            Err(panicked) => Err(panicked),
+        };
+        let future = self.0.take();
+        match (ended, isolate(move || drop(future))) {
+            (Ok(value), Ok(())) => std::task::Poll::Ready(Ok(value)),
+            (Err(panicked), _) | (Ok(_), Err(panicked)) => std::task::Poll::Ready(Err(panicked)),
         }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<F> Drop for Isolated<F> {
+    fn drop(&mut self) {
+        if let Some(future) = self.0.take() {
+            dispose(future, "a sink's future, dropped before it ended,");
+        }
+    }
+}
+
+/// Drops `value`, code eventwire does not own, isolated: a panic in its
+/// `Drop` is counted and reported (`what` names the value), never unwound.
+#[cfg(feature = "tokio")]
+fn dispose<T>(value: T, what: &str) {
+    if let Err(Panicked(why)) = isolate(move || drop(value)) {
+        crate::failure::fail(&crate::failure::Failure::new(
+            crate::failure::FailureCause::Panic(format!(
+                "{what} panicked as it was dropped: {why}"
+            )),
+            None,
+        ));
     }
 }
 

@@ -863,6 +863,41 @@ fn a_line_cut_short_before_the_sink_opened_the_file_holds_back_nothing() {
     assert_eq!(events.len(), 3);
 }
 
+/// A file deleted while the sink writes to it never has events counted
+/// delivered into the deleted file: each such event fails; the file is
+/// made again at its path, and what follows is in it; with its directory
+/// gone too, every event fails until it can be made again.
+#[cfg(unix)]
+#[test]
+fn an_audit_file_deleted_under_the_sink_counts_no_line_delivered_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("audit");
+    std::fs::create_dir(&folder).unwrap();
+    let path = folder.join("audit.jsonl");
+    let sink = JsonLinesSink::append(&path).unwrap();
+    let bus: &dyn Bus<EventType> = &sink;
+    bus.publish(event(AuditWritten, 0)).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let error = bus.publish(event(AuditWritten, 1)).unwrap_err().to_string();
+    assert!(error.contains("was deleted"), "{error}");
+    bus.publish(event(AuditWritten, 2)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "only the event after the new file: {text}"
+    );
+
+    std::fs::remove_dir_all(&folder).unwrap();
+    let bus = BackgroundBus::new(sink);
+    let shared = bus.shared();
+    for n in 3..6u64 {
+        emit!(AuditWritten, bus = shared, n);
+    }
+    let error = bus.shutdown(Duration::from_secs(10)).unwrap_err();
+    assert_eq!((error.failed, bus.stats().delivered), (3, 0), "{error}");
+}
+
 #[test]
 fn a_write_error_is_counted_and_reported_never_propagated() {
     let failures = Failures::capture();
@@ -1496,4 +1531,209 @@ fn a_flush_asked_on_the_buss_own_worker_answers_at_once() {
         "{answers:?}"
     );
     assert_eq!(audit.stats().failed, 1);
+}
+
+// ---- Values of user code that eventwire drops ----
+
+/// An error whose source panics when it is dropped.
+#[derive(Debug)]
+struct DropBomb;
+
+impl std::fmt::Display for DropBomb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a bomb")
+    }
+}
+
+impl std::error::Error for DropBomb {}
+
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        panic!("the error's source panics as it drops");
+    }
+}
+
+/// Refuses every event with an error whose source panics when dropped.
+struct RefusesWithBomb;
+
+impl Bus<EventType> for RefusesWithBomb {
+    fn publish(&self, _: Event<EventType>) -> Result<(), BusError> {
+        Err(BusError::from_source("refused", DropBomb))
+    }
+
+    fn flush(&self) -> Result<(), BusError> {
+        Err(BusError::from_source("not flushed", DropBomb))
+    }
+}
+
+#[derive(eventwire::HasBus)]
+struct Orders {
+    bus: Option<SharedBus<EventType>>,
+}
+
+impl Orders {
+    #[emits(OrderPlaced)]
+    fn place(&self, n: u32) -> u32 {
+        n * 2
+    }
+}
+
+/// The error a bus returns is user code too: its source's `Drop` may
+/// panic. Directly, behind a `Broadcast` and behind a `BackgroundBus`, the
+/// service's call returns, the other bus still gets the event, and the
+/// queue's worker lives on.
+#[test]
+fn an_error_whose_source_panics_when_dropped_never_reaches_the_service() {
+    let failures = Failures::capture();
+    let direct = Orders {
+        bus: Some(Arc::new(RefusesWithBomb)),
+    };
+    assert_eq!(direct.place(21), 42);
+
+    let recorder = Recorder::<EventType>::new();
+    let broadcast = Broadcast::new([
+        Arc::new(RefusesWithBomb) as SharedBus<EventType>,
+        recorder.bus(),
+    ]);
+    let fanned = Orders {
+        bus: Some(broadcast.shared()),
+    };
+    assert_eq!(fanned.place(21), 42);
+    assert_eq!(recorder.events().len(), 1, "the other bus got the event");
+    assert!(
+        Broadcast::new([Arc::new(RefusesWithBomb) as SharedBus<EventType>])
+            .flush()
+            .is_err()
+    );
+
+    let queued = BackgroundBus::new(RefusesWithBomb);
+    let behind = Orders {
+        bus: Some(queued.shared()),
+    };
+    for n in 0..5 {
+        assert_eq!(behind.place(n), n * 2);
+    }
+    let error = queued.shutdown(Duration::from_secs(10)).unwrap_err();
+    assert!(!error.timed_out, "the worker lived on: {error}");
+    assert_eq!(queued.stats().failed, 5, "{:?}", queued.stats());
+    assert!(!failures.messages().is_empty());
+}
+
+/// A sink's future that panics when it is dropped, after it answered, is
+/// isolated: counted, and the task goes on delivering.
+#[test]
+fn a_sink_future_that_panics_when_dropped_never_ends_the_task() {
+    struct Bombed;
+    impl Drop for Bombed {
+        fn drop(&mut self) {
+            panic!("the future panics as it drops");
+        }
+    }
+    /// Answers at once, and keeps its bomb until it is dropped.
+    struct Answered {
+        _bomb: Bombed,
+    }
+    impl std::future::Future for Answered {
+        type Output = Result<(), BusError>;
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Self::Output> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+    struct Sink;
+    impl AsyncSink<EventType> for Sink {
+        fn send(&self, _: Event<EventType>) -> SinkFuture<'_> {
+            Box::pin(Answered { _bomb: Bombed })
+        }
+    }
+    let _failures = Failures::capture();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let bus = TokioBus::spawn_sink(&tokio::runtime::Handle::current(), Sink, 64);
+        let shared = bus.shared();
+        let panics = eventwire::stats().panics;
+        for n in 0..5u64 {
+            emit!(OrderPlaced, bus = shared, n);
+        }
+        let error = bus.shutdown(Duration::from_secs(10)).await.unwrap_err();
+        assert!(!error.timed_out, "the task lived on: {error}");
+        assert_eq!(bus.stats().failed, 5, "{:?}", bus.stats());
+        assert!(eventwire::stats().panics >= panics + 5);
+    });
+}
+
+/// A subscriber removed while events are published: what it owns is never
+/// dropped on a publishing call (a service's call), whatever the timing.
+#[test]
+fn a_removed_subscriber_is_never_dropped_on_the_publishing_call() {
+    struct State(Arc<Mutex<Vec<std::thread::ThreadId>>>);
+    impl Drop for State {
+        fn drop(&mut self) {
+            self.0.lock().unwrap().push(std::thread::current().id());
+        }
+    }
+    let bus = Arc::new(SyncBus::<EventType>::new());
+    let orders = Arc::new(Orders {
+        bus: Some(Arc::clone(&bus) as SharedBus<EventType>),
+    });
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let publisher = {
+        let (orders, stop) = (Arc::clone(&orders), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                assert_eq!(orders.place(21), 42);
+            }
+            std::thread::current().id()
+        })
+    };
+    let dropped_on: Arc<Mutex<Vec<std::thread::ThreadId>>> = Arc::default();
+    for _ in 0..2_000 {
+        let state = State(Arc::clone(&dropped_on));
+        let id = bus.subscribe(move |_| {
+            let _ = &state;
+        });
+        std::thread::yield_now();
+        bus.unsubscribe(id);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let publishing = publisher.join().unwrap();
+    drop(orders);
+    drop(bus);
+    let dropped_on = dropped_on.lock().unwrap();
+    assert_eq!(dropped_on.len(), 2_000, "every state was dropped");
+    assert!(
+        dropped_on.iter().all(|id| *id != publishing),
+        "a removed subscriber's state was dropped on the publishing thread"
+    );
+}
+
+/// `Bus::flush` of a queued bus, as a `Broadcast` asks it, waits for its
+/// queue and answers with what its own flush would: never `Ok` for events
+/// it did not deliver.
+#[cfg(unix)]
+#[test]
+fn bus_flush_of_a_queued_bus_answers_for_its_queue() {
+    let recorder = Recorder::<EventType>::new();
+    let delivered = BackgroundBus::new(recorder.bus());
+    let shared = delivered.shared();
+    for n in 0..100u64 {
+        emit!(OrderPlaced, bus = shared, n);
+    }
+    Broadcast::new([delivered.shared()]).flush().unwrap();
+    assert_eq!(recorder.events().len(), 100, "flushed means delivered");
+
+    let _failures = Failures::capture();
+    let full = BackgroundBus::new(JsonLinesSink::append("/dev/full").unwrap());
+    let shared = full.shared();
+    for n in 0..10u64 {
+        emit!(OrderPlaced, bus = shared, n);
+    }
+    let error = shared.flush().unwrap_err().to_string();
+    assert!(error.contains("10 event(s) were not delivered"), "{error}");
+    assert!(
+        Broadcast::new([full.shared()]).flush().is_ok(),
+        "nothing new failed since"
+    );
 }

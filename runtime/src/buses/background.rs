@@ -323,6 +323,14 @@ impl<E: EventKind> Bus<E> for BackgroundBus<E> {
     fn accepts(&self, kind: E) -> bool {
         self.inner.shared.target.accepts(kind)
     }
+
+    /// What a `Broadcast` or another queued bus in front of this one asks:
+    /// waits as [`BackgroundBus::flush`] does, for as long as the bus's
+    /// drop timeout (one second unless configured).
+    fn flush(&self) -> Result<(), BusError> {
+        BackgroundBus::flush(self, self.inner.drop_timeout)
+            .map_err(|error| BusError::new(format!("a BackgroundBus's flush: {error}")))
+    }
 }
 
 impl<E: EventKind> Drop for Inner<E> {

@@ -161,11 +161,13 @@ impl<E: EventKind> Bus<E> for Broadcast<E> {
         let failures: Vec<String> = self
             .buses
             .iter()
-            .filter_map(|b| match isolate(|| b.flush()) {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(crate::isolate::error_text(&e)),
-                Err(Panicked(why)) => Some(format!("a bus's flush panicked: {why}")),
-            })
+            .filter_map(
+                |b| match isolate(|| b.flush().map_err(BusError::__eventwire_owned)) {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(crate::isolate::error_text(&e)),
+                    Err(Panicked(why)) => Some(format!("a bus's flush panicked: {why}")),
+                },
+            )
             .collect();
         if failures.is_empty() {
             Ok(())
@@ -204,6 +206,7 @@ fn deliver_isolated<E: EventKind>(bus: &dyn Bus<E>, event: Event<E>, taken: bool
         } else {
             bus.publish(event)
         }
+        .map_err(BusError::__eventwire_owned)
     });
     let (cause, permanent) = match published {
         Ok(Ok(())) => return Delivered::Taken,

@@ -114,10 +114,10 @@ pub struct SyncBus<E: EventKind> {
     next_id: AtomicU64,
     max_depth: usize,
     counters: Counters,
-    /// Lists of subscribers a publish held last, after a subscriber was
-    /// removed during it: what they own (a removed callback's state) is
-    /// user code to drop, dropped by the next change of the subscribers or
-    /// with the bus, never on the publishing call.
+    /// Lists of subscribers the bus no longer publishes to that a publish
+    /// still held when they were replaced: what they own (a removed
+    /// callback's state) is user code to drop, dropped by a later change of
+    /// the subscribers or with the bus, never on the publishing call.
     retired: std::sync::Mutex<Vec<Arc<[Subscriber<E>]>>>,
 }
 
@@ -190,27 +190,29 @@ impl<E: EventKind> SyncBus<E> {
             callback,
         });
         self.refresh_wanted(&next);
-        *list = Arc::from(next);
+        let old = std::mem::replace(&mut *list, Arc::from(next));
         drop(list);
-        self.drop_retired();
+        self.retire(old);
         SubscriptionId(id)
     }
 
-    /// Drops the lists publishes retired (see `retired`), outside any lock.
-    fn drop_retired(&self) {
-        let retired = std::mem::take(&mut *self.retired.lock().unwrap_or_else(|e| e.into_inner()));
-        drop(retired);
-    }
-
-    /// Keeps `list`, which a publish held last, for a later change of the
-    /// subscribers to drop.
-    #[cold]
-    #[inline(never)]
-    fn retire(&self, list: Arc<[Subscriber<E>]>) {
-        self.retired
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(list);
+    /// Keeps `old`, a list the bus no longer publishes to, until no publish
+    /// holds it, and drops, here and outside any lock, the kept lists none
+    /// holds any more. A publish never holds the last handle of a list, so
+    /// what a removed subscriber owns is never dropped on the publishing
+    /// call; and a list can only lose holders once replaced (publishes take
+    /// the current one), so one held by nothing else stays so.
+    fn retire(&self, old: Arc<[Subscriber<E>]>) {
+        let unheld: Vec<Arc<[Subscriber<E>]>> = {
+            let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+            retired.push(old);
+            let (unheld, held) = std::mem::take(&mut *retired)
+                .into_iter()
+                .partition(|list| Arc::strong_count(list) == 1);
+            *retired = held;
+            unheld
+        };
+        drop(unheld);
     }
 
     /// Calls `callback` with every event.
@@ -255,11 +257,11 @@ impl<E: EventKind> SyncBus<E> {
         self.refresh_wanted(&next);
         // The old list holds the removed callback, perhaps its last handle:
         // dropped after the lock is released, since dropping what it owns
-        // is user code (a bus it kept draining, say).
+        // is user code (a bus it kept draining, say), and not while a
+        // publish holds it.
         let old = std::mem::replace(&mut *list, Arc::from(next));
         drop(list);
-        drop(old);
-        self.drop_retired();
+        self.retire(old);
         true
     }
 
@@ -386,11 +388,8 @@ impl<E: EventKind> SyncBus<E> {
                 }
             }
         }
-        // The last holder of a list a subscriber was removed from during
-        // this publish: what it owns is not dropped on the publishing call.
-        if Arc::strong_count(&subscribers) == 1 {
-            self.retire(subscribers);
-        }
+        // Never the last handle of the list (see `retire`).
+        drop(subscribers);
         true
     }
 }

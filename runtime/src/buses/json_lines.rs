@@ -12,7 +12,10 @@ use std::sync::Mutex;
 ///
 /// Each event is written straight to the file (one `write` of its whole
 /// line, no buffer): when `publish` returns `Ok`, its bytes are in the file
-/// (the operating system's cache of it). A write that fails (a full disk,
+/// (the operating system's cache of it). A file deleted while the sink
+/// writes to it (its directory removed, say) is noticed after each write
+/// (on Unix): that event fails, and the file is made again at its path for
+/// the next ones where that can be done. A write that fails (a full disk,
 /// `/dev/full`) returns the error, so the bus that called counts that event
 /// as failed and reports it; a line cut short by the failure is removed (or,
 /// where the file cannot be cut back, ended), and a file that ends mid-line
@@ -91,9 +94,50 @@ impl JsonLinesSink {
         &self.path
     }
 
+    /// After a line went to a file that was deleted (its directory entry
+    /// gone: the line goes with it): the error for that event, and the
+    /// file made again at the path for the next ones, where it can be.
+    #[cold]
+    #[inline(never)]
+    fn reopen(&self, output: &mut Output) -> BusError {
+        let path = self.path.display();
+        let again = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path);
+        let next = match again {
+            Ok(file) => {
+                output.file = file;
+                output.mid_line = ends_mid_line(&self.path);
+                "the next events go to a new file at that path".to_owned()
+            }
+            Err(e) => {
+                format!("it cannot be made again ({e}): the next events fail too until it can")
+            }
+        };
+        BusError::new(format!(
+            "{path} was deleted while this sink wrote to it, and the event's line went with it; {next}"
+        ))
+    }
+
     fn file(&self) -> std::sync::MutexGuard<'_, Output> {
         // A panic while writing leaves no partial line (see `write_line`).
         self.file.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Whether `file` has been deleted (no name in any directory holds it any
+/// more): what is written to it is gone when it is closed. Only Unix says.
+fn deleted(file: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        file.metadata().is_ok_and(|meta| meta.nlink() == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        false
     }
 }
 
@@ -152,9 +196,14 @@ impl<E: EventKind> Bus<E> for JsonLinesSink {
         let mut line = serde_json::to_vec(&event)
             .map_err(|e| BusError::from_source("could not serialise the event", e))?;
         line.push(b'\n');
-        write_line(&mut self.file(), &line).map_err(|e| {
+        let mut output = self.file();
+        write_line(&mut output, &line).map_err(|e| {
             BusError::from_source(format!("could not append to {}", self.path.display()), e)
-        })
+        })?;
+        if deleted(&output.file) {
+            return Err(self.reopen(&mut output));
+        }
+        Ok(())
     }
 
     fn flush(&self) -> Result<(), BusError> {

@@ -363,7 +363,14 @@ impl Core {
         let about = (event.kind, event.site.clone());
         // What the target emits while it takes the event is caused by it.
         let lineage = Lineage::following(&event);
-        let outcome = match isolate(|| lineage.scope(|| target.__eventwire_publish_taken(event))) {
+        // An error is made eventwire's inside the isolation: its source is
+        // the target's value, whose `Drop` may panic.
+        let taken = isolate(|| {
+            lineage
+                .scope(|| target.__eventwire_publish_taken(event))
+                .map_err(BusError::__eventwire_owned)
+        });
+        let outcome = match taken {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) if error.is_reported() => {
                 self.failed.fetch_add(1, Ordering::SeqCst);
@@ -404,7 +411,7 @@ impl Core {
     /// Flushes `target`, isolated; a failure is reported.
     pub(crate) fn flush_target<E: EventKind>(&self, target: &dyn Bus<E>) {
         let delivered = self.flushing();
-        let why = match isolate(|| target.flush()) {
+        let why = match isolate(|| target.flush().map_err(BusError::__eventwire_owned)) {
             Ok(Ok(())) => return self.flushed_target(delivered),
             Ok(Err(error)) => error_text(&error),
             Err(Panicked(why)) => format!("it panicked: {why}"),

@@ -11,7 +11,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// The [`BackgroundBus`](crate::buses::BackgroundBus) with a tokio task for a
@@ -94,7 +94,15 @@ impl<E: EventKind> Shared<E> {
                 // Making the future is the sink's code too: isolated like
                 // its polls.
                 let sent = match isolate(|| lineage.clone().scope(|| sink.send(event))) {
-                    Ok(sending) => Isolated(Box::pin(lineage.instrument(sending))).await,
+                    // The sink's error is made eventwire's inside the
+                    // isolation: its source's `Drop` is the sink's code.
+                    Ok(sending) => {
+                        let sending = lineage.instrument(sending);
+                        Isolated::new(
+                            async move { sending.await.map_err(BusError::__eventwire_owned) },
+                        )
+                        .await
+                    }
                     Err(panicked) => Err(panicked),
                 };
                 let outcome = match sent {
@@ -113,7 +121,12 @@ impl<E: EventKind> Shared<E> {
             Target::Sink(sink) => {
                 let delivered = self.core.flushing();
                 let flushed = match isolate(|| sink.flush()) {
-                    Ok(flushing) => Isolated(Box::pin(flushing)).await,
+                    Ok(flushing) => {
+                        Isolated::new(
+                            async move { flushing.await.map_err(BusError::__eventwire_owned) },
+                        )
+                        .await
+                    }
                     Err(panicked) => Err(panicked),
                 };
                 match flushed {
@@ -412,5 +425,39 @@ impl<E: EventKind> Bus<E> for TokioBus<E> {
 
     fn accepts(&self, kind: E) -> bool {
         self.inner.shared.accepts(kind)
+    }
+
+    /// What a `Broadcast` or a `BackgroundBus` in front of this bus asks:
+    /// off the runtime's threads, waits as [`TokioBus::flush`] does, for
+    /// up to a second; on one of them it cannot wait without blocking the
+    /// runtime, and says so (an error: nothing was flushed).
+    fn flush(&self) -> Result<(), BusError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(BusError::new(
+                "a TokioBus cannot be flushed through `Bus::flush` on a thread of a tokio runtime (waiting would block it): call its own `flush(timeout).await`",
+            ));
+        }
+        let (ack, mut acknowledged) = oneshot::channel();
+        let mut answered = self.inner.flushes.send(ack).is_ok();
+        if answered {
+            let until = deadline(Duration::from_secs(1));
+            answered = loop {
+                match acknowledged.try_recv() {
+                    Ok(()) => break true,
+                    Err(oneshot::error::TryRecvError::Closed) => break false,
+                    Err(oneshot::error::TryRecvError::Empty) if Instant::now() >= until => {
+                        break false
+                    }
+                    Err(oneshot::error::TryRecvError::Empty) => {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            };
+        }
+        self.inner
+            .shared
+            .core
+            .flushed(!answered)
+            .map_err(|error| BusError::new(format!("a TokioBus's flush: {error}")))
     }
 }
