@@ -552,6 +552,13 @@ pub async fn subscribe<E: EventKind>(
 /// again. To acknowledge after handling, read the consumer with
 /// `async-nats` and turn each message into an event with [`decode`].
 ///
+/// A failure to read the consumer (deleted, or the server gone) or to
+/// acknowledge a message is reported through eventwire's failure hook,
+/// once until a message is read and acknowledged again; failed reads are
+/// retried after a pause that doubles up to two seconds. An event whose
+/// acknowledgement failed is handed to you all the same, and the stream
+/// delivers it again after the consumer's ack wait.
+///
 /// # Errors
 ///
 /// The stream or the consumer cannot be reached.
@@ -582,19 +589,79 @@ pub async fn durable<E: EventKind>(
         .await
         .map_err(|e| BusError::from_source("cannot read the consumer", e))?;
     let messages = Arc::new(tokio::sync::Mutex::new(messages));
+    let reading = Reading {
+        consumer: name.to_owned(),
+        last_failure: None,
+        pause: Duration::ZERO,
+    };
     Ok(
-        futures_util::stream::unfold(messages, |messages| async move {
+        futures_util::stream::unfold((messages, reading), |(messages, mut reading)| async move {
             loop {
                 let next = messages.lock().await.next().await?;
-                let Ok(message) = next else { continue };
-                let _ = message.ack().await;
+                let message = match next {
+                    Ok(message) => message,
+                    Err(error) => {
+                        let pause = reading.failed(format!("reading it failed: {error}"));
+                        tokio::time::sleep(pause).await;
+                        continue;
+                    }
+                };
+                match message.ack().await {
+                    Ok(()) => reading.recovered(),
+                    Err(error) => {
+                        reading.failed(format!(
+                            "acknowledging a message failed ({error}): the stream delivers its event again after the consumer's ack wait"
+                        ));
+                    }
+                }
                 if let Some(event) = decode_or_skip(&message) {
-                    return Some((event, messages));
+                    return Some((event, (messages, reading)));
                 }
             }
         })
+        // Polled again after it ended (the consumer gone), it stays ended.
+        .fuse()
         .boxed(),
     )
+}
+
+/// The state of a [`durable`] stream of events: its failures to read the
+/// consumer or to acknowledge a message are reported, each once until one
+/// succeeds again (a consumer deleted, or a server gone, fails at every
+/// read), and reads that fail are paused, longer each time, rather than
+/// retried at once.
+struct Reading {
+    consumer: String,
+    last_failure: Option<String>,
+    pause: Duration,
+}
+
+impl Reading {
+    /// Reports `what` (unless it is the failure reported last) and says how
+    /// long to wait before reading again. No event is lost by such a
+    /// failure (the stream keeps what was not acknowledged), so none is
+    /// counted.
+    fn failed(&mut self, what: String) -> Duration {
+        if self.last_failure.as_deref() != Some(what.as_str()) {
+            eventwire::report_failure(
+                "eventwire-nats",
+                eventwire::FailureCause::Error(format!(
+                    "the durable consumer {}: {what}",
+                    self.consumer
+                )),
+                0,
+            );
+            self.last_failure = Some(what);
+        }
+        self.pause = next_delay(self.pause, Duration::from_secs(2));
+        self.pause
+    }
+
+    /// A message was read and acknowledged: the next failure is reported.
+    fn recovered(&mut self) {
+        self.last_failure = None;
+        self.pause = Duration::ZERO;
+    }
 }
 
 #[cfg(test)]

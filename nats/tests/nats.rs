@@ -177,6 +177,57 @@ async fn a_server_down_at_start_bounds_the_queue_then_delivery_resumes() {
 /// event: the bus says so through the failure hook, once, naming the
 /// stream and what it holds, rather than retrying in silence. A stream
 /// name the server would refuse is refused at `connect`.
+/// A durable stream of events whose consumer is deleted while it is read
+/// says so through the failure hook, once, rather than going quiet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(nats_server),
+    ignore = "nats-server is not installed: `apt-get install nats-server` runs these tests"
+)]
+async fn a_durable_consumer_deleted_while_read_is_reported() {
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = std::sync::Arc::clone(&reports);
+    eventwire::set_failure_hook(move |failure| {
+        let text = failure.to_string();
+        if text.contains("the durable consumer vanishing") {
+            sink.lock().unwrap().push(text);
+        }
+    });
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(store.path());
+    let config = Config {
+        delivery: Delivery::JetStream {
+            stream: "EVENTS".into(),
+        },
+        ..Config::default()
+    };
+    let bus = connect::<EventType>(&server.url(), config).await.unwrap();
+    emit!(PlanCreated, bus = bus.shared(), n = 1_i64);
+    bus.flush(Duration::from_secs(10)).await.unwrap();
+    let reader = client(&server.url()).await;
+    let mut events = durable::<EventType>(&reader, "EVENTS", "vanishing", "events.plan.>")
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), events.next()).await;
+    assert!(matches!(first, Ok(Some(_))), "the stored event is read");
+    async_nats::jetstream::new(reader.clone())
+        .get_stream("EVENTS")
+        .await
+        .unwrap()
+        .delete_consumer("vanishing")
+        .await
+        .unwrap();
+    // Nothing more to read: the stream keeps trying, and reports why.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while reports.lock().unwrap().is_empty() && tokio::time::Instant::now() < deadline {
+        let _ = tokio::time::timeout(Duration::from_millis(500), events.next()).await;
+    }
+    eventwire::reset_failure_hook();
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "reported once: {reports:?}");
+    assert!(reports[0].contains("reading it failed"), "{}", reports[0]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(nats_server),

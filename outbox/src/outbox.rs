@@ -37,8 +37,10 @@ pub struct Stats {
     /// Events published to a transaction after its commit or rollback
     /// (a call still running, a detached `emit!`): not written, reported.
     pub late: u64,
-    /// Publishes the target acknowledged (a row published again after a
-    /// relay died before marking it counts again).
+    /// Publishes the target acknowledged to the relay (a row published
+    /// again after a relay died before marking it counts again). A batch
+    /// given up at half the lease counts none: what the broker stored of it
+    /// before then is counted when it is published again.
     pub relayed: u64,
     /// Rows whose publishing failed, per attempt: they stay unsent and are
     /// tried again (a row failing three times counts three).

@@ -275,7 +275,15 @@ async fn isolated_send<E: EventKind, T: Target<E> + ?Sized>(
         let Some(future) = sending.0.as_mut() else {
             return std::task::Poll::Ready((0, None));
         };
-        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        // An error is made eventwire's inside the isolation: its source is
+        // the target's value, whose `Drop` may panic.
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            future
+                .as_mut()
+                .poll(cx)
+                .map(|(n, error)| (n, error.map(eventwire::BusError::__eventwire_owned)))
+        }));
+        match polled {
             Ok(poll) => poll,
             Err(payload) => std::task::Poll::Ready((0, Some(panicked("the target", payload)))),
         }

@@ -54,7 +54,10 @@ fn stable_hash(text: &str) -> u32 {
 /// they were written.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum OrderKey {
-    /// The event kind (its subject): the default.
+    /// The event kind (its NATS subject; not the CloudEvents `subject`
+    /// attribute): the default. Events of different kinds are different
+    /// keys, relayed in either order on PostgreSQL: give an aggregate's
+    /// events one key with [`OrderKey::Field`].
     #[default]
     Subject,
     /// The value of this field (an aggregate's id, say), falling back to

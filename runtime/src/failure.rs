@@ -383,7 +383,9 @@ pub(crate) fn count_lost(n: u64) {
 /// (`eventwire-outbox`'s relay, say), named `bus`, concerning `count`
 /// events: counted in [`stats`] and handed to the failure hook, like the
 /// failures of eventwire's own buses. A `count` of 0 reports a failure
-/// that was counted already (by the bus that refused the event).
+/// that was counted already (by the bus that refused the event), or one
+/// that concerns no event (a database's purge that failed, a consumer
+/// that could not be read: nothing was lost).
 pub fn report_failure(bus: &'static str, cause: FailureCause, count: u64) {
     let mut failure = Failure::new(cause, None).by(bus);
     failure.count = count;
