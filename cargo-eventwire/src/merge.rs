@@ -1,7 +1,7 @@
 //! Reads every process's hits file and merges registries and hits.
 
 use eventwire::coverage_data::{Line, SiteEntry};
-use eventwire::registry::EnumInfo;
+use eventwire::registry::{EnumInfo, VariantInfo};
 use eventwire::{FieldType, Phase};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -73,6 +73,29 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Merged> {
     Ok(merged)
 }
 
+/// The merged enum's list of variants, joined over builds.
+trait Variants {
+    /// Where `variant` is in the list, added at its end if no build before
+    /// had it (one build may compile a variant that another leaves out).
+    fn place(&mut self, variant: &VariantInfo) -> usize;
+}
+
+impl Variants for EnumInfo {
+    fn place(&mut self, variant: &VariantInfo) -> usize {
+        match self
+            .variants
+            .iter()
+            .position(|v| v.variant == variant.variant)
+        {
+            Some(at) => at,
+            None => {
+                self.variants.push(variant.clone());
+                self.variants.len() - 1
+            }
+        }
+    }
+}
+
 impl Merged {
     /// Adds the lines one process wrote.
     pub fn add_process(&mut self, text: &str) {
@@ -87,17 +110,39 @@ impl Merged {
                     executable: exe,
                     ..
                 }) => {
+                    // Each enum of this process, with where each of its
+                    // variants is in the merged enum's list.
+                    let mut indices: Vec<(EnumInfo, Vec<usize>)> = Vec::new();
                     for info in enums {
-                        match self.enums.iter_mut().find(|e| e.same_enum(&info)) {
+                        let known = match self.enums.iter_mut().position(|e| e.same_enum(&info)) {
                             // Test code only if every build that links it says so.
-                            Some(known) => {
+                            Some(at) => {
+                                let known = &mut self.enums[at];
                                 known.test_only &= info.test_only;
                                 known.doctest &= info.doctest;
+                                known
                             }
-                            None => self.enums.push(info),
-                        }
+                            None => {
+                                self.enums.push(info.clone());
+                                let last = self.enums.len() - 1;
+                                &mut self.enums[last]
+                            }
+                        };
+                        let at = info.variants.iter().map(|v| known.place(v)).collect();
+                        indices.push((info, at));
                     }
-                    for site in sites {
+                    for mut site in sites {
+                        // A site gives its event as an index into its own
+                        // build's variants, which another build may number
+                        // otherwise (a variant under `#[cfg(test)]`).
+                        let own = indices.iter().find(|(info, _)| {
+                            info.name == site.enum_name
+                                && (site.enum_file.is_empty()
+                                    || (info.file == site.enum_file && info.line == site.enum_line))
+                        });
+                        if let Some(&to) = own.and_then(|(_, at)| at.get(site.variant)) {
+                            site.variant = to;
+                        }
                         for field in &site.fields {
                             self.saw(&field.key, field.types);
                         }
@@ -218,6 +263,52 @@ mod tests {
             .iter()
             .all(|r| r.executable.as_deref() == Some(std::path::Path::new("/t/shop-1"))));
         assert!(!merged.runs.contains_key("b"));
+    }
+
+    /// Two builds of one enum, one of which compiles a variant the other
+    /// leaves out (`#[cfg(test)]` on it): each site keeps its own event,
+    /// whichever build's file is read first.
+    #[test]
+    fn a_variant_only_one_build_has_shifts_no_site_onto_another_event() {
+        let build = |variants: &[&str], site: (&str, usize)| {
+            let variants: Vec<serde_json::Value> = variants
+                .iter()
+                .map(|v| serde_json::json!({"variant": v, "name": v.to_lowercase(), "exemption": null}))
+                .collect();
+            serde_json::json!({
+                "kind": "registry", "binary": "b", "executable": null,
+                "sites": [{
+                    "key": site.0, "enum_name": "events::EventType", "enum_file": "events/src/lib.rs",
+                    "enum_line": 2, "variant": site.1, "phases": ["body"], "origin": "emit",
+                    "function": "f", "path": "f", "file": "events/src/lib.rs", "line": 9, "column": 5
+                }],
+                "enums": [{"name": "events::EventType", "variants": variants,
+                           "file": "events/src/lib.rs", "line": 2}]
+            })
+            .to_string()
+        };
+        for order in [[0, 1], [1, 0]] {
+            let files = [
+                build(&["Started", "Probe", "Paid", "Shipped"], ("resend", 3)),
+                build(&["Started", "Paid", "Shipped"], ("ship", 2)),
+            ];
+            let mut merged = Merged::default();
+            for i in order {
+                merged.add_process(&files[i]);
+            }
+            let variants: Vec<&str> = merged.enums[0]
+                .variants
+                .iter()
+                .map(|v| v.variant.as_str())
+                .collect();
+            let event = |key: &str| variants[merged.sites[key].variant];
+            assert_eq!(
+                (event("resend"), event("ship")),
+                ("Shipped", "Shipped"),
+                "{order:?}"
+            );
+            assert_eq!(variants.len(), 4, "{variants:?}");
+        }
     }
 
     #[test]

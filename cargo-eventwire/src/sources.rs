@@ -1,8 +1,8 @@
 //! The sites and event enums the sources hold, read with the grammar the
 //! macros use, from each target's root through its module tree.
 
-use crate::workspace::Workspace;
-use eventwire_grammar::source::{scan_crate, CfgSet, CrateScan, Gate, Position, SiteSyntax};
+use crate::workspace::{Target, Workspace};
+use eventwire_grammar::source::{scan_crate_with, CfgSet, CrateScan, Gate, Position, SiteSyntax};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
@@ -231,7 +231,20 @@ pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgS
         };
         for target in member.targets.iter().filter(|t| !t.proc_macro) {
             let crate_name = target.name.replace('-', "_");
-            let scan = scan_crate(&target.root, &crate_name, target.kind.is_test_code(), &cfg);
+            let mut scan = scan_crate_with(
+                &target.root,
+                &crate_name,
+                target.kind.is_test_code(),
+                &cfg,
+                &member.eventwire_crates,
+            );
+            if let Some(gate) = left_out(target, facts.get(&member.name)) {
+                for site in &mut scan.sites {
+                    if strength(&site.gate) > strength(&gate) {
+                        site.gate = gate.clone();
+                    }
+                }
+            }
             for site in scan.sites.clone() {
                 let file = ws.relative(&site.file);
                 let key = (file.clone(), site.position.line, site.position.column);
@@ -290,6 +303,36 @@ pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgS
     }
     sources.skipped.sort();
     sources
+}
+
+/// Whether the run leaves `target` out of the build for want of its
+/// `required-features`: not compiled when the member's features are known
+/// and one is missing, undecided when they are not known (or a feature of
+/// a dependency is required, `dep/feature`, which this reading does not
+/// follow); `None` when it is built.
+fn left_out(target: &Target, facts: Option<&MemberFacts>) -> Option<Gate> {
+    let missing: Vec<&String> = target
+        .required_features
+        .iter()
+        .filter(|f| facts.is_none_or(|known| !known.features.contains(f)))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    // Read as a condition: "not compiled in this build: .. is false".
+    let why = format!(
+        "`required-features = [{}]` of the target `{}`",
+        missing
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        target.name
+    );
+    match facts {
+        Some(_) if missing.iter().all(|f| !f.contains('/')) => Some(Gate::NotCompiled(why)),
+        _ => Some(Gate::Undecided(why)),
+    }
 }
 
 /// Which gate wins when targets disagree: production, then undecided, then

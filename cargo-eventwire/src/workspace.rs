@@ -28,6 +28,9 @@ pub struct Member {
     pub dir: PathBuf,
     /// Its targets.
     pub targets: Vec<Target>,
+    /// The names its manifest gives eventwire's crate besides `eventwire`
+    /// (`ew = { package = "eventwire", .. }`), as code spells them.
+    pub eventwire_crates: Vec<String>,
 }
 
 /// A target of a member.
@@ -44,6 +47,9 @@ pub struct Target {
     pub harness: bool,
     /// Whether `cargo test` tests it by default (`test = false` says not).
     pub tested: bool,
+    /// The features it needs to be built at all (`required-features`):
+    /// without them, Cargo leaves it out of the build, sites and all.
+    pub required_features: Vec<String>,
     /// Whether it is a procedural macro crate: code the compiler runs,
     /// never a place an event is emitted from (an `emit!` in its tokens,
     /// `quote! { emit!(..) }`, is generated into other crates).
@@ -131,9 +137,17 @@ impl Workspace {
                                 root: t.src_path.as_std_path().to_path_buf(),
                                 harness: !without_harness.contains(&t.name),
                                 tested: t.test,
+                                required_features: t.required_features.clone(),
                                 proc_macro: t.kind.contains(&TargetKind::ProcMacro),
                             })
                         })
+                        .collect(),
+                    eventwire_crates: package
+                        .dependencies
+                        .iter()
+                        .filter(|d| d.name == "eventwire")
+                        .filter_map(|d| d.rename.as_ref())
+                        .map(|name| name.replace('-', "_"))
                         .collect(),
                 }
             })

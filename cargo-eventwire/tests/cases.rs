@@ -721,3 +721,78 @@ fn fields_of_functions_one_macro_makes_keep_their_own_types() {
         "{handler:#}"
     );
 }
+
+/// A variant only one build compiles (`#[cfg(test)]`, in the unit tests of
+/// the enum's crate) numbers the variants after it otherwise there than in
+/// every other build: each site stays with its own event, and the event
+/// with no site anywhere is NO SITE, whichever build's hits are read first.
+#[test]
+fn a_variant_only_the_test_build_has_moves_no_site_onto_another_event() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "cfg_variant_events", "-p", "cfg_variant_shop"]);
+    assert_eq!(run.code, 1, "Paid has no site: {run:?}");
+    let name = "cfg_variant_events::EventType";
+    assert_eq!(
+        event(&report, name, "Paid")["status"],
+        "no_site",
+        "{report:#}"
+    );
+    let shipped = event(&report, name, "Shipped");
+    let mut functions: Vec<&str> = shipped["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["function"].as_str().unwrap())
+        .collect();
+    functions.sort_unstable();
+    assert_eq!(
+        functions,
+        ["Shop::ship", "cfg_variant_events::resend"],
+        "{shipped:#}"
+    );
+    assert_eq!(event(&report, name, "Started")["status"], "exercised");
+}
+
+/// A binary Cargo builds only with a feature (`required-features`) is not
+/// in a build without it: its site does not wire its event (even waived),
+/// and is listed as not compiled.
+#[test]
+fn a_site_in_a_binary_the_build_leaves_out_wires_nothing() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "gated_bin"]);
+    assert_eq!(run.code, 1, "Audited has no site in this build: {run:?}");
+    let audited = event(&report, "gated_bin::EventType", "Audited");
+    assert_eq!(audited["status"], "no_site", "{audited:#}");
+    let skipped = report["skipped"].to_string();
+    assert!(
+        skipped.contains("required-features = [\\\"ops\\\"]` of the target `ops`"),
+        "{skipped}"
+    );
+}
+
+/// `emit!` and `#[emits]` written under other names (a `use .. as`, a
+/// renamed dependency) are production sites like any: ones no test runs
+/// fail the run, never left out of the report.
+#[test]
+fn sites_written_under_other_names_are_in_the_report() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "renamed"]);
+    assert_eq!(run.code, 1, "the binary's sites never ran: {run:?}");
+    let tool = "renamed/src/bin/tool.rs";
+    let lib = "renamed/src/lib.rs";
+    for (variant, expected) in [
+        ("Placed", vec![(tool, 16), (lib, 16)]),
+        ("Paid", vec![(tool, 11), (tool, 17), (lib, 20)]),
+    ] {
+        let found = event(&report, "renamed::EventType", variant);
+        assert_eq!(found["status"], "partly_exercised", "{found:#}");
+        let mut seen: Vec<(&str, u64)> = found["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["file"].as_str().unwrap(), s["line"].as_u64().unwrap()))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, expected, "{found:#}");
+    }
+}

@@ -7,5 +7,6 @@ pub mod scan;
 
 pub use cfg::CfgSet;
 pub use scan::{
-    scan_crate, CrateScan, Gate, Position, SiteSyntax, Skipped, SourceEnum, SourceSite,
+    scan_crate, scan_crate_with, CrateScan, Gate, Position, SiteSyntax, Skipped, SourceEnum,
+    SourceSite,
 };

@@ -10,7 +10,7 @@
 //! test code, and so is `#[cfg_attr(test, emits(X))]`.
 
 use super::cfg::CfgSet;
-use crate::syntax::emit::{rewrite_body_emits, EmitInput};
+use crate::syntax::emit::{rewrite_body_emits_named, EmitInput, EmitNames};
 use crate::syntax::emits::EmitsArgs;
 use crate::syntax::event_enum::EventEnum;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -153,6 +153,9 @@ pub struct CrateScan {
     /// The names each module's `use` items bring in, by module path: to
     /// follow a site's enum through the crate's re-exports.
     module_imports: std::collections::HashMap<String, Imports>,
+    /// The names of eventwire's crate besides `eventwire` (renamed
+    /// dependencies), as the reading was given them.
+    eventwire_crates: Vec<String>,
 }
 
 impl CrateScan {
@@ -192,7 +195,23 @@ fn canonical(path: &Path) -> PathBuf {
 /// `crate_name` starts every path; `test_target` is true for integration
 /// tests, benchmarks and examples, all of whose code is test-only.
 pub fn scan_crate(root: &Path, crate_name: &str, test_target: bool, cfg: &CfgSet) -> CrateScan {
-    let mut scan = CrateScan::default();
+    scan_crate_with(root, crate_name, test_target, cfg, &[])
+}
+
+/// [`scan_crate`], for a crate that also names eventwire's crate
+/// otherwise: `eventwire_crates` are the names its manifest gives it
+/// (`ew = { package = "eventwire", .. }` gives `ew`).
+pub fn scan_crate_with(
+    root: &Path,
+    crate_name: &str,
+    test_target: bool,
+    cfg: &CfgSet,
+    eventwire_crates: &[String],
+) -> CrateScan {
+    let mut scan = CrateScan {
+        eventwire_crates: eventwire_crates.to_vec(),
+        ..CrateScan::default()
+    };
     let compiled = if test_target {
         Compiled {
             with_test: Some(true),
@@ -447,14 +466,21 @@ fn attrs_compiled(attrs: &[syn::Attribute], cfg: &CfgSet) -> (Compiled, String) 
 
 /// The `emits(..)` attributes of a function, with the `cfg` each is under:
 /// `#[emits(..)]` itself, and `#[cfg_attr(pred, emits(..))]`.
-fn emits_attributes(attrs: &[syn::Attribute]) -> Vec<(TokenStream, Option<(String, Span)>)> {
+fn emits_attributes(
+    attrs: &[syn::Attribute],
+    aliases: &[String],
+) -> Vec<(TokenStream, Option<(String, Span)>)> {
     let mut found = Vec::new();
     for attr in attrs {
         let is_emits = attr
             .path()
             .segments
             .last()
-            .is_some_and(|s| s.ident == "emits");
+            .is_some_and(|s| s.ident == "emits")
+            || attr
+                .path()
+                .get_ident()
+                .is_some_and(|i| aliases.iter().any(|a| i == a));
         if is_emits {
             if let Ok(list) = attr.meta.require_list() {
                 found.push((list.tokens.clone(), None));
@@ -468,7 +494,9 @@ fn emits_attributes(attrs: &[syn::Attribute]) -> Vec<(TokenStream, Option<(Strin
             let predicate: TokenStream = parts.next().unwrap_or_default().iter().cloned().collect();
             for part in parts {
                 let is_emits = match part {
-                    [TokenTree::Ident(name), TokenTree::Group(_)] => name == "emits",
+                    [TokenTree::Ident(name), TokenTree::Group(_)] => {
+                        name == "emits" || aliases.iter().any(|a| name == a)
+                    }
                     [.., TokenTree::Ident(name), TokenTree::Group(_)] => name == "emits",
                     _ => false,
                 };
@@ -874,12 +902,32 @@ impl Reader<'_> {
         });
     }
 
+    /// The names the `use` items in scope give eventwire's `item` (`emit`,
+    /// `emits`) other than its own: `use eventwire::emit as fire;`, also
+    /// through a renamed dependency of eventwire.
+    fn aliases_of(&self, item: &str) -> Vec<String> {
+        let crates = &self.scan.eventwire_crates;
+        self.imports
+            .iter()
+            .flat_map(|scope| scope.iter())
+            .filter(|(name, path)| {
+                let mut segments = path.split("::").filter(|s| !s.is_empty());
+                let krate = segments.next().unwrap_or_default();
+                name.as_str() != item
+                    && path.rsplit("::").next() == Some(item)
+                    && path.split("::").filter(|s| !s.is_empty()).count() == 2
+                    && (krate == "eventwire" || crates.iter().any(|c| c == krate))
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// A function: the sites of its `#[emits]`, and the `emit!`s of its body.
     /// (With the `use`s of its body in scope: see the visitors.)
     fn function(&mut self, attrs: &[syn::Attribute], name: &syn::Ident, body: Option<&syn::Block>) {
         let function = self.function_path(&name.to_string());
         let mut listed: Vec<EmitsArgs> = Vec::new();
-        for (tokens, gate) in emits_attributes(attrs) {
+        for (tokens, gate) in emits_attributes(attrs, &self.aliases_of("emits")) {
             let Ok(args) = syn::parse2::<EmitsArgs>(tokens) else {
                 continue;
             };
@@ -893,7 +941,11 @@ impl Reader<'_> {
         let mut by_hand: Vec<(EmitInput, bool)> = Vec::new();
         if let Some(body) = body {
             let mut block = body.clone();
-            rewrite_body_emits(&mut block, &mut |call| {
+            let names = EmitNames {
+                aliases: self.aliases_of("emit"),
+                crates: self.scan.eventwire_crates.clone(),
+            };
+            rewrite_body_emits_named(&mut block, &names, &mut |call| {
                 if let Ok(input) = syn::parse2::<EmitInput>(call.args) {
                     by_hand.push((input, call.path.to_string().trim() == "emit"));
                 }
@@ -1507,6 +1559,64 @@ fn child() { emit!(ev::Kinds::Stopped); }
             Some("lifecycle::EventType")
         );
         assert_eq!(of("ops::child").as_deref(), Some("lifecycle::EventType"));
+    }
+
+    /// `emit!` and `#[emits]` under other names are sites: imported under
+    /// another name (`use eventwire::emit as fire;`, also inside another
+    /// macro's tokens) and through a renamed dependency (`ew::emit!`); a
+    /// macro of another crate that happens to share the alias's name is
+    /// not.
+    #[test]
+    fn emit_and_emits_under_other_names_are_sites() {
+        let dir = tempdir("aliases");
+        write(
+            &dir,
+            &[(
+                "src/main.rs",
+                r#"use eventwire::emit as fire;
+use ew::emits as wire;
+use ew::{emit as shoot};
+use other::emit as bang;
+struct Cli;
+impl Cli {
+    #[wire(Paid, event = svc::EventType)]
+    fn settle(&self) {}
+}
+fn main() {
+    fire!(svc::EventType::Placed);
+    vec![shoot!(svc::EventType::Shipped)];
+    ew::emit!(svc::EventType::Refunded);
+    bang!(svc::EventType::NotOurs);
+}
+"#,
+            )],
+        );
+        let scan = scan_crate_with(
+            &dir.join("src/main.rs"),
+            "tool",
+            false,
+            &linux(),
+            &["ew".to_owned()],
+        );
+        let mut events: Vec<(&str, &str)> = scan
+            .sites
+            .iter()
+            .map(|s| (s.event.as_str(), s.function.as_str()))
+            .collect();
+        events.sort_unstable();
+        assert_eq!(
+            events,
+            [
+                ("Paid", "tool::Cli::settle"),
+                ("Placed", "tool::main"),
+                ("Refunded", "tool::main"),
+                ("Shipped", "tool::main"),
+            ]
+        );
+        // Without the manifest's name, `ew` is some other crate.
+        let unrenamed = scan_crate(&dir.join("src/main.rs"), "tool", false, &linux());
+        let events: Vec<&str> = unrenamed.sites.iter().map(|s| s.event.as_str()).collect();
+        assert_eq!(events, ["Placed"]);
     }
 
     /// An `emit!` in a `static`'s initializer (a `LazyLock`'s closure) is a

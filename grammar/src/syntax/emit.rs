@@ -108,15 +108,39 @@ fn reserved_bus_shorthand(input: ParseStream<'_>) -> syn::Result<()> {
 
 /// Whether `path` names `emit!`: `emit`, `eventwire::emit` or `::eventwire::emit`.
 pub fn is_emit_path(path: &Path) -> bool {
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(
-        names
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["emit"] | ["eventwire", "emit"]
-    )
+    EmitNames::default().names(path)
+}
+
+/// Other names `emit!` goes by in a crate, which `cargo eventwire` reads
+/// from its `use` items and its manifest (the attribute cannot see them,
+/// and leaves such an `emit!` to expand as one of its own).
+#[derive(Clone, Debug, Default)]
+pub struct EmitNames {
+    /// Names a `use` gives eventwire's `emit` (`use eventwire::emit as fire;`).
+    pub aliases: Vec<String>,
+    /// Names of eventwire's crate besides `eventwire` (a renamed dependency:
+    /// `ew = { package = "eventwire", .. }`).
+    pub crates: Vec<String>,
+}
+
+impl EmitNames {
+    /// Whether `path` names `emit!`: `emit` or an alias, or `emit` after
+    /// the name of eventwire's crate.
+    pub fn names(&self, path: &Path) -> bool {
+        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        match names.as_slice() {
+            [one] => one == "emit" || self.aliases.contains(one),
+            [krate, emit] => {
+                emit == "emit" && (krate == "eventwire" || self.crates.contains(krate))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `ident`, alone before `!`, names `emit!`.
+    fn bare(&self, ident: &proc_macro2::Ident) -> bool {
+        ident == "emit" || self.aliases.iter().any(|a| ident == a)
+    }
 }
 
 /// One `emit!(..)` found in a body: the path it was invoked through and its arguments.
@@ -149,6 +173,15 @@ pub fn rewrite_body_emits(
     rewrite_body_emits_with(block, replace, &mut |_, _| None);
 }
 
+/// [`rewrite_body_emits`], where `emit!` also goes by the other `names`.
+pub fn rewrite_body_emits_named(
+    block: &mut syn::Block,
+    names: &EmitNames,
+    replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
+) {
+    walk(block, names, replace, &mut |_, _| None);
+}
+
 /// [`rewrite_body_emits`], with a handle of its own for each piece of code
 /// that may outlive the call and holds replaced `emit!`s: a `move` closure,
 /// an `async` block, another macro's invocation, and each `async move`
@@ -166,7 +199,17 @@ pub fn rewrite_body_emits_with(
     replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
     boundary: &mut dyn FnMut(Option<usize>, usize) -> Option<TokenStream>,
 ) {
+    walk(block, &EmitNames::default(), replace, boundary);
+}
+
+fn walk(
+    block: &mut syn::Block,
+    names: &EmitNames,
+    replace: &mut dyn FnMut(EmitCall) -> Option<TokenStream>,
+    boundary: &mut dyn FnMut(Option<usize>, usize) -> Option<TokenStream>,
+) {
     BodyWalk {
+        names,
         replace,
         boundary,
         detached: None,
@@ -180,6 +223,8 @@ pub fn rewrite_body_emits_with(
 }
 
 struct BodyWalk<'a> {
+    /// What `emit!` is called.
+    names: &'a EmitNames,
     replace: &'a mut dyn FnMut(EmitCall) -> Option<TokenStream>,
     boundary: &'a mut dyn FnMut(Option<usize>, usize) -> Option<TokenStream>,
     /// The handle of the innermost detached code around the walk.
@@ -259,7 +304,7 @@ impl BodyWalk<'_> {
         let mut iter = tokens.into_iter();
         while let Some(tree) = iter.next() {
             match tree {
-                TokenTree::Ident(ident) if ident == "emit" => {
+                TokenTree::Ident(ident) if self.names.bare(&ident) => {
                     let mut ahead = iter.clone();
                     let bang =
                         matches!(ahead.next(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
@@ -355,7 +400,7 @@ impl VisitMut for BodyWalk<'_> {
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
-            Expr::Macro(m) if is_emit_path(&m.mac.path) => self.call(&mut m.mac),
+            Expr::Macro(m) if self.names.names(&m.mac.path) => self.call(&mut m.mac),
             Expr::Macro(m) => {
                 self.detached_code(|walk| m.mac.tokens = walk.tokens(m.mac.tokens.clone()));
             }
@@ -406,7 +451,7 @@ impl VisitMut for BodyWalk<'_> {
         let mut stmts = Vec::with_capacity(block.stmts.len());
         for mut stmt in std::mem::take(&mut block.stmts) {
             match &mut stmt {
-                Stmt::Macro(m) if is_emit_path(&m.mac.path) => self.call(&mut m.mac),
+                Stmt::Macro(m) if self.names.names(&m.mac.path) => self.call(&mut m.mac),
                 Stmt::Macro(m) => {
                     self.detached_code(|walk| m.mac.tokens = walk.tokens(m.mac.tokens.clone()));
                 }
