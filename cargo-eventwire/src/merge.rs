@@ -22,7 +22,16 @@ pub struct Merged {
     /// The JSON types captured for each field, by field key, joined over
     /// every process (a generic function captures one type per instance).
     pub field_types: BTreeMap<String, FieldType>,
+    /// For each enum of `enums`, how many builds listed it, and for each of
+    /// its variants how many of those had it.
+    builds: Vec<(usize, Vec<usize>)>,
 }
+
+/// What a variant that only some builds compile is: in one run, builds
+/// share their features, so it is one under `#[cfg(test)]` (the enum's
+/// crate's own unit tests), which no production build has.
+const SOME_BUILDS: &str =
+    "compiled only in some of the run's builds (a variant under `#[cfg(test)]`): test code, never required";
 
 /// What the tests did with one site.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -70,6 +79,7 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Merged> {
         let text = std::fs::read_to_string(&file)?;
         merged.add_process(&text);
     }
+    merged.finish();
     Ok(merged)
 }
 
@@ -114,22 +124,34 @@ impl Merged {
                     // variants is in the merged enum's list.
                     let mut indices: Vec<(EnumInfo, Vec<usize>)> = Vec::new();
                     for info in enums {
-                        let known = match self.enums.iter_mut().position(|e| e.same_enum(&info)) {
+                        let at = match self.enums.iter().position(|e| e.same_enum(&info)) {
                             // Test code only if every build that links it says so.
                             Some(at) => {
                                 let known = &mut self.enums[at];
                                 known.test_only &= info.test_only;
                                 known.doctest &= info.doctest;
-                                known
+                                at
                             }
                             None => {
                                 self.enums.push(info.clone());
-                                let last = self.enums.len() - 1;
-                                &mut self.enums[last]
+                                self.builds.push((0, Vec::new()));
+                                self.enums.len() - 1
                             }
                         };
-                        let at = info.variants.iter().map(|v| known.place(v)).collect();
-                        indices.push((info, at));
+                        let places: Vec<usize> = info
+                            .variants
+                            .iter()
+                            .map(|v| self.enums[at].place(v))
+                            .collect();
+                        let (listed, had) = &mut self.builds[at];
+                        *listed += 1;
+                        for &place in &places {
+                            if had.len() <= place {
+                                had.resize(place + 1, 0);
+                            }
+                            had[place] += 1;
+                        }
+                        indices.push((info, places));
                     }
                     for mut site in sites {
                         // A site gives its event as an index into its own
@@ -190,6 +212,19 @@ impl Merged {
         }
         for (site, count) in counts {
             self.runs.entry(site).or_default().count += count;
+        }
+    }
+
+    /// After every process is read: a variant some builds of its enum do
+    /// not have is test code (see [`SOME_BUILDS`]), exempt from the check
+    /// unless it is exempt already.
+    pub fn finish(&mut self) {
+        for (known, (listed, had)) in self.enums.iter_mut().zip(&self.builds) {
+            for (at, variant) in known.variants.iter_mut().enumerate() {
+                if had.get(at).copied().unwrap_or(0) < *listed && variant.exemption.is_none() {
+                    variant.exemption = Some(SOME_BUILDS.to_owned());
+                }
+            }
         }
     }
 
@@ -279,7 +314,7 @@ mod tests {
                 "kind": "registry", "binary": "b", "executable": null,
                 "sites": [{
                     "key": site.0, "enum_name": "events::EventType", "enum_file": "events/src/lib.rs",
-                    "enum_line": 2, "variant": site.1, "phases": ["body"], "origin": "emit",
+                    "enum_line": 2, "variant": site.1, "phases": ["body"], "origin": "macro",
                     "function": "f", "path": "f", "file": "events/src/lib.rs", "line": 9, "column": 5
                 }],
                 "enums": [{"name": "events::EventType", "variants": variants,
@@ -296,6 +331,24 @@ mod tests {
             for i in order {
                 merged.add_process(&files[i]);
             }
+            merged.finish();
+            let probe = &merged.enums[0]
+                .variants
+                .iter()
+                .find(|v| v.variant == "Probe")
+                .unwrap();
+            assert!(probe
+                .exemption
+                .as_deref()
+                .is_some_and(|e| e.contains("#[cfg(test)]")));
+            assert!(
+                merged.enums[0]
+                    .variants
+                    .iter()
+                    .filter(|v| v.exemption.is_some())
+                    .count()
+                    == 1
+            );
             let variants: Vec<&str> = merged.enums[0]
                 .variants
                 .iter()

@@ -244,6 +244,10 @@ pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgS
                         site.gate = gate.clone();
                     }
                 }
+                // Nor are the enums it declares in the build.
+                if matches!(gate, Gate::NotCompiled(_)) {
+                    scan.enums.clear();
+                }
             }
             for site in scan.sites.clone() {
                 let file = ws.relative(&site.file);

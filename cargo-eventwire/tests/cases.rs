@@ -751,6 +751,12 @@ fn a_variant_only_the_test_build_has_moves_no_site_onto_another_event() {
         "{shipped:#}"
     );
     assert_eq!(event(&report, name, "Started")["status"], "exercised");
+    // The variant only the test build has is test code, not required.
+    let probe = event(&report, name, "Probe");
+    assert!(
+        probe["status"].as_str().unwrap().contains("exempt"),
+        "{probe:#}"
+    );
 }
 
 /// A binary Cargo builds only with a feature (`required-features`) is not
@@ -767,6 +773,11 @@ fn a_site_in_a_binary_the_build_leaves_out_wires_nothing() {
     assert!(
         skipped.contains("required-features = [\\\"ops\\\"]` of the target `ops`"),
         "{skipped}"
+    );
+    assert!(
+        !run.stdout.contains("OpsEvent"),
+        "an enum the left-out binary declares is not in the build: {}",
+        run.stdout
     );
 }
 

@@ -22,11 +22,12 @@ pub trait Target<E: EventKind>: Send + Sync + 'static {
 /// takes it (a synchronous bus has delivered it; a queued bus has queued
 /// it, so its own delivery guarantee applies after that). An event a
 /// queued bus drops (its queue full, or the bus shut down) is not
-/// acknowledged: its row stays unsent and is relayed again. An event of a
-/// kind the bus declines (its [`accepts`](eventwire::Bus::accepts) says
-/// no: a `Filtered` bus, a `Broadcast` none of whose buses takes it) is
-/// not handed to it, since nothing would receive it: its row is parked,
-/// counted as failed and reported, as a row the target can never take.
+/// acknowledged: its row stays unsent and is relayed again. A bus that
+/// declines the event's kind (its [`accepts`](eventwire::Bus::accepts)
+/// says no: a `Filtered` bus, a `SyncBus` with no subscriber for the kind
+/// at that moment) takes the event and keeps nothing of it, as it would
+/// from an emission site: the row is marked sent and counted relayed.
+/// Relay to a bus that keeps every kind the outbox holds.
 ///
 /// Behind a queued bus the row is marked sent once the event is queued in
 /// memory: an event the bus then fails to deliver is counted failed by the
@@ -45,16 +46,12 @@ impl<E: EventKind> Target<E> for BusTarget<E> {
                 // The bus is code eventwire does not own: a panic is a
                 // failure of this event (counted, reported, the row relayed
                 // again), never the relay's.
+                // An error is made eventwire's here: its source is the
+                // bus's value, whose `Drop` may panic.
                 let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    if self.0.accepts(event.kind) {
-                        // Made eventwire's here: the error's source is the
-                        // bus's value, whose `Drop` may panic.
-                        self.0
-                            .__eventwire_publish_taken(event.clone())
-                            .map_err(BusError::__eventwire_owned)
-                    } else {
-                        Err(declined(event))
-                    }
+                    self.0
+                        .__eventwire_publish_taken(event.clone())
+                        .map_err(BusError::__eventwire_owned)
                 }));
                 match published {
                     Ok(Ok(())) => {}
@@ -65,17 +62,6 @@ impl<E: EventKind> Target<E> for BusTarget<E> {
             (events.len(), None)
         })
     }
-}
-
-/// The refusal of an event whose kind the bus declines: retrying cannot
-/// help while the bus is configured as it is.
-fn declined<E: EventKind>(event: &Event<E>) -> BusError {
-    BusError::new(format!(
-        "the bus does not accept `{:?}` (`{}`): its `accepts` declines the kind, so nothing behind it would receive the event; relay this outbox to a bus that takes every kind written to it",
-        event.kind,
-        event.name()
-    ))
-    .permanent()
 }
 
 #[cfg(feature = "nats")]

@@ -119,8 +119,7 @@ impl<F> Drop for Isolated<F> {
 
 /// Drops `value`, code eventwire does not own, isolated: a panic in its
 /// `Drop` is counted and reported (`what` names the value), never unwound.
-#[cfg(feature = "tokio")]
-fn dispose<T>(value: T, what: &str) {
+pub(crate) fn dispose<T>(value: T, what: &str) {
     if let Err(Panicked(why)) = isolate(move || drop(value)) {
         crate::failure::fail(&crate::failure::Failure::new(
             crate::failure::FailureCause::Panic(format!(

@@ -907,18 +907,24 @@ impl Reader<'_> {
     /// through a renamed dependency of eventwire.
     fn aliases_of(&self, item: &str) -> Vec<String> {
         let crates = &self.scan.eventwire_crates;
-        self.imports
-            .iter()
-            .flat_map(|scope| scope.iter())
+        // The innermost `use` of a name is what it means (a function's
+        // `use other::fire;` hides its module's `use eventwire::emit as fire;`).
+        let mut bound: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for scope in &self.imports {
+            for (name, path) in scope {
+                bound.insert(name.as_str(), path.as_str());
+            }
+        }
+        bound
+            .into_iter()
             .filter(|(name, path)| {
-                let mut segments = path.split("::").filter(|s| !s.is_empty());
-                let krate = segments.next().unwrap_or_default();
-                name.as_str() != item
-                    && path.rsplit("::").next() == Some(item)
-                    && path.split("::").filter(|s| !s.is_empty()).count() == 2
-                    && (krate == "eventwire" || crates.iter().any(|c| c == krate))
+                let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+                *name != item
+                    && matches!(segments.as_slice(), [krate, last]
+                        if *last == item
+                            && (*krate == "eventwire" || crates.iter().any(|c| c == krate)))
             })
-            .map(|(name, _)| name.clone())
+            .map(|(name, _)| name.to_owned())
             .collect()
     }
 
@@ -937,8 +943,11 @@ impl Reader<'_> {
             }
             listed.push(args);
         }
-        // Each `emit!` with whether it was written without a path (`emit!`).
-        let mut by_hand: Vec<(EmitInput, bool)> = Vec::new();
+        // Each `emit!` with whether it was written without a path (`emit!`),
+        // and whether the attribute sees it as the call's (`emit!`,
+        // `eventwire::emit!`; one under another name expands as a free
+        // `emit!`, a site of its own beside the attribute's).
+        let mut by_hand: Vec<(EmitInput, bool, bool)> = Vec::new();
         if let Some(body) = body {
             let mut block = body.clone();
             let names = EmitNames {
@@ -947,7 +956,12 @@ impl Reader<'_> {
             };
             rewrite_body_emits_named(&mut block, &names, &mut |call| {
                 if let Ok(input) = syn::parse2::<EmitInput>(call.args) {
-                    by_hand.push((input, call.path.to_string().trim() == "emit"));
+                    let path = call.path.to_string().replace(' ', "");
+                    let seen = matches!(
+                        path.as_str(),
+                        "emit" | "eventwire::emit" | "::eventwire::emit"
+                    );
+                    by_hand.push((input, path == "emit", seen));
                 }
                 None
             });
@@ -976,7 +990,10 @@ impl Reader<'_> {
         let enum_path = self.imported(written.clone());
         for args in &listed {
             for event in &args.events {
-                if !by_hand.iter().any(|(e, _)| e.variant == event.ident) {
+                if !by_hand
+                    .iter()
+                    .any(|(e, _, seen)| *seen && e.variant == event.ident)
+                {
                     self.site(
                         &event.ident,
                         enum_path.clone(),
@@ -987,7 +1004,7 @@ impl Reader<'_> {
                 }
             }
         }
-        for (input, bare) in &by_hand {
+        for (input, bare, _) in &by_hand {
             if *bare && maybe_own {
                 self.scan.bare_emits.push(self.scan.sites.len());
             }
@@ -1613,6 +1630,35 @@ fn main() {
                 ("Shipped", "tool::main"),
             ]
         );
+        // Inside an `#[emits]` body, an `emit!` under another name is a
+        // site of its own, beside the attribute's; a `use` in a function
+        // hides its module's of the same name.
+        let body_dir = tempdir("aliases_in_body");
+        write(
+            &body_dir,
+            &[(
+                "src/main.rs",
+                r#"use eventwire::emit as fire;
+struct S;
+impl S {
+    #[eventwire::emits(Paid, event = svc::EventType)]
+    fn pay(&self) { fire!(svc::EventType::Paid); }
+}
+fn hidden() {
+    use other::fire;
+    fire!(svc::EventType::NotOurs);
+}
+"#,
+            )],
+        );
+        let in_body = scan_crate(&body_dir.join("src/main.rs"), "tool", false, &linux());
+        let mut rows: Vec<(&str, u32)> = in_body
+            .sites
+            .iter()
+            .map(|s| (s.event.as_str(), s.position.line))
+            .collect();
+        rows.sort_unstable();
+        assert_eq!(rows, [("Paid", 4), ("Paid", 5)]);
         // Without the manifest's name, `ew` is some other crate.
         let unrenamed = scan_crate(&dir.join("src/main.rs"), "tool", false, &linux());
         let events: Vec<&str> = unrenamed.sites.iter().map(|s| s.event.as_str()).collect();

@@ -212,7 +212,11 @@ impl<E: EventKind> SyncBus<E> {
             *retired = held;
             unheld
         };
-        drop(unheld);
+        // One at a time, isolated: two removed subscribers whose `Drop`
+        // panics would otherwise panic while unwinding, an abort.
+        for list in unheld {
+            crate::isolate::dispose(list, "a removed subscriber");
+        }
     }
 
     /// Calls `callback` with every event.
