@@ -216,7 +216,7 @@ impl Merged {
     }
 
     /// After every process is read: a variant some builds of its enum do
-    /// not have is test code (see [`SOME_BUILDS`]), exempt from the check
+    /// not have is test code (a variant under `#[cfg(test)]`), exempt from the check
     /// unless it is exempt already.
     pub fn finish(&mut self) {
         for (known, (listed, had)) in self.enums.iter_mut().zip(&self.builds) {
