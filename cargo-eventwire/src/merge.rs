@@ -22,16 +22,10 @@ pub struct Merged {
     /// The JSON types captured for each field, by field key, joined over
     /// every process (a generic function captures one type per instance).
     pub field_types: BTreeMap<String, FieldType>,
-    /// For each enum of `enums`, how many builds listed it, and for each of
-    /// its variants how many of those had it.
-    builds: Vec<(usize, Vec<usize>)>,
 }
 
-/// What a variant that only some builds compile is: in one run, builds
-/// share their features, so it is one under `#[cfg(test)]` (the enum's
-/// crate's own unit tests), which no production build has.
-const SOME_BUILDS: &str =
-    "compiled only in some of the run's builds (a variant under `#[cfg(test)]`): test code, never required";
+/// Why a variant under `#[cfg(test)]` is exempt.
+const TEST_VARIANT: &str = "a variant under `#[cfg(test)]`: test code, never required";
 
 /// What the tests did with one site.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -97,7 +91,11 @@ impl Variants for EnumInfo {
             .iter()
             .position(|v| v.variant == variant.variant)
         {
-            Some(at) => at,
+            // Test code only if every build that has it says so.
+            Some(at) => {
+                self.variants[at].test_only &= variant.test_only;
+                at
+            }
             None => {
                 self.variants.push(variant.clone());
                 self.variants.len() - 1
@@ -134,7 +132,6 @@ impl Merged {
                             }
                             None => {
                                 self.enums.push(info.clone());
-                                self.builds.push((0, Vec::new()));
                                 self.enums.len() - 1
                             }
                         };
@@ -143,14 +140,6 @@ impl Merged {
                             .iter()
                             .map(|v| self.enums[at].place(v))
                             .collect();
-                        let (listed, had) = &mut self.builds[at];
-                        *listed += 1;
-                        for &place in &places {
-                            if had.len() <= place {
-                                had.resize(place + 1, 0);
-                            }
-                            had[place] += 1;
-                        }
                         indices.push((info, places));
                     }
                     for mut site in sites {
@@ -215,15 +204,13 @@ impl Merged {
         }
     }
 
-    /// After every process is read: a variant some builds of its enum do
-    /// not have is test code (a variant under `#[cfg(test)]`), exempt from the check
+    /// After every process is read: a variant that is test code in every
+    /// build that has it (under `#[cfg(test)]`) is exempt from the check,
     /// unless it is exempt already.
     pub fn finish(&mut self) {
-        for (known, (listed, had)) in self.enums.iter_mut().zip(&self.builds) {
-            for (at, variant) in known.variants.iter_mut().enumerate() {
-                if had.get(at).copied().unwrap_or(0) < *listed && variant.exemption.is_none() {
-                    variant.exemption = Some(SOME_BUILDS.to_owned());
-                }
+        for variant in self.enums.iter_mut().flat_map(|e| e.variants.iter_mut()) {
+            if variant.test_only && variant.exemption.is_none() {
+                variant.exemption = Some(TEST_VARIANT.to_owned());
             }
         }
     }
@@ -308,7 +295,10 @@ mod tests {
         let build = |variants: &[&str], site: (&str, usize)| {
             let variants: Vec<serde_json::Value> = variants
                 .iter()
-                .map(|v| serde_json::json!({"variant": v, "name": v.to_lowercase(), "exemption": null}))
+                .map(|v| {
+                    serde_json::json!({"variant": v, "name": v.to_lowercase(), "exemption": null,
+                                       "test_only": *v == "Probe"})
+                })
                 .collect();
             serde_json::json!({
                 "kind": "registry", "binary": "b", "executable": null,

@@ -751,11 +751,17 @@ fn a_variant_only_the_test_build_has_moves_no_site_onto_another_event() {
         "{shipped:#}"
     );
     assert_eq!(event(&report, name, "Started")["status"], "exercised");
-    // The variant only the test build has is test code, not required.
+    // The variant only the test build has is test code, not required; the
+    // one only production builds have is required.
     let probe = event(&report, name, "Probe");
     assert!(
         probe["status"].as_str().unwrap().contains("exempt"),
         "{probe:#}"
+    );
+    assert_eq!(
+        event(&report, name, "Refunded")["status"],
+        "no_site",
+        "{report:#}"
     );
 }
 

@@ -39,6 +39,11 @@ pub trait EventKind: Copy + Eq + Hash + fmt::Debug + fmt::Display + Send + Sync 
     #[doc(hidden)]
     const DECLARED_AT: (&'static str, u32) = ("", 0);
 
+    /// Per variant (by index), whether it is test code: a variant under
+    /// `#[cfg(test)]`, compiled only in its crate's own unit tests.
+    #[doc(hidden)]
+    const TEST_ONLY_VARIANTS: &'static [bool] = &[];
+
     /// Whether sites look for a default bus (scoped or global) when they
     /// have none of their own: `false` with `#[event(default_bus = false)]`
     /// on the enum, which takes the one load of that lookup off every call

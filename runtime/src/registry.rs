@@ -64,6 +64,10 @@ pub struct VariantInfo {
     pub name: String,
     /// The reason given with `#[event(unwired = "..")]`.
     pub exemption: Option<String>,
+    /// Whether it is test code (under `#[cfg(test)]`): never required to
+    /// have a site.
+    #[serde(default)]
+    pub test_only: bool,
 }
 
 impl EnumInfo {
@@ -77,6 +81,10 @@ impl EnumInfo {
                     variant: kind.variant_name().to_owned(),
                     name: kind.dotted_name().to_owned(),
                     exemption: kind.exemption().map(str::to_owned),
+                    test_only: E::TEST_ONLY_VARIANTS
+                        .get(kind.index())
+                        .copied()
+                        .unwrap_or(false),
                 })
                 .collect(),
             test_only: false,

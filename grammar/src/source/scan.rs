@@ -1435,6 +1435,11 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         syn::visit::visit_trait_item_const(self, item);
     }
 
+    fn visit_variant(&mut self, variant: &'ast syn::Variant) {
+        self.gate(&variant.attrs, variant.span());
+        syn::visit::visit_variant(self, variant);
+    }
+
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
         if derives_event_type(&item.attrs) {
             let input = syn::DeriveInput::from(item.clone());

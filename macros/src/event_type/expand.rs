@@ -23,6 +23,11 @@ pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
         }
     });
     let test_only = crate::test_code::is_test_only(ident.span());
+    // A variant under `#[cfg(test)]` exists only in its crate's unit tests.
+    let test_only_variants = valid
+        .variants
+        .iter()
+        .map(|v| crate::test_code::is_test_only(v.ident.span()));
     let declared_at = quote::quote_spanned!(ident.span()=> (::core::file!(), ::core::line!()));
     let doctest = crate::test_code::is_doctest();
     let default_bus = valid.default_bus;
@@ -72,6 +77,7 @@ pub(crate) fn expand(valid: &EventEnum) -> TokenStream {
                 const ENUM_NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
                 const ALL: &'static [Self] = &[#(Self::#variants),*];
                 const DECLARED_AT: (&'static str, u32) = #declared_at;
+                const TEST_ONLY_VARIANTS: &'static [bool] = &[#(#test_only_variants),*];
                 const DEFAULT_BUS: bool = #default_bus;
 
                 #[inline(always)]
