@@ -98,8 +98,12 @@ pub struct Built {
     pub binaries: Vec<TestBinary>,
     /// Whether `eventwire` was built with its `coverage` feature.
     pub recording: bool,
-    /// The features each workspace member was built with, by name.
+    /// The features each workspace member was built with, by name: joined
+    /// over its builds (a build dependency's build of it may have fewer).
     pub features: BTreeMap<String, Vec<String>>,
+    /// The targets of each workspace member that Cargo built, by name (a
+    /// target whose `required-features` are off is not among them).
+    pub targets: BTreeMap<String, BTreeSet<String>>,
     /// The `cfg`s each member's build script set, by name.
     pub script_cfgs: BTreeMap<String, Vec<String>>,
     /// Whether the tests were built with debug assertions.
@@ -114,9 +118,16 @@ impl Built {
         }
         let member = ws.member(&artifact.package_id.repr);
         if let Some(member) = member {
-            self.features
+            let features = self.features.entry(member.name.clone()).or_default();
+            for feature in &artifact.features {
+                if !features.contains(feature) {
+                    features.push(feature.clone());
+                }
+            }
+            self.targets
                 .entry(member.name.clone())
-                .or_insert_with(|| artifact.features.clone());
+                .or_default()
+                .insert(artifact.target.name.clone());
         }
         let (Some(executable), true) = (&artifact.executable, artifact.profile.test) else {
             return;

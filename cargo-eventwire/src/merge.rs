@@ -91,9 +91,15 @@ impl Variants for EnumInfo {
             .iter()
             .position(|v| v.variant == variant.variant)
         {
-            // Test code only if every build that has it says so.
+            // Test code, or exempt, only if every build that has it says
+            // so (`#[cfg_attr(test, event(unwired = ..))]` exempts it in
+            // the unit tests' build alone).
             Some(at) => {
-                self.variants[at].test_only &= variant.test_only;
+                let known = &mut self.variants[at];
+                known.test_only &= variant.test_only;
+                if variant.exemption.is_none() {
+                    known.exemption = None;
+                }
                 at
             }
             None => {
@@ -145,13 +151,27 @@ impl Merged {
                     for mut site in sites {
                         // A site gives its event as an index into its own
                         // build's variants, which another build may number
-                        // otherwise (a variant under `#[cfg(test)]`).
-                        let own = indices.iter().find(|(info, _)| {
+                        // otherwise (a variant under `#[cfg(test)]`), and
+                        // by name: placed by name in the merged list (by
+                        // index through its build's list, from a runtime
+                        // that did not write the name).
+                        let same = |info: &EnumInfo| {
                             info.name == site.enum_name
                                 && (site.enum_file.is_empty()
                                     || (info.file == site.enum_file && info.line == site.enum_line))
+                        };
+                        let by_name = self.enums.iter().position(&same).and_then(|at| {
+                            self.enums[at].variants.iter().position(|v| {
+                                !site.variant_name.is_empty() && v.variant == site.variant_name
+                            })
                         });
-                        if let Some(&to) = own.and_then(|(_, at)| at.get(site.variant)) {
+                        let by_index = || {
+                            indices
+                                .iter()
+                                .find(|(info, _)| same(info))
+                                .and_then(|(_, at)| at.get(site.variant).copied())
+                        };
+                        if let Some(to) = by_name.or_else(by_index) {
                             site.variant = to;
                         }
                         for field in &site.fields {

@@ -188,6 +188,9 @@ fn run_tests(args: &CoverageArgs) -> Result<Ran, String> {
     for (name, cfgs) in &built.script_cfgs {
         facts.entry(name.clone()).or_default().script_cfgs = cfgs.clone();
     }
+    for (name, targets) in &built.targets {
+        facts.entry(name.clone()).or_default().built = Some(targets.clone());
+    }
     let build_cfg = sources::build_cfg(
         &ws,
         scope.iter().next().map(String::as_str),

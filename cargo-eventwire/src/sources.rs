@@ -204,6 +204,8 @@ pub struct MemberFacts {
     pub features: Vec<String>,
     /// What its build script set with `cargo:rustc-cfg`.
     pub script_cfgs: Vec<String>,
+    /// The targets Cargo built, when the run knows them.
+    pub built: Option<BTreeSet<String>>,
 }
 
 /// Reads every member's targets. `facts` gives, per package name, what a
@@ -315,6 +317,26 @@ pub fn read(ws: &Workspace, facts: &BTreeMap<String, MemberFacts>, target: &CfgS
 /// a dependency is required, `dep/feature`, which this reading does not
 /// follow); `None` when it is built.
 fn left_out(target: &Target, facts: Option<&MemberFacts>) -> Option<Gate> {
+    if target.required_features.is_empty() {
+        return None;
+    }
+    // What Cargo built says it exactly (the features of one build of the
+    // member, a build dependency's, need not be the target's).
+    if let Some(built) = facts.and_then(|f| f.built.as_ref()) {
+        if built.contains(&target.name) {
+            return None;
+        }
+        return Some(Gate::NotCompiled(format!(
+            "`required-features = [{}]` of the target `{}` (Cargo did not build it)",
+            target
+                .required_features
+                .iter()
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            target.name
+        )));
+    }
     let missing: Vec<&String> = target
         .required_features
         .iter()

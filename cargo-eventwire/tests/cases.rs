@@ -763,6 +763,11 @@ fn a_variant_only_the_test_build_has_moves_no_site_onto_another_event() {
         "no_site",
         "{report:#}"
     );
+    assert_eq!(
+        event(&report, name, "Voided")["status"],
+        "no_site",
+        "an exemption only the test build has is not production's: {report:#}"
+    );
 }
 
 /// A binary Cargo builds only with a feature (`required-features`) is not

@@ -118,8 +118,13 @@ pub struct SiteEntry {
     /// The line of its declaration.
     #[serde(default)]
     pub enum_line: u32,
-    /// The variant's position in the enum.
+    /// The variant's position in the enum, as the build that wrote it
+    /// numbers them (another build may number them otherwise: a variant
+    /// under `#[cfg(test)]`).
     pub variant: usize,
+    /// The variant's Rust name, which every build agrees on.
+    #[serde(default)]
+    pub variant_name: String,
     /// The phases it fires on.
     pub phases: Vec<Phase>,
     /// `#[emits]` or `emit!`.
@@ -162,6 +167,11 @@ impl SiteEntry {
         SiteEntry {
             enum_name: info.name,
             enum_file: info.file,
+            variant_name: info
+                .variants
+                .get(site.variant_index())
+                .map(|v| v.variant.clone())
+                .unwrap_or_default(),
             enum_line: info.line,
             variant: site.variant_index(),
             phases: site.phases().iter().collect(),

@@ -638,6 +638,12 @@ fn imports_of<'a>(items: impl IntoIterator<Item = &'a syn::Item>) -> Imports {
             syn::Item::Struct(i) => declared.push(i.ident.to_string()),
             syn::Item::Type(i) => declared.push(i.ident.to_string()),
             syn::Item::Mod(i) => declared.push(i.ident.to_string()),
+            // `extern crate eventwire as ev;`: `ev` names the crate.
+            syn::Item::ExternCrate(i) => {
+                if let Some((_, rename)) = &i.rename {
+                    out.insert(rename.to_string(), i.ident.to_string());
+                }
+            }
             _ => {}
         }
     }
@@ -723,6 +729,23 @@ fn absolute(
 }
 
 /// The `use` items written directly in a function's body.
+/// The names the `use` items anywhere inside `body` bring in, in its
+/// blocks and closures (not only at its top).
+fn nested_imports(body: &syn::Block) -> Imports {
+    struct Uses(Vec<syn::Item>);
+    impl<'ast> syn::visit::Visit<'ast> for Uses {
+        fn visit_item(&mut self, item: &'ast syn::Item) {
+            if matches!(item, syn::Item::Use(_)) {
+                self.0.push(item.clone());
+            }
+            syn::visit::visit_item(self, item);
+        }
+    }
+    let mut uses = Uses(Vec::new());
+    syn::visit::visit_block(&mut uses, body);
+    imports_of(&uses.0)
+}
+
 fn body_imports(body: Option<&syn::Block>) -> Imports {
     imports_of(
         body.into_iter()
@@ -902,11 +925,27 @@ impl Reader<'_> {
         });
     }
 
+    /// The names eventwire's crate goes by here: `eventwire`, a renamed
+    /// dependency's, and what a `use` or `extern crate` in scope renames
+    /// either to (`use eventwire as ev;`).
+    fn crate_names(&self) -> Vec<String> {
+        let mut names = self.scan.eventwire_crates.clone();
+        for scope in &self.imports {
+            for (name, path) in scope {
+                let path = path.trim_start_matches("::");
+                if path == "eventwire" || self.scan.eventwire_crates.iter().any(|c| c == path) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names
+    }
+
     /// The names the `use` items in scope give eventwire's `item` (`emit`,
     /// `emits`) other than its own: `use eventwire::emit as fire;`, also
     /// through a renamed dependency of eventwire.
     fn aliases_of(&self, item: &str) -> Vec<String> {
-        let crates = &self.scan.eventwire_crates;
+        let crates = self.crate_names();
         // The innermost `use` of a name is what it means (a function's
         // `use other::fire;` hides its module's `use eventwire::emit as fire;`).
         let mut bound: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
@@ -950,10 +989,22 @@ impl Reader<'_> {
         let mut by_hand: Vec<(EmitInput, bool, bool)> = Vec::new();
         if let Some(body) = body {
             let mut block = body.clone();
-            let names = EmitNames {
+            let mut names = EmitNames {
                 aliases: self.aliases_of("emit"),
-                crates: self.scan.eventwire_crates.clone(),
+                crates: self.crate_names(),
             };
+            // A `use` in a block or closure of the body (`{ use
+            // eventwire::emit as fire; fire!(..) }`) names it there too.
+            for (name, path) in nested_imports(body) {
+                let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+                if let [krate, "emit"] = segments.as_slice() {
+                    if name != "emit"
+                        && (*krate == "eventwire" || names.crates.iter().any(|c| c == krate))
+                    {
+                        names.aliases.push(name);
+                    }
+                }
+            }
             rewrite_body_emits_named(&mut block, &names, &mut |call| {
                 if let Ok(input) = syn::parse2::<EmitInput>(call.args) {
                     let path = call.path.to_string().replace(' ', "");
@@ -1610,6 +1661,25 @@ fn main() {
     ew::emit!(svc::EventType::Refunded);
     bang!(svc::EventType::NotOurs);
 }
+fn nested() {
+    if true {
+        use eventwire::emit as inner;
+        inner!(svc::EventType::Nested);
+    }
+    let later = || {
+        use eventwire::emit as late;
+        late!(svc::EventType::InClosure);
+    };
+    later();
+}
+fn crate_aliases() {
+    use eventwire as ev;
+    use eventwire::{self as ev2};
+    ev::emit!(svc::EventType::ThroughUse);
+    ev2::emit!(svc::EventType::ThroughSelf);
+    ev3::emit!(svc::EventType::ThroughExtern);
+}
+extern crate eventwire as ev3;
 "#,
             )],
         );
@@ -1629,10 +1699,15 @@ fn main() {
         assert_eq!(
             events,
             [
+                ("InClosure", "tool::nested"),
+                ("Nested", "tool::nested"),
                 ("Paid", "tool::Cli::settle"),
                 ("Placed", "tool::main"),
                 ("Refunded", "tool::main"),
                 ("Shipped", "tool::main"),
+                ("ThroughExtern", "tool::crate_aliases"),
+                ("ThroughSelf", "tool::crate_aliases"),
+                ("ThroughUse", "tool::crate_aliases"),
             ]
         );
         // Inside an `#[emits]` body, an `emit!` under another name is a
@@ -1666,7 +1741,12 @@ fn hidden() {
         assert_eq!(rows, [("Paid", 4), ("Paid", 5)]);
         // Without the manifest's name, `ew` is some other crate.
         let unrenamed = scan_crate(&dir.join("src/main.rs"), "tool", false, &linux());
-        let events: Vec<&str> = unrenamed.sites.iter().map(|s| s.event.as_str()).collect();
+        let events: Vec<&str> = unrenamed
+            .sites
+            .iter()
+            .map(|s| s.event.as_str())
+            .filter(|e| ["Placed", "Refunded", "Shipped", "Paid"].contains(e))
+            .collect();
         assert_eq!(events, ["Placed"]);
     }
 
