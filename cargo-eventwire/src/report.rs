@@ -612,6 +612,14 @@ impl Builder<'_, '_> {
                 Some(known) => {
                     known.test_only &= found.test_only;
                     known.declared_in = Some(found.package.clone());
+                    // A variant no build of the run compiled (one under
+                    // `#[cfg(not(test))]` when only unit tests ran) is in
+                    // production's enum all the same.
+                    for variant in &found.variants {
+                        if !known.variants.iter().any(|v| v.0 == variant.0) {
+                            known.variants.push(variant.clone());
+                        }
+                    }
                 }
                 None => enums.push(KnownEnum {
                     name: found.path.clone(),

@@ -818,3 +818,25 @@ fn sites_written_under_other_names_are_in_the_report() {
         assert_eq!(seen, expected, "{found:#}");
     }
 }
+
+/// A variant only production compiles (`#[cfg(not(test))]`) is in the
+/// report when only unit tests ran (whose build lacks it), and required;
+/// the `#[cfg(test)]` one is test code.
+#[test]
+fn a_variant_no_build_of_the_run_has_is_still_required() {
+    let _turn = turn();
+    let (run, report) = coverage(&["-p", "unit_only"]);
+    assert_eq!(run.code, 1, "Shutdown has no site: {run:?}");
+    let name = "unit_only::EventType";
+    assert_eq!(
+        event(&report, name, "Shutdown")["status"],
+        "no_site",
+        "{report:#}"
+    );
+    assert_eq!(event(&report, name, "Started")["status"], "exercised");
+    let probe = event(&report, name, "Probe");
+    assert!(
+        probe["status"].as_str().unwrap().contains("exempt"),
+        "{probe:#}"
+    );
+}

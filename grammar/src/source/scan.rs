@@ -1498,6 +1498,17 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 // `module_path!()` names modules, not functions.
                 let mut path = self.modules.clone();
                 path.push(parsed.ident.to_string());
+                // The variants a production build compiles: not one under
+                // `#[cfg(test)]`, nor behind a `cfg` this build's facts make
+                // false (one that cannot be decided is kept).
+                let production = |name: &syn::Ident| {
+                    item.variants
+                        .iter()
+                        .find(|v| v.ident == *name)
+                        .is_none_or(|v| {
+                            attrs_compiled(&v.attrs, self.cfg).0.without_test != Some(false)
+                        })
+                };
                 self.scan.enums.push(SourceEnum {
                     file: self.file.to_path_buf(),
                     position: Position::start(item.ident.span()),
@@ -1505,6 +1516,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                     variants: parsed
                         .variants
                         .into_iter()
+                        .filter(|v| production(&v.ident))
                         .map(|v| (v.ident.to_string(), v.dotted, v.exemption))
                         .collect(),
                     gate: Gate::Production,
