@@ -1021,6 +1021,19 @@ async fn an_event_jetstream_can_never_take_is_parked_and_holds_back_nothing() {
     assert!(events.iter().all(|e| e.fields.get("blob").is_none()));
 }
 
+/// Relays all there is through `BusTarget(bus)`; then the outbox's
+/// `(relayed, failed, parked, unsent)`, and its stats.
+async fn relay_all_to(
+    outbox: &Outbox<sqlx::Sqlite>,
+    bus: eventwire::SharedBus<EventType>,
+) -> ((u64, u64, u64, u64), eventwire_outbox::Stats) {
+    let relay = outbox.relay(BusTarget(bus), config());
+    while relay.relay_once().await.unwrap() > 0 {}
+    let stats = outbox.stats().await.unwrap();
+    let counts = (stats.relayed, stats.failed, stats.parked, stats.unsent);
+    (counts, stats)
+}
+
 /// A bus behind a `Broadcast` that can never take an event makes the row
 /// parked, not retried forever; the other bus got it once.
 #[tokio::test]
@@ -1045,14 +1058,8 @@ async fn a_permanent_refusal_behind_a_broadcast_parks_the_row() {
     let seen = Recorder::<EventType>::new();
     let broadcast =
         eventwire::buses::Broadcast::new([seen.bus(), std::sync::Arc::new(Refuser)]).shared();
-    let relay = outbox.relay(BusTarget(broadcast), config());
-    while relay.relay_once().await.unwrap() > 0 {}
-    let stats = outbox.stats().await.unwrap();
-    assert_eq!(
-        (stats.relayed, stats.failed, stats.parked, stats.unsent),
-        (2, 2, 2, 2),
-        "{stats:?}"
-    );
+    let (counts, stats) = relay_all_to(&outbox, broadcast).await;
+    assert_eq!(counts, (2, 2, 2, 2), "{stats:?}");
     assert_eq!(
         seen.events().len(),
         4,
@@ -1072,14 +1079,8 @@ async fn a_kind_the_bus_declines_is_taken_and_kept_by_nothing() {
     tx.commit().await.unwrap();
     let seen = Recorder::<EventType>::new();
     let only_stored = eventwire::buses::Filtered::new(seen.bus(), |kind| kind == Stored).shared();
-    let relay = outbox.relay(BusTarget(only_stored), config());
-    while relay.relay_once().await.unwrap() > 0 {}
-    let stats = outbox.stats().await.unwrap();
-    assert_eq!(
-        (stats.relayed, stats.failed, stats.parked, stats.unsent),
-        (2, 0, 0, 0),
-        "{stats:?}"
-    );
+    let (counts, stats) = relay_all_to(&outbox, only_stored).await;
+    assert_eq!(counts, (2, 0, 0, 0), "{stats:?}");
     let kinds: Vec<EventType> = seen.events().iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [Stored]);
 }

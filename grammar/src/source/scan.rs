@@ -1569,6 +1569,13 @@ mod tests {
         }
     }
 
+    /// A crate of one file, `src/main.rs` holding `text`: its root.
+    fn main_rs(name: &str, text: &str) -> PathBuf {
+        let dir = tempdir(name);
+        write(&dir, &[("src/main.rs", text)]);
+        dir.join("src/main.rs")
+    }
+
     fn linux() -> CfgSet {
         CfgSet::from_print_cfg("target_os=\"linux\"\ntarget_family=\"unix\"\nunix\n")
     }
@@ -1653,12 +1660,9 @@ fn child() { emit!(ev::Kinds::Stopped); }
     /// not.
     #[test]
     fn emit_and_emits_under_other_names_are_sites() {
-        let dir = tempdir("aliases");
-        write(
-            &dir,
-            &[(
-                "src/main.rs",
-                r#"use eventwire::emit as fire;
+        let root = main_rs(
+            "aliases",
+            r#"use eventwire::emit as fire;
 use ew::emits as wire;
 use ew::{emit as shoot};
 use other::emit as bang;
@@ -1693,15 +1697,8 @@ fn crate_aliases() {
 }
 extern crate eventwire as ev3;
 "#,
-            )],
         );
-        let scan = scan_crate_with(
-            &dir.join("src/main.rs"),
-            "tool",
-            false,
-            &linux(),
-            &["ew".to_owned()],
-        );
+        let scan = scan_crate_with(&root, "tool", false, &linux(), &["ew".to_owned()]);
         let mut events: Vec<(&str, &str)> = scan
             .sites
             .iter()
@@ -1725,12 +1722,9 @@ extern crate eventwire as ev3;
         // Inside an `#[emits]` body, an `emit!` under another name is a
         // site of its own, beside the attribute's; a `use` in a function
         // hides its module's of the same name.
-        let body_dir = tempdir("aliases_in_body");
-        write(
-            &body_dir,
-            &[(
-                "src/main.rs",
-                r#"use eventwire::emit as fire;
+        let in_body_root = main_rs(
+            "aliases_in_body",
+            r#"use eventwire::emit as fire;
 struct S;
 impl S {
     #[eventwire::emits(Paid, event = svc::EventType)]
@@ -1741,9 +1735,8 @@ fn hidden() {
     fire!(svc::EventType::NotOurs);
 }
 "#,
-            )],
         );
-        let in_body = scan_crate(&body_dir.join("src/main.rs"), "tool", false, &linux());
+        let in_body = scan_crate(&in_body_root, "tool", false, &linux());
         let mut rows: Vec<(&str, u32)> = in_body
             .sites
             .iter()
@@ -1752,7 +1745,7 @@ fn hidden() {
         rows.sort_unstable();
         assert_eq!(rows, [("Paid", 4), ("Paid", 5)]);
         // Without the manifest's name, `ew` is some other crate.
-        let unrenamed = scan_crate(&dir.join("src/main.rs"), "tool", false, &linux());
+        let unrenamed = scan_crate(&root, "tool", false, &linux());
         let events: Vec<&str> = unrenamed
             .sites
             .iter()
