@@ -10,7 +10,7 @@
 //! test code, and so is `#[cfg_attr(test, emits(X))]`.
 
 use super::cfg::CfgSet;
-use crate::syntax::emit::{rewrite_body_emits_named, EmitInput, EmitNames};
+use crate::syntax::emit::{is_emit_path, rewrite_body_emits_named, EmitInput, EmitNames};
 use crate::syntax::emits::EmitsArgs;
 use crate::syntax::event_enum::EventEnum;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -1007,12 +1007,11 @@ impl Reader<'_> {
             }
             rewrite_body_emits_named(&mut block, &names, &mut |call| {
                 if let Ok(input) = syn::parse2::<EmitInput>(call.args) {
-                    let path = call.path.to_string().replace(' ', "");
-                    let seen = matches!(
-                        path.as_str(),
-                        "emit" | "eventwire::emit" | "::eventwire::emit"
-                    );
-                    by_hand.push((input, path == "emit", seen));
+                    // The attribute's own rule: what it rewrites as the call's.
+                    let seen = syn::parse2::<syn::Path>(call.path.clone())
+                        .is_ok_and(|path| is_emit_path(&path));
+                    let bare = call.path.to_string().trim() == "emit";
+                    by_hand.push((input, bare, seen));
                 }
                 None
             });

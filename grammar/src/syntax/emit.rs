@@ -106,7 +106,9 @@ fn reserved_bus_shorthand(input: ParseStream<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-/// Whether `path` names `emit!`: `emit`, `eventwire::emit` or `::eventwire::emit`.
+/// Whether `path` names `emit!` as `#[emits]` sees it: `emit`,
+/// `eventwire::emit` or `::eventwire::emit` (no other name: see
+/// [`EmitNames`]).
 pub fn is_emit_path(path: &Path) -> bool {
     EmitNames::default().names(path)
 }
